@@ -1,0 +1,6 @@
+// Every `breakwater` sub-command, in the order `breakwater help` lists them.
+import type { Command } from '../command.js';
+import { configCheck } from './config-check.js';
+import { start } from './start.js';
+
+export const commands: readonly Command[] = [start, configCheck];

@@ -1,0 +1,56 @@
+// `breakwater start`: runs the appliance until SIGTERM or SIGINT, then shuts down within a bound.
+import { parseArgs } from 'node:util';
+import { Appliance } from '../../appliance.js';
+import { loadConfig } from '../../config/load.js';
+import { isBreakwaterError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import type { Command } from '../command.js';
+
+export const start: Command = {
+  path: ['start'],
+  summary: 'run the appliance (embedded defaults unless --config is given)',
+  usage: 'breakwater start [--config FILE] [--data-dir DIR] [--log-level LEVEL]',
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        config: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+      },
+    });
+    let config;
+    try {
+      config = await loadConfig(values.config);
+    } catch (err) {
+      io.stderr.write(`${isBreakwaterError(err) ? err.code + ': ' : ''}${(err as Error).message}\n`);
+      return 1;
+    }
+    if (values['data-dir'] !== undefined) config.dataDir = values['data-dir'];
+    if (values['log-level'] !== undefined) config.log.level = values['log-level'] as typeof config.log.level;
+
+    const log = createLogger({ level: config.log.level });
+    const appliance = new Appliance({ config, log });
+    try {
+      await appliance.start();
+    } catch (err) {
+      log.fatal({ err }, 'appliance failed to start');
+      await appliance.stop(5_000);
+      log.flush();
+      return 1;
+    }
+    await new Promise<void>((resolve) => {
+      const onSignal = (signal: NodeJS.Signals) => {
+        log.info({ signal }, 'shutting down');
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+        resolve();
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+    });
+    await appliance.stop();
+    log.flush();
+    return 0;
+  },
+};
