@@ -18,6 +18,18 @@ export class DatagramHeader {
   sequence = 0;
   uptimeMs = 0;
   sampleCount = 0;
+
+  /** Clears every field (version 0 means "not read"), so nothing of the previous datagram survives a failed decode. */
+  reset(): void {
+    this.version = 0;
+    this.agentFamily = 0;
+    this.agentAddress.fill(0);
+    this.agentV4 = 0;
+    this.subAgentId = 0;
+    this.sequence = 0;
+    this.uptimeMs = 0;
+    this.sampleCount = 0;
+  }
 }
 
 export class FlowSample {
@@ -116,6 +128,83 @@ export class FlowSample {
   constructor(datagram: DatagramHeader) {
     this.datagram = datagram;
   }
+
+  /** Back to the state of a new instance: called before every sample so no field leaks into the next one. */
+  reset(): void {
+    this.expanded = false;
+    this.sequence = 0;
+    this.sourceIdType = 0;
+    this.sourceIdIndex = 0;
+    this.samplingRate = 0;
+    this.samplePool = 0;
+    this.drops = 0;
+    this.inputFormat = 0;
+    this.inputIfIndex = 0;
+    this.outputFormat = 0;
+    this.outputIfIndex = 0;
+    this.resetPacket();
+    this.hasSwitch = false;
+    this.srcVlan = 0;
+    this.srcPriority = 0;
+    this.dstVlan = 0;
+    this.dstPriority = 0;
+    this.hasRouter = false;
+    this.routerNextHopFamily = 0;
+    this.routerNextHop.fill(0);
+    this.srcMaskLen = 0;
+    this.dstMaskLen = 0;
+    this.hasGateway = false;
+    this.gatewayNextHopFamily = 0;
+    this.gatewayNextHop.fill(0);
+    this.gatewayAs = 0;
+    this.srcAs = 0;
+    this.srcPeerAs = 0;
+    // Only the used prefix can hold old values: clearing it keeps the reset cheap for the common empty path.
+    this.asPath.fill(0, 0, this.asPathLength);
+    this.asPathLength = 0;
+    this.communities.fill(0, 0, this.communityCount);
+    this.communityCount = 0;
+    this.localPref = 0;
+  }
+
+  /**
+   * Clears what was sampled (L2 to L4). Separate from reset() because a sampled-header record replaces
+   * whatever an IPv4/IPv6 record (3/4) of the same sample already filled in.
+   */
+  resetPacket(): void {
+    this.packetSource = 0;
+    this.headerProtocol = 0;
+    this.frameLength = 0;
+    this.stripped = 0;
+    this.headerLength = 0;
+    this.headerOffset = 0;
+    this.srcMac = 0;
+    this.dstMac = 0;
+    this.vlanOuter = -1;
+    this.vlanInner = -1;
+    this.etherType = 0;
+    this.ipVersion = 0;
+    this.srcAddress.fill(0);
+    this.dstAddress.fill(0);
+    this.srcV4 = 0;
+    this.dstV4 = 0;
+    this.protocol = 0;
+    this.ipLength = 0;
+    this.ttl = 0;
+    this.dscp = 0;
+    this.ecn = 0;
+    this.flowLabel = 0;
+    this.fragmentOffset = 0;
+    this.moreFragments = false;
+    this.dontFragment = false;
+    this.isFragment = false;
+    this.hasL4 = false;
+    this.srcPort = 0;
+    this.dstPort = 0;
+    this.tcpFlags = 0;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+  }
 }
 
 /** Generic interface counters (counter record 0:1). */
@@ -139,6 +228,28 @@ export class InterfaceCounters {
   outDiscards = 0;
   outErrors = 0;
   promiscuousMode = 0;
+
+  reset(): void {
+    this.ifIndex = 0;
+    this.ifType = 0;
+    this.ifSpeed = 0;
+    this.ifDirection = 0;
+    this.ifStatus = 0;
+    this.inOctets = 0;
+    this.inUcastPkts = 0;
+    this.inMulticastPkts = 0;
+    this.inBroadcastPkts = 0;
+    this.inDiscards = 0;
+    this.inErrors = 0;
+    this.inUnknownProtos = 0;
+    this.outOctets = 0;
+    this.outUcastPkts = 0;
+    this.outMulticastPkts = 0;
+    this.outBroadcastPkts = 0;
+    this.outDiscards = 0;
+    this.outErrors = 0;
+    this.promiscuousMode = 0;
+  }
 }
 
 export class CounterSample {
@@ -153,6 +264,16 @@ export class CounterSample {
 
   constructor(datagram: DatagramHeader) {
     this.datagram = datagram;
+  }
+
+  /** Back to the state of a new instance: called before every sample so no field leaks into the next one. */
+  reset(): void {
+    this.expanded = false;
+    this.sequence = 0;
+    this.sourceIdType = 0;
+    this.sourceIdIndex = 0;
+    this.hasInterface = false;
+    this.interface.reset();
   }
 }
 
