@@ -14,6 +14,7 @@ export const errorCodes = {
   BW_ERR_CONFIG_READ: { message: 'Cannot read configuration file %s: %s', status: 500 },
   BW_ERR_DATA_DIR: { message: 'Data directory %s is not usable: %s', status: 500 },
   BW_ERR_LISTEN: { message: 'Cannot listen on %s: %s', status: 500 },
+  BW_ERR_INTAKE_WORKER: { message: 'sFlow decoder worker failed to start: %s', status: 500 },
   BW_ERR_PCAP_FORMAT: { message: 'Not a pcap file, or an unsupported pcap variant: %s', status: 400 },
   BW_ERR_PCAP_TRUNCATED: { message: 'Pcap file ends inside a record at byte %s', status: 400 },
   BW_ERR_CLI_USAGE: { message: '%s', status: 400 },
