@@ -1,0 +1,162 @@
+// Fills FlowBatches from the decoder: it is the decoder's visitor, turning each reused FlowSample view into a
+// 64-byte record (layout in flow-batch.ts), and hands a batch to its sink when it holds ≥ targetRecords records
+// or when the collector's flush timer finds it older than the flush interval. One buffer is reused: the sink
+// is called synchronously and must copy (or serialize) the batch before it returns.
+import type { CounterSample, DatagramHeader, FlowSample, SflowVisitor } from '../sflow/flow-sample.js';
+import {
+  BATCH_HEADER_BYTES,
+  BATCH_MAGIC,
+  BATCH_VERSION,
+  BatchViews,
+  DatagramField,
+  FlowField,
+  FlowFlag,
+  HeaderField,
+  RECORD_BYTES,
+  RecordKind,
+} from './flow-batch.js';
+
+export type BatchSink = (batch: Uint8Array) => void;
+
+export interface FlowBatchWriterOptions {
+  sink: BatchSink;
+  /** A batch is handed over once it holds this many records. */
+  targetRecords?: number;
+  /** The most flow samples one datagram can add (the decoder's maxSamplesPerDatagram). */
+  maxSamplesPerDatagram?: number;
+  producerId?: number;
+}
+
+export class FlowBatchWriter implements SflowVisitor {
+  private readonly views: BatchViews;
+  private readonly sink: BatchSink;
+  private readonly target: number;
+  private readonly capacity: number;
+  private count = 0;
+  private datagramRecord = 0;
+  private sequence = 0;
+  /** Batches handed to the sink, and records in them (datagram records included). */
+  batches = 0;
+  records = 0;
+
+  constructor(options: FlowBatchWriterOptions) {
+    this.sink = options.sink;
+    this.target = options.targetRecords ?? 1024;
+    // Room for a full batch plus one more whole datagram: a datagram is never split across batches.
+    this.capacity = this.target + 1 + (options.maxSamplesPerDatagram ?? 512);
+    this.views = new BatchViews(new ArrayBuffer(BATCH_HEADER_BYTES + this.capacity * RECORD_BYTES));
+    const u32 = this.views.u32;
+    u32[HeaderField.magic >>> 2] = BATCH_MAGIC;
+    this.views.u16[HeaderField.version >>> 1] = BATCH_VERSION;
+    this.views.u16[HeaderField.recordSize >>> 1] = RECORD_BYTES;
+    u32[HeaderField.producerId >>> 2] = options.producerId ?? 0;
+  }
+
+  /** Records waiting in the current batch. */
+  get pending(): number {
+    return this.count;
+  }
+
+  /** Milliseconds since the epoch at which the current batch was started (0 when empty). */
+  get startedAtMs(): number {
+    return this.count === 0 ? 0 : this.views.baseTimeMs;
+  }
+
+  /** Opens a datagram record; call before decoding a datagram. */
+  beginDatagram(nowMs: number): void {
+    if (this.count >= this.target) this.flush();
+    if (this.count === 0) this.views.f64[HeaderField.baseTimeMs >>> 3] = nowMs;
+    this.datagramRecord = this.count++;
+    const at = BATCH_HEADER_BYTES + this.datagramRecord * RECORD_BYTES;
+    const u8 = this.views.u8;
+    u8[at + DatagramField.kind] = RecordKind.datagram;
+    this.views.u32[(at + DatagramField.timeOffsetMs) >>> 2] = Math.max(0, nowMs - this.views.baseTimeMs);
+  }
+
+  /** Closes the datagram record with what the decoder found; a rejected datagram keeps no flow records. */
+  endDatagram(
+    header: DatagramHeader,
+    status: number,
+    length: number,
+    flowSamples: number,
+    counterSamples: number,
+    skipped: number,
+    malformed: number,
+  ): void {
+    const at = BATCH_HEADER_BYTES + this.datagramRecord * RECORD_BYTES;
+    const { u8, u16, u32 } = this.views;
+    if (status !== 0) this.count = this.datagramRecord + 1;
+    u8[at + DatagramField.agentFamily] = header.agentFamily;
+    u8[at + DatagramField.status] = status;
+    u8[at + 3] = 0;
+    u32[(at + DatagramField.subAgentId) >>> 2] = header.subAgentId;
+    u32[(at + DatagramField.sequence) >>> 2] = header.sequence;
+    u32[(at + DatagramField.uptimeMs) >>> 2] = header.uptimeMs;
+    u16[(at + DatagramField.flowSamples) >>> 1] = Math.min(flowSamples, 0xffff);
+    u16[(at + DatagramField.counterSamples) >>> 1] = Math.min(counterSamples, 0xffff);
+    u16[(at + DatagramField.skippedSamples) >>> 1] = Math.min(skipped, 0xffff);
+    u16[(at + DatagramField.malformedSamples) >>> 1] = Math.min(malformed, 0xffff);
+    u16[(at + DatagramField.length) >>> 1] = Math.min(length, 0xffff);
+    u16[(at + 30) >>> 1] = 0;
+    u8.set(header.agentAddress, at + DatagramField.agentAddress);
+    if (header.agentFamily !== 6) u32.fill(0, (at + DatagramField.agentAddress + 4) >>> 2, (at + 48) >>> 2);
+    u32.fill(0, (at + 48) >>> 2, (at + 64) >>> 2);
+  }
+
+  onFlowSample(s: FlowSample): void {
+    // The decoder caps samples per datagram at maxSamplesPerDatagram, so this never runs out of room; the
+    // check keeps a misconfigured pairing from writing past the buffer.
+    if (this.count >= this.capacity) return;
+    const at = BATCH_HEADER_BYTES + this.count++ * RECORD_BYTES;
+    const { u8, u16, u32 } = this.views;
+    u8[at + FlowField.kind] = RecordKind.flow;
+    u8[at + FlowField.ipVersion] = s.ipVersion;
+    u8[at + FlowField.protocol] = s.protocol;
+    u8[at + FlowField.tcpFlags] = s.tcpFlags;
+    const icmp = s.icmpType >= 0;
+    u8[at + FlowField.flags] =
+      (s.isFragment ? FlowFlag.fragment : 0) |
+      (s.hasL4 ? FlowFlag.hasL4 : 0) |
+      (s.dontFragment ? FlowFlag.dontFragment : 0) |
+      (s.moreFragments ? FlowFlag.moreFragments : 0) |
+      (s.expanded ? FlowFlag.expanded : 0) |
+      (icmp ? FlowFlag.icmp : 0);
+    u8[at + FlowField.ttl] = s.ttl;
+    u8[at + FlowField.dscp] = s.dscp;
+    u8[at + FlowField.headerProtocol] = s.headerProtocol;
+    u16[(at + FlowField.ipLength) >>> 1] = s.ipLength;
+    u16[(at + FlowField.datagramIndex) >>> 1] = this.datagramRecord;
+    u16[(at + FlowField.srcPort) >>> 1] = icmp ? 0 : s.srcPort;
+    u16[(at + FlowField.dstPort) >>> 1] = icmp ? (s.icmpType << 8) | (s.icmpCode & 0xff) : s.dstPort;
+    u32[(at + FlowField.samplingRate) >>> 2] = s.samplingRate;
+    u32[(at + FlowField.frameLength) >>> 2] = s.frameLength;
+    u32[(at + FlowField.sequence) >>> 2] = s.sequence;
+    u32[(at + FlowField.sourceId) >>> 2] = ((s.sourceIdType & 0xff) << 24) | (s.sourceIdIndex & 0xffffff);
+    u8.set(s.dstAddress, at + FlowField.dstAddress);
+    u8.set(s.srcAddress, at + FlowField.srcAddress);
+    if (s.ipVersion !== 6) {
+      // IPv4 fills bytes 0..3 only; the view's other bytes may hold an earlier IPv6 sample's address.
+      const d = (at + FlowField.dstAddress + 4) >>> 2;
+      u32[d] = 0; u32[d + 1] = 0; u32[d + 2] = 0;
+      const r = (at + FlowField.srcAddress + 4) >>> 2;
+      u32[r] = 0; u32[r + 1] = 0; u32[r + 2] = 0;
+    }
+  }
+
+  onCounterSample(_sample: CounterSample): void {
+    // Counter samples are accounted per datagram (counterSamples); their values are not part of a FlowBatch.
+  }
+
+  /** Hands the current batch to the sink, if it holds anything. */
+  flush(): void {
+    if (this.count === 0) return;
+    const u32 = this.views.u32;
+    u32[HeaderField.count >>> 2] = this.count;
+    u32[HeaderField.sequence >>> 2] = this.sequence++;
+    const bytes = this.views.u8.subarray(0, BATCH_HEADER_BYTES + this.count * RECORD_BYTES);
+    this.batches++;
+    this.records += this.count;
+    this.count = 0;
+    this.sink(bytes);
+  }
+}

@@ -1,0 +1,253 @@
+// The sFlow intake component: binds the configured UDP addresses (IPv4 and IPv6; IPv6 sockets are v6-only so
+// "0.0.0.0:6343" and "[::]:6343" can both bind), asks for a large receive buffer and logs what the kernel
+// granted, then decodes either in this process (sflow.workers = 0) or in decoder worker processes that share
+// the same sockets. Either way every FlowBatch is applied here by one BatchConsumer, so per-agent accounting
+// and per-destination totals are exact and in one place. It reports its counters for /health.
+import { fork, type ChildProcess } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import type { Component } from '../component.js';
+import { splitHostPort } from '../config/load.js';
+import type { SflowConfig } from '../config/schema.js';
+import type { DestinationTable } from '../counting/destination-table.js';
+import { BreakwaterError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { AgentTable } from './agent-table.js';
+import { BatchConsumer } from './batch-consumer.js';
+import { DatagramReceiver } from './datagram-receiver.js';
+import type { WorkerStats } from './decoder-worker.js';
+
+export interface SflowIntakeOptions {
+  config: Pick<SflowConfig, 'listen' | 'receiveBufferBytes' | 'workers' | 'maxAgents'>;
+  destinations: DestinationTable;
+  log: Logger;
+  /** Longest wait before a partly filled batch is applied. */
+  flushIntervalMs?: number;
+  /** How long stop() waits for a worker to hand over its last batch. */
+  workerStopMs?: number;
+}
+
+interface WorkerHandle {
+  child: ChildProcess;
+  stats: WorkerStats | undefined;
+  stopped: boolean;
+}
+
+export interface BoundSocket {
+  address: string;
+  port: number;
+  family: 'IPv4' | 'IPv6';
+  receiveBufferBytes: number;
+}
+
+/** Where the decoder worker's entry is: the .ts source under tsx, the bundled .js in dist. */
+function workerEntry(): string {
+  return import.meta.url.endsWith('.ts')
+    ? new URL('./decoder-worker.ts', import.meta.url).pathname
+    : new URL('./intake-worker.js', import.meta.url).pathname;
+}
+
+export class SflowIntake implements Component {
+  readonly name = 'intake';
+  readonly agents: AgentTable;
+  readonly consumer: BatchConsumer;
+  private sockets: Socket[] = [];
+  private bound: BoundSocket[] = [];
+  private receiver: DatagramReceiver | undefined;
+  private workers: WorkerHandle[] = [];
+  private workerExits = 0;
+  private stopping = false;
+
+  constructor(private readonly options: SflowIntakeOptions) {
+    this.agents = new AgentTable(options.config.maxAgents);
+    this.consumer = new BatchConsumer(this.agents, options.destinations);
+  }
+
+  /** The sockets actually bound (ports resolved when configured as 0). */
+  get boundSockets(): readonly BoundSocket[] {
+    return this.bound;
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.options;
+    for (const addr of config.listen) this.sockets.push(await this.bind(addr));
+    if (config.workers === 0) {
+      const receiver = new DatagramReceiver({
+        log,
+        flushIntervalMs: this.options.flushIntervalMs,
+        sink: (bytes) => this.consumer.consume(bytes),
+      });
+      for (const s of this.sockets) receiver.attach(s);
+      this.receiver = receiver;
+    } else {
+      await this.startWorkers(config.workers);
+    }
+    log.info({ sockets: this.bound, workers: config.workers }, 'sFlow intake listening');
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.receiver) {
+      for (const s of this.sockets) this.receiver.detach(s);
+      this.receiver.stop();
+      this.receiver = undefined;
+    }
+    await Promise.all(this.workers.map((w) => this.stopWorker(w)));
+    for (const s of this.sockets) {
+      try {
+        s.close();
+      } catch {
+        // Already closed (handed to workers, or never bound).
+      }
+    }
+    this.sockets = [];
+  }
+
+  /** The /health section: totals, drops by reason, agents. */
+  report(): Record<string, unknown> {
+    const c = this.consumer;
+    const d = this.options.destinations;
+    let received = 0;
+    let handlerErrors = 0;
+    let backlogDatagrams = 0;
+    if (this.receiver) {
+      received = this.receiver.received;
+      handlerErrors = this.receiver.handlerErrors;
+    }
+    for (const w of this.workers) {
+      received += w.stats?.received ?? 0;
+      handlerErrors += w.stats?.handlerErrors ?? 0;
+      backlogDatagrams += w.stats?.backlogDatagrams ?? 0;
+    }
+    const drops = c.dropReport();
+    drops.worker_backlog = backlogDatagrams;
+    return {
+      sockets: this.bound,
+      workers: this.options.config.workers,
+      workersRunning: this.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length,
+      workerExits: this.workerExits,
+      datagramsReceived: received,
+      datagrams: c.datagrams,
+      datagramsAccepted: c.acceptedDatagrams,
+      flowSamples: c.flowSamples,
+      counterSamples: c.counterSamples,
+      skippedSamples: c.skippedSamples,
+      malformedSamples: c.malformedSamples,
+      nonIpSamples: c.nonIpSamples,
+      handlerErrors,
+      batches: c.batches,
+      rejectedBatches: c.rejectedBatches,
+      drops,
+      destinations: {
+        entries: d.size,
+        capacity: d.capacity,
+        samples: d.totalSamples,
+        packets: d.totalPackets,
+        bytes: d.totalBytes,
+        overflowSamples: d.overflowSamples,
+        evicted: d.evicted,
+      },
+      agentCount: this.agents.size,
+      maxAgents: this.agents.maxAgents,
+      agents: this.agents.agents.slice(0, 100).map((a) => a.report()),
+    };
+  }
+
+  private bind(addr: string): Promise<Socket> {
+    const { host, port } = splitHostPort(addr);
+    const v6 = host.includes(':');
+    const asked = this.options.config.receiveBufferBytes;
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: asked });
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => {
+        socket.close();
+        reject(new BreakwaterError('BW_ERR_LISTEN', [`sFlow ${addr}`, err.message], { cause: err }));
+      };
+      socket.once('error', onError);
+      socket.bind({ address: host, port, exclusive: true }, () => {
+        socket.off('error', onError);
+        // A socket error after bind (rare for UDP) must not crash the controller: log it and carry on.
+        socket.on('error', (err) => this.options.log.error({ err, listen: addr }, 'sFlow socket error'));
+        const a = socket.address();
+        // Linux reports twice what it grants (the doubling covers its bookkeeping); the asked value is capped
+        // at net.core.rmem_max.
+        const granted = socket.getRecvBufferSize();
+        this.bound.push({ address: a.address, port: a.port, family: v6 ? 'IPv6' : 'IPv4', receiveBufferBytes: granted });
+        const level = granted < asked ? 'warn' : 'info';
+        this.options.log[level](
+          { listen: addr, askedBytes: asked, grantedBytes: granted },
+          granted < asked ? 'sFlow receive buffer smaller than asked: raise net.core.rmem_max (sysctl) to avoid drops in bursts' : 'sFlow receive buffer set',
+        );
+        resolve(socket);
+      });
+    });
+  }
+
+  private async startWorkers(count: number): Promise<void> {
+    const { log } = this.options;
+    const ready: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      const child = fork(workerEntry(), [], {
+        serialization: 'advanced',
+        execArgv: process.execArgv,
+        env: { ...process.env, BW_INTAKE_SOCKETS: String(this.sockets.length), BW_LOG_LEVEL: log.level },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      const w: WorkerHandle = { child, stats: undefined, stopped: false };
+      this.workers.push(w);
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          const onExit = (code: number | null) => reject(new Error(`decoder worker exited with ${code} before it was ready`));
+          child.once('exit', onExit);
+          child.on('message', (m: { type?: string; bytes?: Uint8Array }) => {
+            if (m?.type === 'ready') {
+              child.off('exit', onExit);
+              resolve();
+            }
+          });
+        }),
+      );
+      child.on('message', (m: { type?: string; bytes?: Uint8Array }) => {
+        if (m?.type === 'batch' && m.bytes) this.consumer.consumeChecked(aligned(m.bytes));
+        else if (m?.type === 'stats') w.stats = m as unknown as WorkerStats;
+        else if (m?.type === 'stopped') w.stopped = true;
+      });
+      child.on('exit', (code, signal) => {
+        if (!this.stopping) {
+          this.workerExits++;
+          log.error({ pid: child.pid, code, signal }, 'sFlow decoder worker exited; the other workers keep receiving');
+        }
+      });
+      for (const s of this.sockets) child.send({ type: 'socket' }, s);
+    }
+    try {
+      await Promise.all(ready);
+    } catch (err) {
+      throw new BreakwaterError('BW_ERR_INTAKE_WORKER', [(err as Error).message], { cause: err });
+    }
+    // The workers hold the sockets now; the controller's copies would compete for datagrams it does not decode.
+    for (const s of this.sockets) s.close();
+    this.sockets = [];
+  }
+
+  private async stopWorker(w: WorkerHandle): Promise<void> {
+    const child = w.child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      child.send({ type: 'stop' });
+    } catch {
+      // Channel already closed; the kill below ends it.
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), this.options.workerStopMs ?? 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Typed-array views need 8-byte alignment; a message buffer from IPC usually has it, copy when it does not. */
+function aligned(bytes: Uint8Array): Uint8Array {
+  if ((bytes.byteOffset & 7) === 0) return bytes;
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
+}
