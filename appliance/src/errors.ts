@@ -18,6 +18,21 @@ export const errorCodes = {
   BW_ERR_PCAP_FORMAT: { message: 'Not a pcap file, or an unsupported pcap variant: %s', status: 400 },
   BW_ERR_PCAP_TRUNCATED: { message: 'Pcap file ends inside a record at byte %s', status: 400 },
   BW_ERR_CLI_USAGE: { message: '%s', status: 400 },
+  BW_ERR_FLOWSPEC_INVALID: { message: 'FlowSpec rule is malformed at %s: %s', status: 400 },
+  BW_ERR_FLOWSPEC_NO_DESTINATION: { message: 'FlowSpec rule has no destination prefix (%s): every rule must name the protected address it mitigates for', status: 400 },
+  BW_ERR_FLOWSPEC_DESTINATION_NOT_PROTECTED: { message: 'FlowSpec %s %s is not inside the protected networks (%s)', status: 403 },
+  BW_ERR_FLOWSPEC_BAD_PREFIX: { message: 'FlowSpec %s: %s', status: 400 },
+  BW_ERR_FLOWSPEC_HOST_BITS: { message: 'FlowSpec %s: %s has host bits set; did you mean %s?', status: 400 },
+  BW_ERR_FLOWSPEC_WRONG_FAMILY: { message: 'FlowSpec %s cannot be used in an %s rule: %s', status: 400 },
+  BW_ERR_FLOWSPEC_VALUE_OUT_OF_RANGE: { message: 'FlowSpec %s: %s', status: 400 },
+  BW_ERR_FLOWSPEC_IMPOSSIBLE_MATCH: { message: 'FlowSpec %s can never match a packet: %s', status: 400 },
+  BW_ERR_FLOWSPEC_NO_ACTIONS: { message: 'FlowSpec %s has no traffic action: add discard, rate-limit, rate-limit-packets, redirect, mark-dscp or traffic-action', status: 400 },
+  BW_ERR_FLOWSPEC_ACTION_CONFLICT: { message: 'FlowSpec %s conflict: %s', status: 400 },
+  BW_ERR_FLOWSPEC_BAD_ACTION: { message: 'FlowSpec %s: %s', status: 400 },
+  BW_ERR_FLOWSPEC_COMPONENT_ORDER: { message: 'FlowSpec components are not in strictly increasing type order at %s: %s', status: 400 },
+  BW_ERR_FLOWSPEC_PROFILE_REFUSED: { message: 'Router profile %s cannot take this FlowSpec rule: %s', status: 422 },
+  BW_ERR_FLOWSPEC_PROFILE_LIMIT: { message: 'Router profile %s allows at most %s FlowSpec rules and %s are installed: withdraw a rule or raise maxRules', status: 409 },
+  BW_ERR_FLOWSPEC_UNRENDERABLE: { message: '%s cannot express FlowSpec %s: %s', status: 422 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;
