@@ -28,7 +28,7 @@ const shim6 = 140;
 /** Longer chains are not legitimate traffic; the cap keeps the walk bounded whatever the bytes say. */
 const maxExtensionHeaders = 16;
 
-export function walkIpv6HeaderChain(b: Uint8Array, offset: number, end: number, nextHeader: number, out: Ipv6HeaderChain): void {
+export function walkIpv6HeaderChain(v: DataView, offset: number, end: number, nextHeader: number, out: Ipv6HeaderChain): void {
   out.isFragment = false;
   out.fragmentOffset = 0;
   out.moreFragments = false;
@@ -38,11 +38,11 @@ export function walkIpv6HeaderChain(b: Uint8Array, offset: number, end: number, 
   for (let i = 0; i < maxExtensionHeaders; i++) {
     if (nh === fragment) {
       if (end - p < 8) break;
-      const offsetAndFlags = (b[p + 2]! << 8) | b[p + 3]!;
+      const offsetAndFlags = v.getUint16(p + 2);
       out.isFragment = true;
       out.fragmentOffset = offsetAndFlags >>> 3;
       out.moreFragments = (offsetAndFlags & 1) === 1;
-      nh = b[p]!;
+      nh = v.getUint8(p);
       p += 8;
       if (out.fragmentOffset !== 0) {
         // Non-first fragment: the bytes after this header are the middle of the payload, not headers.
@@ -56,10 +56,10 @@ export function walkIpv6HeaderChain(b: Uint8Array, offset: number, end: number, 
     let length: number;
     if (nh === hopByHop || nh === routing || nh === destinationOptions || nh === mobility || nh === hostIdentity || nh === shim6) {
       if (end - p < 2) break;
-      length = (b[p + 1]! + 1) * 8;
+      length = (v.getUint8(p + 1) + 1) * 8;
     } else if (nh === authentication) {
       if (end - p < 2) break;
-      length = (b[p + 1]! + 2) * 4;
+      length = (v.getUint8(p + 1) + 2) * 4;
     } else {
       out.protocol = nh;
       out.offset = p;
@@ -68,10 +68,10 @@ export function walkIpv6HeaderChain(b: Uint8Array, offset: number, end: number, 
     }
     if (end - p < length) {
       // The header's own next-header byte is readable, but what it points to is not in the captured bytes.
-      nh = b[p]!;
+      nh = v.getUint8(p);
       break;
     }
-    nh = b[p]!;
+    nh = v.getUint8(p);
     p += length;
   }
   out.protocol = nh;

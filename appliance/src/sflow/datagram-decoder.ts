@@ -7,9 +7,12 @@
 // well-framed datagram, a sample whose records do not fit is counted as malformed and dropped, and decoding
 // goes on with the next sample. decode() never throws on any input; every loop is bounded by bytes left.
 //
-// Hot path: nothing is allocated per datagram or per sample. The three views (header, flow, counter) are
-// reused and handed to the visitor, which must copy what it keeps before it returns.
-import { readU32 } from '../net/big-endian.js';
+// Hot path: nothing is allocated per sample. Reads go through one DataView, made again only when decode() gets
+// a different buffer object (at most one small object per datagram; none when a caller reuses its buffer).
+// DataView getters are lowered inline by TurboFan; a helper function returning a 32/64-bit value could not be
+// used instead, because a returned number above 2^30 is boxed whenever V8 declines to inline the call.
+// The three views (header, flow, counter) are reused and handed to the visitor, which must copy what it
+// keeps before it returns. Exceptions thrown by the visitor propagate to the caller of decode().
 import { Ipv6HeaderChain } from '../net/ipv6-header-chain.js';
 import { decodeCounterSample } from './counter-sample-decoder.js';
 import { CounterSample, DatagramHeader, FlowSample, type SflowVisitor } from './flow-sample.js';
@@ -69,6 +72,9 @@ export class SflowDecoder {
 
   private readonly maxSamples: number;
   private readonly chain = new Ipv6HeaderChain();
+  /** The buffer `view` reads; kept until the next decode() so the view can be reused for the same buffer. */
+  private viewSource: Uint8Array | undefined;
+  private view: DataView = new DataView(new ArrayBuffer(0));
 
   constructor(options: SflowDecoderOptions = {}) {
     const max = options.maxSamplesPerDatagram ?? defaultMaxSamplesPerDatagram;
@@ -85,12 +91,17 @@ export class SflowDecoder {
     const h = this.header;
     h.reset();
     const length = buf.length;
+    if (buf !== this.viewSource) {
+      this.view = new DataView(buf.buffer, buf.byteOffset, length);
+      this.viewSource = buf;
+    }
+    const v = this.view;
 
     if (length < 4) return DatagramStatus.truncated;
-    h.version = readU32(buf, 0);
+    h.version = v.getUint32(0);
     if (h.version !== sflowVersion5) return DatagramStatus.badVersion;
     if (length < StructSize.datagramPrefix) return DatagramStatus.truncated;
-    const addressType = readU32(buf, 4);
+    const addressType = v.getUint32(4);
     let addressLength: number;
     if (addressType === AgentAddressType.ipv4) addressLength = 4;
     else if (addressType === AgentAddressType.ipv6) addressLength = 16;
@@ -99,14 +110,14 @@ export class SflowDecoder {
     if (length < samplesStart) return DatagramStatus.truncated;
 
     const agent = h.agentAddress;
-    for (let i = 0; i < addressLength; i++) agent[i] = buf[8 + i]!;
+    for (let i = 0; i < addressLength; i++) agent[i] = v.getUint8(8 + i);
     h.agentFamily = addressLength === 4 ? 4 : 6;
-    h.agentV4 = addressLength === 4 ? readU32(buf, 8) : 0;
+    h.agentV4 = addressLength === 4 ? v.getUint32(8) : 0;
     let p = StructSize.datagramPrefix + addressLength;
-    h.subAgentId = readU32(buf, p);
-    h.sequence = readU32(buf, p + 4);
-    h.uptimeMs = readU32(buf, p + 8);
-    const sampleCount = readU32(buf, p + 12);
+    h.subAgentId = v.getUint32(p);
+    h.sequence = v.getUint32(p + 4);
+    h.uptimeMs = v.getUint32(p + 8);
+    const sampleCount = v.getUint32(p + 12);
     h.sampleCount = sampleCount;
     if (sampleCount > this.maxSamples) return DatagramStatus.tooManySamples;
 
@@ -114,7 +125,7 @@ export class SflowDecoder {
     p = samplesStart;
     for (let i = 0; i < sampleCount; i++) {
       if (length - p < StructSize.recordHeader) return DatagramStatus.sampleOverrun;
-      const sampleLength = readU32(buf, p + 4);
+      const sampleLength = v.getUint32(p + 4);
       if (sampleLength > length - p - StructSize.recordHeader) return DatagramStatus.sampleOverrun;
       p += StructSize.recordHeader + sampleLength;
     }
@@ -123,19 +134,19 @@ export class SflowDecoder {
     p = samplesStart;
     for (let i = 0; i < sampleCount; i++) {
       // Enterprise 0 formats equal their whole data_format word; any other enterprise lands in "skipped".
-      const format = readU32(buf, p);
+      const format = v.getUint32(p);
       const start = p + StructSize.recordHeader;
-      const end = start + readU32(buf, p + 4);
+      const end = start + v.getUint32(p + 4);
       p = end;
       if (format === SampleFormat.flow || format === SampleFormat.expandedFlow) {
-        if (decodeFlowSample(buf, start, end, format === SampleFormat.expandedFlow, this.flow, this.chain)) {
+        if (decodeFlowSample(v, start, end, format === SampleFormat.expandedFlow, this.flow, this.chain)) {
           this.lastFlowSamples++;
           visitor.onFlowSample(this.flow, buf);
         } else {
           this.lastMalformedSamples++;
         }
       } else if (format === SampleFormat.counter || format === SampleFormat.expandedCounter) {
-        if (decodeCounterSample(buf, start, end, format === SampleFormat.expandedCounter, this.counter)) {
+        if (decodeCounterSample(v, start, end, format === SampleFormat.expandedCounter, this.counter)) {
           this.lastCounterSamples++;
           visitor.onCounterSample(this.counter);
         } else {
