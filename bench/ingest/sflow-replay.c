@@ -12,8 +12,9 @@
  * sample sequence) that must advance by `increment` on each pass over the file, so that a receiver sees
  * continuous sequences, not a reset on every loop.
  *
- * Usage: sflow-replay FILE HOST PORT DATAGRAMS_PER_SEC SECONDS [MAX_DATAGRAMS]
- * Stops by itself after SECONDS or MAX_DATAGRAMS (0 = no count limit). Prints one JSON line on stdout.
+ * Usage: sflow-replay FILE HOST PORT DATAGRAMS_PER_SEC SECONDS [MAX_DATAGRAMS [START]]
+ * Stops by itself after SECONDS or MAX_DATAGRAMS (0 = no count limit). START is the number of datagrams sent
+ * by earlier runs, so that a run continues the sequences where the last one stopped. Prints one JSON line.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -54,7 +55,7 @@ static void die(const char *msg) {
 
 int main(int argc, char **argv) {
   if (argc < 6) {
-    fprintf(stderr, "usage: %s FILE HOST PORT DATAGRAMS_PER_SEC SECONDS [MAX_DATAGRAMS]\n", argv[0]);
+    fprintf(stderr, "usage: %s FILE HOST PORT DATAGRAMS_PER_SEC SECONDS [MAX_DATAGRAMS [START]]\n", argv[0]);
     return 2;
   }
   const char *file = argv[1];
@@ -63,6 +64,7 @@ int main(int argc, char **argv) {
   double rate = atof(argv[4]);
   double seconds = atof(argv[5]);
   uint64_t max_datagrams = argc > 6 ? strtoull(argv[6], NULL, 10) : 0;
+  uint64_t start_at = argc > 7 ? strtoull(argv[7], NULL, 10) : 0;
   if (rate <= 0 || seconds <= 0 || port <= 0 || port > 65535) { fprintf(stderr, "sflow-replay: bad arguments\n"); return 2; }
 
   FILE *f = fopen(file, "rb");
@@ -125,7 +127,7 @@ int main(int argc, char **argv) {
   const uint64_t start = now_ns();
   const uint64_t end = start + (uint64_t)(seconds * 1e9);
   const double ns_per_datagram = 1e9 / rate;
-  uint64_t sent = 0, attempted = 0, errors = 0, index = 0, loop = 0;
+  uint64_t sent = 0, attempted = 0, errors = 0, index = start_at % count, loop = start_at / count;
   while (!stop_requested) {
     uint64_t t = now_ns();
     if (t >= end) break;

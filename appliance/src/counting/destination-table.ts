@@ -14,27 +14,35 @@ export interface DestinationTotals {
 }
 
 const EMPTY = 0;
+/** One slot = one 64-byte cache line: u32 words 0 family, 1..4 key; f64 3 samples, 4 packets, 5 bytes, 6 last seen. */
+const SLOT_BYTES = 64;
+const U32_PER_SLOT = SLOT_BYTES / 4;
+const F64_PER_SLOT = SLOT_BYTES / 8;
+const F_SAMPLES = 3;
+const F_PACKETS = 4;
+const F_BYTES = 5;
+const F_LAST_SEEN = 6;
 
-/** One generation of storage; two exist so eviction can rebuild without allocating. */
+/**
+ * One generation of storage; two exist so eviction can rebuild without allocating. A slot's key and counters
+ * share one cache line, so adding a sample costs one cache miss, not one per field array.
+ */
 class Slots {
-  readonly family: Uint8Array;
-  readonly key: Uint32Array;
-  readonly samples: Float64Array;
-  readonly packets: Float64Array;
-  readonly bytes: Float64Array;
-  readonly lastSeen: Float64Array;
+  readonly u32: Uint32Array;
+  readonly f64: Float64Array;
 
   constructor(readonly size: number) {
-    this.family = new Uint8Array(size);
-    this.key = new Uint32Array(size * 4);
-    this.samples = new Float64Array(size);
-    this.packets = new Float64Array(size);
-    this.bytes = new Float64Array(size);
-    this.lastSeen = new Float64Array(size);
+    const buffer = new ArrayBuffer(size * SLOT_BYTES);
+    this.u32 = new Uint32Array(buffer);
+    this.f64 = new Float64Array(buffer);
+  }
+
+  family(i: number): number {
+    return this.u32[i * U32_PER_SLOT]!;
   }
 
   clear(): void {
-    this.family.fill(0);
+    this.u32.fill(0);
   }
 }
 
@@ -79,12 +87,12 @@ export class DestinationTable {
     this.totalSamples++;
     this.totalPackets += packets;
     this.totalBytes += bytes;
-    const s = this.slots;
-    const fam = s.family;
-    const key = s.key;
+    const u32 = this.slots.u32;
+    const f64 = this.slots.f64;
     let i = hash(family, w0, w1, w2, w3) & this.mask;
     for (;;) {
-      const f = fam[i]!;
+      const k = i * U32_PER_SLOT;
+      const f = u32[k]!;
       if (f === EMPTY) {
         if (this.entries >= this.capacity) {
           this.overflowSamples++;
@@ -92,25 +100,25 @@ export class DestinationTable {
           this.overflowBytes += bytes;
           return false;
         }
-        fam[i] = family;
-        const k = i << 2;
-        key[k] = w0;
-        key[k + 1] = w1;
-        key[k + 2] = w2;
-        key[k + 3] = w3;
-        s.samples[i] = 1;
-        s.packets[i] = packets;
-        s.bytes[i] = bytes;
-        s.lastSeen[i] = nowMs;
+        u32[k] = family;
+        u32[k + 1] = w0;
+        u32[k + 2] = w1;
+        u32[k + 3] = w2;
+        u32[k + 4] = w3;
+        const v = i * F64_PER_SLOT;
+        f64[v + F_SAMPLES] = 1;
+        f64[v + F_PACKETS] = packets;
+        f64[v + F_BYTES] = bytes;
+        f64[v + F_LAST_SEEN] = nowMs;
         this.entries++;
         return true;
       }
-      const k = i << 2;
-      if (f === family && key[k] === w0 && key[k + 1] === w1 && key[k + 2] === w2 && key[k + 3] === w3) {
-        s.samples[i]!++;
-        s.packets[i]! += packets;
-        s.bytes[i]! += bytes;
-        s.lastSeen[i] = nowMs;
+      if (f === family && u32[k + 1] === w0 && u32[k + 2] === w1 && u32[k + 3] === w2 && u32[k + 4] === w3) {
+        const v = i * F64_PER_SLOT;
+        f64[v + F_SAMPLES]!++;
+        f64[v + F_PACKETS]! += packets;
+        f64[v + F_BYTES]! += bytes;
+        f64[v + F_LAST_SEEN] = nowMs;
         return true;
       }
       i = (i + 1) & this.mask;
@@ -128,25 +136,26 @@ export class DestinationTable {
   /** Every entry, for reports and tests (allocates). */
   *all(): IterableIterator<DestinationTotals> {
     const s = this.slots;
-    for (let i = 0; i < s.size; i++) if (s.family[i] !== EMPTY) yield this.read(s, i);
+    for (let i = 0; i < s.size; i++) if (s.family(i) !== EMPTY) yield this.read(s, i);
   }
 
   /** The n destinations with the most packets (or bytes), for reports. */
   top(n: number, by: 'packets' | 'bytes' = 'packets'): DestinationTotals[] {
     const s = this.slots;
-    const values = by === 'packets' ? s.packets : s.bytes;
+    const field = by === 'packets' ? F_PACKETS : F_BYTES;
+    const value = (i: number) => s.f64[i * F64_PER_SLOT + field]!;
     const picked: number[] = [];
     for (let i = 0; i < s.size; i++) {
-      if (s.family[i] === EMPTY) continue;
+      if (s.family(i) === EMPTY) continue;
       if (picked.length < n) {
         picked.push(i);
-        if (picked.length === n) picked.sort((a, b) => values[b]! - values[a]!);
-      } else if (values[i]! > values[picked[n - 1]!]!) {
+        if (picked.length === n) picked.sort((a, b) => value(b) - value(a));
+      } else if (value(i) > value(picked[n - 1]!)) {
         picked[n - 1] = i;
-        picked.sort((a, b) => values[b]! - values[a]!);
+        picked.sort((a, b) => value(b) - value(a));
       }
     }
-    picked.sort((a, b) => values[b]! - values[a]!);
+    picked.sort((a, b) => value(b) - value(a));
     return picked.map((i) => this.read(s, i));
   }
 
@@ -157,17 +166,13 @@ export class DestinationTable {
     to.clear();
     let kept = 0;
     for (let i = 0; i < from.size; i++) {
-      const f = from.family[i]!;
-      if (f === EMPTY || from.lastSeen[i]! < cutoffMs) continue;
-      const k = i << 2;
-      let j = hash(f, from.key[k]!, from.key[k + 1]!, from.key[k + 2]!, from.key[k + 3]!) & this.mask;
-      while (to.family[j] !== EMPTY) j = (j + 1) & this.mask;
-      to.family[j] = f;
-      to.key.set(from.key.subarray(k, k + 4), j << 2);
-      to.samples[j] = from.samples[i]!;
-      to.packets[j] = from.packets[i]!;
-      to.bytes[j] = from.bytes[i]!;
-      to.lastSeen[j] = from.lastSeen[i]!;
+      const k = i * U32_PER_SLOT;
+      const f = from.u32[k]!;
+      if (f === EMPTY || from.f64[i * F64_PER_SLOT + F_LAST_SEEN]! < cutoffMs) continue;
+      let j = hash(f, from.u32[k + 1]!, from.u32[k + 2]!, from.u32[k + 3]!, from.u32[k + 4]!) & this.mask;
+      while (to.family(j) !== EMPTY) j = (j + 1) & this.mask;
+      // A slot moves whole: key and counters share its 64 bytes.
+      to.u32.set(from.u32.subarray(k, k + U32_PER_SLOT), j * U32_PER_SLOT);
       kept++;
     }
     const removed = this.entries - kept;
@@ -179,25 +184,26 @@ export class DestinationTable {
   }
 
   private find(family: number, w0: number, w1: number, w2: number, w3: number): number {
-    const s = this.slots;
+    const u32 = this.slots.u32;
     let i = hash(family, w0, w1, w2, w3) & this.mask;
     for (;;) {
-      const f = s.family[i]!;
+      const k = i * U32_PER_SLOT;
+      const f = u32[k]!;
       if (f === EMPTY) return -1;
-      const k = i << 2;
-      if (f === family && s.key[k] === w0 && s.key[k + 1] === w1 && s.key[k + 2] === w2 && s.key[k + 3] === w3) return i;
+      if (f === family && u32[k + 1] === w0 && u32[k + 2] === w1 && u32[k + 3] === w2 && u32[k + 4] === w3) return i;
       i = (i + 1) & this.mask;
     }
   }
 
   private read(s: Slots, i: number): DestinationTotals {
-    const k = i << 2;
+    const k = i * U32_PER_SLOT;
+    const v = i * F64_PER_SLOT;
     return {
-      address: wordsToAddress(s.family[i]!, s.key[k]!, s.key[k + 1]!, s.key[k + 2]!, s.key[k + 3]!),
-      samples: s.samples[i]!,
-      packets: s.packets[i]!,
-      bytes: s.bytes[i]!,
-      lastSeenMs: s.lastSeen[i]!,
+      address: wordsToAddress(s.u32[k]!, s.u32[k + 1]!, s.u32[k + 2]!, s.u32[k + 3]!, s.u32[k + 4]!),
+      samples: s.f64[v + F_SAMPLES]!,
+      packets: s.f64[v + F_PACKETS]!,
+      bytes: s.f64[v + F_BYTES]!,
+      lastSeenMs: s.f64[v + F_LAST_SEEN]!,
     };
   }
 }

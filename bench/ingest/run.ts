@@ -1,0 +1,450 @@
+// bench/ingest: the highest rate of sFlow flow samples/s that each receiver takes with no loss, on this
+// machine, with one generator. Receivers: Breakwater's intake (in-process and with decoder workers),
+// FastNetMon 1.2.4 and pmacct's sfacctd. Each runs alone in its own network namespace (only loopback up, so
+// no route off the machine; kernel UDP counters are per namespace), the generator (sflow-replay.c, sendmmsg,
+// replaying datagrams our TS encoder wrote) runs in the same namespace, and the rate is stepped up.
+// A step is lossless when the namespace's UdpRcvbufErrors/InErrors did not move AND the receiver's own count
+// of flow samples grew by exactly what was sent (FastNetMon: its Prometheus counter; sfacctd: kernel only).
+//
+// Usage: npm run bench:ingest -- [--rates 50000,100000,...] [--step-seconds 3] [--only breakwater,fastnetmon]
+// Writes bench/results/ingest-<date>.json. Needs root (ip netns), gcc, fastnetmon, sfacctd.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { SflowStream, writeReplayFile, type ReplayFileInfo } from '../../appliance/src/synthetic/sflow-generator.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const { values } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '50000,100000,200000,400000,600000,800000,1000000,1200000,1500000,2000000' },
+    'step-seconds': { type: 'string', default: '3' },
+    only: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+const rates = values.rates!.split(',').map(Number);
+const stepSeconds = Number(values['step-seconds']);
+const only = values.only?.split(',');
+const PORT = 6343;
+const work = mkdtempSync(join(tmpdir(), 'bw-ingest-'));
+const namespaces = new Set<string>();
+const groups = new Set<number>();
+
+// ---------- cleanup: namespaces and process groups we made, even on failure or Ctrl-C ----------
+function cleanup(): void {
+  for (const pgid of groups) killGroup(pgid, 'SIGKILL');
+  groups.clear();
+  for (const ns of namespaces) {
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+  namespaces.clear();
+  rmSync(work, { recursive: true, force: true });
+}
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // group already gone
+  }
+}
+process.on('SIGINT', () => {
+  console.error('\ninterrupted: cleaning up');
+  cleanup();
+  process.exit(130);
+});
+process.on('exit', cleanup);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function netns(name: string): string {
+  const ns = `bw-ingest-${process.pid}-${name}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  namespaces.add(ns);
+  execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+  return ns;
+}
+
+function deleteNetns(ns: string): void {
+  try {
+    execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  } finally {
+    namespaces.delete(ns);
+  }
+}
+
+/** UDP error counters of the namespace a process lives in (IPv4 + IPv6). */
+function udpDrops(pid: number): number {
+  let drops = 0;
+  const snmp = readFileSync(`/proc/${pid}/net/snmp`, 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const names = snmp[0]!.split(/\s+/);
+  const vals = snmp[1]!.split(/\s+/);
+  // InErrors includes RcvbufErrors (receive buffer full) and checksum/memory errors: any of them is loss.
+  drops += Number(vals[names.indexOf('InErrors')]);
+  for (const line of readFileSync(`/proc/${pid}/net/snmp6`, 'utf8').split('\n')) {
+    const [k, v] = line.split(/\s+/);
+    if (k === 'Udp6InErrors') drops += Number(v);
+  }
+  return drops;
+}
+
+/** CPU seconds and RSS of every process in a process group (a receiver and its workers/plugins). */
+function groupUsage(pgid: number): { cpuSeconds: number; rssBytes: number } {
+  const tick = 100;
+  let cpu = 0;
+  let rss = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== pgid) continue;
+    cpu += (Number(fields[11]) + Number(fields[12])) / tick;
+    rss += Number(fields[21]) * 4096;
+  }
+  return { cpuSeconds: cpu, rssBytes: rss };
+}
+
+// ---------- receivers ----------
+interface Receiver {
+  name: string;
+  ns: string;
+  child: ChildProcess;
+  /** Flow samples the receiver itself says it processed; undefined when it has no such counter. */
+  ownCount(): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+function spawnInNs(ns: string, cmd: string, args: string[], logFile: string, stdin: 'pipe' | 'ignore' = 'ignore'): ChildProcess {
+  const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
+    detached: true,
+    stdio: [stdin, stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe'],
+    cwd: root,
+  });
+  groups.add(child.pid!);
+  const err: Buffer[] = [];
+  child.stderr!.on('data', (d: Buffer) => err.push(d));
+  child.on('exit', () => writeFileSync(logFile, Buffer.concat(err)));
+  return child;
+}
+
+async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
+  const pgid = child.pid!;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    killGroup(pgid, 'SIGTERM');
+    await Promise.race([exited, sleep(graceMs)]);
+  }
+  // Plugins and workers of the group that outlived their parent.
+  killGroup(pgid, 'SIGKILL');
+  groups.delete(pgid);
+}
+
+async function startBreakwater(name: string, workers: number): Promise<Receiver> {
+  const ns = netns(name);
+  const child = spawnInNs(ns, process.execPath, ['--conditions=source', '--import', 'tsx', 'bench/ingest/breakwater-receiver.ts', `127.0.0.1:${PORT}`, String(workers)], join(work, `${name}.log`), 'pipe');
+  const lines: Interface = createInterface({ input: child.stdout! });
+  const waiting: ((line: string) => void)[] = [];
+  lines.on('line', (l) => waiting.shift()?.(l));
+  const next = (timeoutMs: number) =>
+    new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${name}: no answer`)), timeoutMs);
+      waiting.push((l) => {
+        clearTimeout(t);
+        resolve(l);
+      });
+    });
+  await next(20_000);
+  return {
+    name,
+    ns,
+    child,
+    async ownCount() {
+      child.stdin!.write('stats\n');
+      const s = JSON.parse(await next(5000)) as { flowSamples: number; counted: number };
+      // Both must agree: decoded-and-accounted and counted per destination.
+      return s.counted === s.flowSamples ? s.counted : -1;
+    },
+    async stop() {
+      child.stdin!.end('stop\n');
+      await stopChild(child);
+      deleteNetns(ns);
+    },
+  };
+}
+
+async function startFastnetmon(): Promise<Receiver> {
+  const name = 'fastnetmon';
+  const ns = netns(name);
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'networks_list'), '198.18.0.0/15\n');
+  writeFileSync(join(dir, 'networks_whitelist'), '');
+  // Everything but sFlow input and its Prometheus counters is off. disable_usage_report = on ALWAYS: the Debian
+  // default sends usage data off the machine (and the namespace has no route out anyway).
+  const conf = `
+disable_usage_report = on
+logging_level = info
+logging_local_syslog_logging = off
+logging_remote_syslog_logging = off
+enable_ban = off
+enable_ban_ipv6 = off
+process_incoming_traffic = on
+process_outgoing_traffic = on
+networks_list_path = ${dir}/networks_list
+white_list_path = ${dir}/networks_whitelist
+check_period = 1
+enable_connection_tracking = off
+mirror_afpacket = off
+mirror_afxdp = off
+mirror_netmap = off
+pcap = off
+netflow = off
+sflow = on
+sflow_port = ${PORT}
+sflow_host = 127.0.0.1
+average_calculation_time = 5
+speed_calculation_delay = 1
+notify_script_path = /bin/true
+collect_attack_pcap_dumps = off
+redis_enabled = off
+mongodb_enabled = off
+exabgp = off
+gobgp = off
+influxdb = off
+graphite = off
+kafka_traffic_export = off
+monitor_local_ip_addresses = off
+pid_path = ${dir}/fastnetmon.pid
+cli_stats_file_path = ${dir}/fastnetmon.dat
+cli_stats_ipv6_file_path = ${dir}/fastnetmon_ipv6.dat
+enable_api = off
+prometheus = on
+prometheus_port = 9209
+prometheus_host = 127.0.0.1
+`;
+  writeFileSync(join(dir, 'fastnetmon.conf'), conf);
+  const child = spawnInNs(ns, '/usr/sbin/fastnetmon', ['--configuration_file', join(dir, 'fastnetmon.conf'), '--log_file', join(dir, 'fastnetmon.log')], join(work, `${name}.log`));
+  const metric = async (): Promise<number | undefined> => {
+    try {
+      const text = execFileSync('ip', ['netns', 'exec', ns, 'curl', '-s', '--max-time', '2', 'http://127.0.0.1:9209/metrics'], { encoding: 'utf8' });
+      const m = /^fastnetmon_total_simple_packets_processed (\d+)/m.exec(text);
+      return m ? Number(m[1]) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  for (let i = 0; i < 50 && (await metric()) === undefined; i++) await sleep(200);
+  return { name, ns, child, ownCount: metric, async stop() { await stopChild(child); deleteNetns(ns); } };
+}
+
+async function startSfacctd(): Promise<Receiver> {
+  const name = 'sfacctd';
+  const ns = netns(name);
+  const dir = join(work, name);
+  mkdirSync(dir);
+  // print plugin aggregating per destination host, with big pipes so the plugin is not the bottleneck.
+  writeFileSync(
+    join(dir, 'sfacctd.conf'),
+    `daemonize: false
+sfacctd_ip: 127.0.0.1
+sfacctd_port: ${PORT}
+sfacctd_pipe_size: 33554432
+plugins: print[dst]
+aggregate[dst]: dst_host
+print_output[dst]: csv
+print_output_file[dst]: ${dir}/dst-%s.csv
+print_refresh_time[dst]: 5
+plugin_pipe_size[dst]: 134217728
+plugin_buffer_size[dst]: 65536
+logfile: ${dir}/sfacctd.log
+`,
+  );
+  const child = spawnInNs(ns, '/usr/sbin/sfacctd', ['-f', join(dir, 'sfacctd.conf')], join(work, `${name}.log`));
+  for (let i = 0; i < 50; i++) {
+    await sleep(100);
+    if (readFileSafe(join(dir, 'sfacctd.log')).includes('waiting for sFlow data')) break;
+  }
+  return { name, ns, child, ownCount: async () => undefined, async stop() { await stopChild(child); deleteNetns(ns); } };
+}
+
+function readFileSafe(p: string): string {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+// ---------- generator ----------
+function compileReplayer(): string {
+  const bin = join(work, 'sflow-replay');
+  execFileSync('gcc', ['-O2', '-Wall', '-o', bin, join(root, 'bench/ingest/sflow-replay.c')]);
+  return bin;
+}
+
+interface ReplayResult { sent: number; attempted: number; errors: number; elapsedNs: number; loops: number }
+
+function replay(bin: string, file: string, ns: string, datagramsPerSecond: number, seconds: number, startAt: number): Promise<ReplayResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', ns, bin, file, '127.0.0.1', String(PORT), String(datagramsPerSecond), String(seconds), '0', String(startAt)], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+    groups.add(child.pid!);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      groups.delete(child.pid!);
+      if (code !== 0) reject(new Error(`sflow-replay exited with ${code}`));
+      else resolve(JSON.parse(out) as ReplayResult);
+    });
+  });
+}
+
+function samplesIn(info: ReplayFileInfo, from: number, count: number): number {
+  const at = (n: number) => Math.floor(n / info.datagrams) * info.flowSamples + info.flowSamplesBefore[n % info.datagrams]!;
+  return at(from + count) - at(from);
+}
+
+interface Step {
+  targetSamplesPerSecond: number;
+  sentSamples: number;
+  achievedSamplesPerSecond: number;
+  kernelDrops: number;
+  ownCount: number | undefined;
+  lossless: boolean;
+  generatorLimited: boolean;
+  cpuPercent: number;
+  rssMB: number;
+}
+
+async function measure(receiver: Receiver, bin: string, file: string, info: ReplayFileInfo): Promise<{ steps: Step[]; losslessSamplesPerSecond: number }> {
+  const steps: Step[] = [];
+  const perDatagram = info.flowSamples / info.datagrams;
+  let sentSoFar = 0;
+  let lossySteps = 0;
+  let best = 0;
+  await sleep(500);
+  for (const rate of rates) {
+    const pid = receiver.child.pid!;
+    const drops0 = udpDrops(pid);
+    const own0 = await receiver.ownCount();
+    const use0 = groupUsage(pid);
+    const t0 = performance.now();
+    const r = await replay(bin, file, receiver.ns, Math.round(rate / perDatagram), stepSeconds, sentSoFar);
+    await sleep(1000); // let the receiver drain its socket buffer and update its counters
+    const wall = (performance.now() - t0) / 1000;
+    const use1 = groupUsage(pid);
+    const drops = udpDrops(pid) - drops0;
+    const own1 = await receiver.ownCount();
+    const sent = samplesIn(info, sentSoFar, r.sent);
+    sentSoFar += r.attempted;
+    const own = own0 === undefined || own1 === undefined ? undefined : own1 - own0;
+    const achieved = sent / (r.elapsedNs / 1e9);
+    const generatorLimited = achieved < rate * 0.97;
+    const lossless = drops === 0 && r.errors === 0 && (own === undefined || own === sent) && own1 !== -1;
+    const step: Step = {
+      targetSamplesPerSecond: rate,
+      sentSamples: sent,
+      achievedSamplesPerSecond: Math.round(achieved),
+      kernelDrops: drops,
+      ownCount: own,
+      lossless,
+      generatorLimited,
+      cpuPercent: Math.round(((use1.cpuSeconds - use0.cpuSeconds) / wall) * 100),
+      rssMB: Math.round(use1.rssBytes / 1048576),
+    };
+    steps.push(step);
+    console.log(
+      `  ${receiver.name.padEnd(22)} ${String(rate).padStart(8)}/s  sent ${String(Math.round(achieved)).padStart(8)}/s  kernel drops ${String(drops).padStart(7)}  own ${own === undefined ? '   n/a' : String(own - sent).padStart(7)}  cpu ${String(step.cpuPercent).padStart(3)}%  rss ${step.rssMB} MB  ${lossless ? (generatorLimited ? 'lossless (generator-limited)' : 'lossless') : 'LOSS'}`,
+    );
+    if (lossless && !generatorLimited) best = Math.max(best, rate);
+    lossySteps = lossless ? 0 : lossySteps + 1;
+    if (lossySteps >= 2 || generatorLimited) break;
+  }
+  return { steps, losslessSamplesPerSecond: best };
+}
+
+/** What the generator alone can push: into a bound socket nobody reads (the kernel drops at the full buffer). */
+async function generatorCeiling(bin: string, file: string, info: ReplayFileInfo): Promise<number> {
+  const ns = netns('generator');
+  const sink = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', `import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(("127.0.0.1",${PORT}))\ntime.sleep(30)`], { detached: true, stdio: 'ignore' });
+  groups.add(sink.pid!);
+  await sleep(500);
+  const r = await replay(bin, file, ns, 5_000_000, 2, 0);
+  await stopChild(sink, 100);
+  deleteNetns(ns);
+  return samplesIn(info, 0, r.sent) / (r.elapsedNs / 1e9);
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  console.log(`bench/ingest: load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; work dir ${work}`);
+  const bin = compileReplayer();
+  const file = join(work, 'replay.bin');
+  const stream = new SflowStream({ agents: 4, destinations: 100_000, seed: 7 });
+  const info = await writeReplayFile(file, stream, 30_000);
+  const perDatagram = info.flowSamples / info.datagrams;
+  console.log(`replay file: ${info.datagrams} datagrams, ${info.flowSamples} flow samples (${perDatagram.toFixed(2)} per datagram), 100,000 destinations in 198.18.0.0/15`);
+  const ceiling = await generatorCeiling(bin, file, info);
+  console.log(`generator alone (sendmmsg, one process): ${Math.round(ceiling).toLocaleString('en')} flow samples/s`);
+
+  const plan: [string, () => Promise<Receiver>][] = [
+    ['breakwater', () => startBreakwater('breakwater', 0)],
+    ['breakwater-workers-2', () => startBreakwater('breakwater-workers-2', 2)],
+    ['fastnetmon', startFastnetmon],
+    ['sfacctd', startSfacctd],
+  ];
+  const results: Record<string, { steps: Step[]; losslessSamplesPerSecond: number }> = {};
+  const loads: number[][] = [loadavg()];
+  for (const [name, start] of plan) {
+    if (only && !only.some((o) => name === o || (o === 'breakwater' && name.startsWith('breakwater')))) continue;
+    console.log(`${name}:`);
+    const receiver = await start();
+    try {
+      results[name] = await measure(receiver, bin, file, info);
+    } finally {
+      await receiver.stop();
+    }
+    loads.push(loadavg());
+  }
+
+  console.log('\nreceiver                 lossless flow samples/s   CPU at that rate   RSS');
+  for (const [name, r] of Object.entries(results)) {
+    const at = r.steps.find((s) => s.targetSamplesPerSecond === r.losslessSamplesPerSecond);
+    console.log(`${name.padEnd(24)} ${r.losslessSamplesPerSecond.toLocaleString('en').padStart(22)}   ${String(at?.cpuPercent ?? '-').padStart(14)}%   ${at?.rssMB ?? '-'} MB`);
+  }
+  const date = started.toISOString().slice(0, 10);
+  const out = values.out ?? join(root, `bench/results/ingest-${date}.json`);
+  const result = {
+    date: started.toISOString(),
+    command: `npm run bench:ingest -- --rates ${rates.join(',')} --step-seconds ${stepSeconds}`,
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version, rmemMax: Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8')) },
+    loadAverage: { atStart: loads[0], afterEachReceiver: loads.slice(1) },
+    generator: { tool: 'bench/ingest/sflow-replay.c (sendmmsg)', ceilingSamplesPerSecond: Math.round(ceiling), datagrams: info.datagrams, samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
+    stepSeconds,
+    receivers: results,
+  };
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nwrote ${out}`);
+}
+
+main().then(
+  () => {
+    cleanup();
+    process.exit(0);
+  },
+  (err: unknown) => {
+    console.error(err);
+    cleanup();
+    process.exit(1);
+  },
+);
