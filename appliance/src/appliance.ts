@@ -3,8 +3,10 @@
 import type { Component } from './component.js';
 import { stopWithin } from './component.js';
 import type { Config } from './config/schema.js';
+import { DestinationTable, defaultDestinationCapacity } from './counting/destination-table.js';
 import { prepareDataDir } from './data-dir.js';
 import { HealthServer } from './health/health-server.js';
+import { SflowIntake } from './intake/sflow-intake.js';
 import type { Logger } from './log.js';
 
 export interface ApplianceOptions {
@@ -16,16 +18,20 @@ export class Appliance {
   private readonly components: Component[] = [];
   private started: Component[] = [];
   readonly health: HealthServer;
+  readonly destinations: DestinationTable;
+  readonly intake: SflowIntake;
 
   constructor(private readonly options: ApplianceOptions) {
     const { config, log } = options;
+    this.destinations = new DestinationTable(defaultDestinationCapacity);
+    this.intake = new SflowIntake({ config: config.sflow, destinations: this.destinations, log: log.child({ component: 'intake' }) });
     this.health = new HealthServer({
       host: config.health.host,
       port: config.health.port,
       log: log.child({ component: 'health' }),
-      sections: {},
+      sections: { intake: () => this.intake.report() },
     });
-    this.components.push(this.health);
+    this.components.push(this.health, this.intake);
   }
 
   async start(): Promise<void> {

@@ -13,6 +13,9 @@ export interface DestinationTotals {
   lastSeenMs: number;
 }
 
+/** Destinations held at once unless told otherwise: ~32 MiB per generation (two generations). */
+export const defaultDestinationCapacity = 262_144;
+
 const EMPTY = 0;
 /** One slot = one 64-byte cache line: u32 words 0 family, 1..4 key; f64 3 samples, 4 packets, 5 bytes, 6 last seen. */
 const SLOT_BYTES = 64;
