@@ -17,6 +17,7 @@ export const errorCodes = {
   BW_ERR_INTAKE_WORKER: { message: 'sFlow decoder worker failed to start: %s', status: 500 },
   BW_ERR_PCAP_FORMAT: { message: 'Not a pcap file, or an unsupported pcap variant: %s', status: 400 },
   BW_ERR_PCAP_TRUNCATED: { message: 'Pcap file ends inside a record at byte %s', status: 400 },
+  BW_ERR_PCAP_CORRUPT: { message: 'Pcap file is corrupt at byte %s: %s; packets before it were read', status: 400 },
   BW_ERR_CLI_USAGE: { message: '%s', status: 400 },
   BW_ERR_FLOWSPEC_INVALID: { message: 'FlowSpec rule is malformed at %s: %s', status: 400 },
   BW_ERR_FLOWSPEC_NO_DESTINATION: { message: 'FlowSpec rule has no destination prefix (%s): every rule must name the protected address it mitigates for', status: 400 },
