@@ -30,17 +30,30 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const pid of livePids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+  process.on('exit', cleanUpEverything);
+  // 'exit' does not run when a signal ends the process (the test runner's timeout, Ctrl-C).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      cleanUpEverything();
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    });
+  }
+}
+
+/** Synchronous on purpose: it also runs from the 'exit' event, where async work never completes. */
+function cleanUpEverything(): void {
+  for (const pid of livePids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
     }
-    for (const ns of liveNetns) spawnSync('ip', ['netns', 'del', ns]);
-    for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
-  });
+  }
+  for (const ns of liveNetns) spawnSync('ip', ['netns', 'del', ns]);
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+  livePids.clear();
+  liveNetns.clear();
+  liveDirs.clear();
 }
 
 export function makeTempDir(label: string): string {
