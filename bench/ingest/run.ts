@@ -406,7 +406,7 @@ async function main(): Promise<void> {
   const results: Record<string, { steps: Step[]; losslessSamplesPerSecond: number }> = {};
   const loads: number[][] = [loadavg()];
   for (const [name, start] of plan) {
-    if (only && !only.some((o) => name === o || (o === 'breakwater' && name.startsWith('breakwater')))) continue;
+    if (only && !only.includes(name)) continue;
     console.log(`${name}:`);
     const receiver = await start();
     try {
