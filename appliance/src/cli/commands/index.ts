@@ -1,6 +1,7 @@
 // Every `breakwater` sub-command, in the order `breakwater help` lists them.
 import type { Command } from '../command.js';
 import { configCheck } from './config-check.js';
+import { sflowDecode } from './sflow-decode.js';
 import { start } from './start.js';
 
-export const commands: readonly Command[] = [start, configCheck];
+export const commands: readonly Command[] = [start, configCheck, sflowDecode];
