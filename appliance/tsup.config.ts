@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { cli: 'src/cli/main.ts', index: 'src/index.ts' },
+  // intake-worker: the sFlow decoder worker process (sflow.workers > 0), forked by src/intake/sflow-intake.ts.
+  entry: { cli: 'src/cli/main.ts', index: 'src/index.ts', 'intake-worker': 'src/intake/decoder-worker.ts' },
   format: ['esm'],
   target: 'node20',
   platform: 'node',

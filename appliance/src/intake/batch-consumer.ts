@@ -11,9 +11,11 @@ import { BATCH_HEADER_BYTES, BatchViews, checkBatch, DatagramField, FlowField, R
 export const IntakeDrop = {
   /** The agent would be one more than sflow.maxAgents. */
   unknownAgentLimit: 200,
+  /** Longer than the receive slot (9216 bytes, a jumbo frame): cut by the kernel, so not decoded. */
+  oversized: 202,
 } as const;
 
-const intakeDropNames: Record<number, string> = { [IntakeDrop.unknownAgentLimit]: 'unknown_agent_limit' };
+const intakeDropNames: Record<number, string> = { [IntakeDrop.unknownAgentLimit]: 'unknown_agent_limit', [IntakeDrop.oversized]: 'oversized' };
 
 /** Metric label of a drop reason code. */
 export function dropReasonName(code: number): string {

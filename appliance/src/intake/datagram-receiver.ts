@@ -5,6 +5,7 @@
 import type { Socket } from 'node:dgram';
 import type { Logger } from '../log.js';
 import { SflowDecoder } from '../sflow/datagram-decoder.js';
+import { IntakeDrop } from './batch-consumer.js';
 import { FlowBatchWriter, type BatchSink } from './flow-batch-writer.js';
 
 export interface DatagramReceiverOptions {
@@ -35,7 +36,7 @@ export class DatagramReceiver {
   }
 
   /** The 'message' listener, bound once (no closure per datagram). */
-  readonly onMessage = (msg: Buffer): void => {
+  readonly onMessage = (msg: Uint8Array): void => {
     try {
       this.received++;
       this.receivedBytes += msg.length;
@@ -57,9 +58,26 @@ export class DatagramReceiver {
     }
   };
 
+  /** A datagram longer than the receive slot arrived cut: account it as dropped, unread. */
+  readonly onOversized = (): void => {
+    try {
+      this.received++;
+      this.writer.beginDatagram(Date.now());
+      this.decoder.header.reset();
+      this.writer.endDatagram(this.decoder.header, IntakeDrop.oversized, 0, 0, 0, 0, 0);
+    } catch (err) {
+      this.failed(err);
+    }
+  };
+
   attach(socket: Socket): void {
     socket.on('message', this.onMessage);
     this.sockets.add(socket);
+    this.startTimer();
+  }
+
+  /** Starts the flush timer (attach() does; a batch socket that calls onMessage itself needs it too). */
+  startTimer(): void {
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.flush(), this.options.flushIntervalMs ?? defaultFlushIntervalMs);
       this.timer.unref();

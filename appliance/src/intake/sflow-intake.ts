@@ -15,6 +15,7 @@ import { AgentTable } from './agent-table.js';
 import { BatchConsumer } from './batch-consumer.js';
 import { DatagramReceiver } from './datagram-receiver.js';
 import type { WorkerStats } from './decoder-worker.js';
+import { BatchUdpSocket, loadUdpBatch } from './native-udp.js';
 
 export interface SflowIntakeOptions {
   config: Pick<SflowConfig, 'listen' | 'receiveBufferBytes' | 'workers' | 'maxAgents'>;
@@ -24,6 +25,11 @@ export interface SflowIntakeOptions {
   flushIntervalMs?: number;
   /** How long stop() waits for a worker to hand over its last batch. */
   workerStopMs?: number;
+  /**
+   * 'auto' (default): recvmmsg through the udp-batch addon when it is built and decoding is in-process, else
+   * dgram. 'dgram' forces Node's dgram (benchmarks compare the two); 'recvmmsg' fails if the addon is missing.
+   */
+  receiveWith?: 'auto' | 'dgram' | 'recvmmsg';
 }
 
 interface WorkerHandle {
@@ -51,7 +57,9 @@ export class SflowIntake implements Component {
   readonly agents: AgentTable;
   readonly consumer: BatchConsumer;
   private sockets: Socket[] = [];
+  private batchSockets: BatchUdpSocket[] = [];
   private bound: BoundSocket[] = [];
+  private receiveWith: 'dgram' | 'recvmmsg' = 'dgram';
   private receiver: DatagramReceiver | undefined;
   private workers: WorkerHandle[] = [];
   private workerExits = 0;
@@ -69,6 +77,20 @@ export class SflowIntake implements Component {
 
   async start(): Promise<void> {
     const { config, log } = this.options;
+    const mode = this.options.receiveWith ?? 'auto';
+    const addon = config.workers === 0 && mode !== 'dgram' ? loadUdpBatch() : undefined;
+    if (mode === 'recvmmsg' && addon === undefined) {
+      throw new BreakwaterError('BW_ERR_LISTEN', ['sFlow', 'the udp-batch addon is not built (node appliance/native/build.mjs) or decoding runs in workers']);
+    }
+    if (addon !== undefined) {
+      const receiver = new DatagramReceiver({ log, flushIntervalMs: this.options.flushIntervalMs, sink: (bytes) => this.consumer.consume(bytes) });
+      for (const addr of config.listen) this.batchSockets.push(this.bindBatch(addon, addr, receiver));
+      receiver.startTimer();
+      this.receiver = receiver;
+      this.receiveWith = 'recvmmsg';
+      log.info({ sockets: this.bound, workers: 0, receiveWith: this.receiveWith }, 'sFlow intake listening');
+      return;
+    }
     for (const addr of config.listen) this.sockets.push(await this.bind(addr));
     if (config.workers === 0) {
       const receiver = new DatagramReceiver({
@@ -81,11 +103,13 @@ export class SflowIntake implements Component {
     } else {
       await this.startWorkers(config.workers);
     }
-    log.info({ sockets: this.bound, workers: config.workers }, 'sFlow intake listening');
+    log.info({ sockets: this.bound, workers: config.workers, receiveWith: this.receiveWith }, 'sFlow intake listening');
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const s of this.batchSockets) s.close();
+    this.batchSockets = [];
     if (this.receiver) {
       for (const s of this.sockets) this.receiver.detach(s);
       this.receiver.stop();
@@ -122,6 +146,7 @@ export class SflowIntake implements Component {
     drops.worker_backlog = backlogDatagrams;
     return {
       sockets: this.bound,
+      receiveWith: this.receiveWith,
       workers: this.options.config.workers,
       workersRunning: this.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length,
       workerExits: this.workerExits,
@@ -152,6 +177,29 @@ export class SflowIntake implements Component {
     };
   }
 
+  private bindBatch(addon: NonNullable<ReturnType<typeof loadUdpBatch>>, addr: string, receiver: DatagramReceiver): BatchUdpSocket {
+    const { host, port } = splitHostPort(addr);
+    const v6 = host.includes(':');
+    const asked = this.options.config.receiveBufferBytes;
+    let socket: BatchUdpSocket;
+    try {
+      socket = new BatchUdpSocket(addon, host, port, v6, asked, receiver.onMessage, receiver.onOversized);
+    } catch (err) {
+      throw new BreakwaterError('BW_ERR_LISTEN', [`sFlow ${addr}`, (err as Error).message], { cause: err });
+    }
+    this.bound.push({ address: host, port: socket.port, family: v6 ? 'IPv6' : 'IPv4', receiveBufferBytes: socket.receiveBufferBytes });
+    this.logBuffer(addr, asked, socket.receiveBufferBytes);
+    return socket;
+  }
+
+  private logBuffer(addr: string, asked: number, granted: number): void {
+    const level = granted < asked ? 'warn' : 'info';
+    this.options.log[level](
+      { listen: addr, askedBytes: asked, grantedBytes: granted },
+      granted < asked ? 'sFlow receive buffer smaller than asked: raise net.core.rmem_max (sysctl) to avoid drops in bursts' : 'sFlow receive buffer set',
+    );
+  }
+
   private bind(addr: string): Promise<Socket> {
     const { host, port } = splitHostPort(addr);
     const v6 = host.includes(':');
@@ -172,11 +220,7 @@ export class SflowIntake implements Component {
         // at net.core.rmem_max.
         const granted = socket.getRecvBufferSize();
         this.bound.push({ address: a.address, port: a.port, family: v6 ? 'IPv6' : 'IPv4', receiveBufferBytes: granted });
-        const level = granted < asked ? 'warn' : 'info';
-        this.options.log[level](
-          { listen: addr, askedBytes: asked, grantedBytes: granted },
-          granted < asked ? 'sFlow receive buffer smaller than asked: raise net.core.rmem_max (sysctl) to avoid drops in bursts' : 'sFlow receive buffer set',
-        );
+        this.logBuffer(addr, asked, granted);
         resolve(socket);
       });
     });

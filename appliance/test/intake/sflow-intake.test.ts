@@ -6,18 +6,20 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { DestinationTable } from '../../src/counting/destination-table.js';
 import { DatagramReceiver } from '../../src/intake/datagram-receiver.js';
+import { loadUdpBatch } from '../../src/intake/native-udp.js';
 import { SflowIntake } from '../../src/intake/sflow-intake.js';
 import { silentLogger } from '../../src/log.js';
 import { FlowSpec, SflowEncoder } from '../../src/synthetic/sflow-encoder.js';
 import { SflowStream, sendSflow } from '../../src/synthetic/sflow-generator.js';
 import { assertTotalsMatch, waitFor } from './helpers.js';
 
-function intakeWith(options: { workers?: number; maxAgents?: number; listen?: string[] } = {}) {
+function intakeWith(options: { workers?: number; maxAgents?: number; listen?: string[]; receiveWith?: 'auto' | 'dgram' } = {}) {
   const destinations = new DestinationTable(10_000);
   const intake = new SflowIntake({
     config: { listen: options.listen ?? ['127.0.0.1:0'], receiveBufferBytes: 4 << 20, workers: options.workers ?? 0, maxAgents: options.maxAgents ?? 100 },
     destinations,
     log: silentLogger(),
+    receiveWith: options.receiveWith ?? 'auto',
   });
   return { intake, destinations };
 }
@@ -48,9 +50,9 @@ function datagram(enc: SflowEncoder, agent: number, seq: number, uptimeMs: numbe
   return new Uint8Array(enc.datagram);
 }
 
-for (const workers of [0, 2]) {
-  test(`exact per-destination totals, IPv4 and IPv6, workers=${workers}`, async () => {
-    const { intake, destinations } = intakeWith({ workers });
+for (const [workers, receiveWith] of [[0, 'auto'], [0, 'dgram'], [2, 'dgram']] as const) {
+  test(`exact per-destination totals, IPv4 and IPv6, workers=${workers}, receive ${receiveWith}`, async () => {
+    const { intake, destinations } = intakeWith({ workers, receiveWith });
     await intake.start();
     try {
       const port = intake.boundSockets[0]!.port;
@@ -141,11 +143,27 @@ test('every drop reason is counted, and the agent limit refuses the agent one to
       too_many_samples: 1,
       sample_overrun: 1,
       unknown_agent_limit: 1,
+      oversized: 0,
       worker_backlog: 0,
     });
     assert.equal(report.agentCount, 2);
     assert.equal(report.flowSamples, 6);
     assert.equal(destinations.totalSamples, 6);
+  } finally {
+    s.close();
+    await intake.stop();
+  }
+});
+
+test('a datagram longer than a jumbo frame is counted as oversized (recvmmsg receive)', { skip: loadUdpBatch() === undefined && 'udp-batch addon not built' }, async () => {
+  const { intake } = intakeWith();
+  await intake.start();
+  const s = await client();
+  try {
+    assert.equal((intake.report() as { receiveWith: string }).receiveWith, 'recvmmsg');
+    await send(s, new Uint8Array(10_000), intake.boundSockets[0]!.port);
+    await waitFor(() => intake.consumer.datagrams === 1, 5000, 'datagram');
+    assert.equal((intake.report() as { drops: Record<string, number> }).drops.oversized, 1);
   } finally {
     s.close();
     await intake.stop();
