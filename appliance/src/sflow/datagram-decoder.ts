@@ -75,6 +75,7 @@ export class SflowDecoder {
   /** The buffer `view` reads; kept until the next decode() so the view can be reused for the same buffer. */
   private viewSource: Uint8Array | undefined;
   private view: DataView = new DataView(new ArrayBuffer(0));
+  private viewLength = 0;
 
   constructor(options: SflowDecoderOptions = {}) {
     const max = options.maxSamplesPerDatagram ?? defaultMaxSamplesPerDatagram;
@@ -91,13 +92,15 @@ export class SflowDecoder {
     const h = this.header;
     h.reset();
     const length = buf.length;
-    if (buf !== this.viewSource) {
+    // Before the view: a detached buffer has length 0, and a DataView over it would throw.
+    if (length < 4) return DatagramStatus.truncated;
+    // Same object but another length happens with views over resizable ArrayBuffers.
+    if (buf !== this.viewSource || this.viewLength !== length) {
       this.view = new DataView(buf.buffer, buf.byteOffset, length);
       this.viewSource = buf;
+      this.viewLength = length;
     }
     const v = this.view;
-
-    if (length < 4) return DatagramStatus.truncated;
     h.version = v.getUint32(0);
     if (h.version !== sflowVersion5) return DatagramStatus.badVersion;
     if (length < StructSize.datagramPrefix) return DatagramStatus.truncated;

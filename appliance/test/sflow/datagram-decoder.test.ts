@@ -431,3 +431,24 @@ test('UDP sampled header (sanity for the builder): ports read', () => {
   const s = decodeOneFlow(oneFlow([sampledHeaderRecord({ header })]));
   assert.deepEqual([s.protocol, s.srcPort, s.dstPort, s.hasL4], [17, 123, 5353, true]);
 });
+
+test('a detached buffer, and a reused buffer object whose length changed, are handled', () => {
+  const decoder = new SflowDecoder();
+  const visitor = { onFlowSample: () => {}, onCounterSample: () => {} };
+  const detached = new Uint8Array(new ArrayBuffer(64));
+  // Transferring the buffer detaches it (the typed lib here predates ArrayBuffer.prototype.transfer).
+  (structuredClone as (value: unknown, options: { transfer: ArrayBuffer[] }) => unknown)(detached.buffer, { transfer: [detached.buffer] });
+  assert.equal(decoder.decode(detached, visitor), DatagramStatus.truncated);
+
+  const bytes = datagram({ samples: [flowSample({ records: [] })] });
+  // Resizable ArrayBuffers (ES2024) are in Node 20's V8 but not in the ES2023 typings this project uses.
+  type Resizable = ArrayBuffer & { resize(length: number): void };
+  const resizable = new (ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => Resizable)(bytes.length, { maxByteLength: bytes.length * 2 });
+  const tracking = new Uint8Array(resizable);
+  tracking.set(bytes);
+  assert.equal(decoder.decode(tracking, visitor), DatagramStatus.ok);
+  resizable.resize(bytes.length * 2);
+  assert.equal(decoder.decode(tracking, visitor), DatagramStatus.ok, 'trailing bytes after growth are ignored');
+  resizable.resize(bytes.length - 4);
+  assert.equal(decoder.decode(tracking, visitor), DatagramStatus.sampleOverrun);
+});
