@@ -137,8 +137,17 @@ test('Breakwater and tshark see the same datagrams and samples', (t) => {
   assert.deepEqual(breakwater.map(sampleKey), tshark.map(sampleKey));
   assert.ok(tshark.filter((s) => s.kind === 'flow').length >= mix.length);
   assert.ok(tshark.some((s) => s.kind === 'counter'), 'at least one counter sample');
-  const flows = tshark.filter((s) => s.kind === 'flow').length;
-  const counters = tshark.length - flows;
+  // Guard against comparing nothing: every field must carry a value somewhere (else both sides could
+  // agree on null because, say, tshark renamed a field).
+  const flowSamples = tshark.filter((s) => s.kind === 'flow');
+  const counterSamples = tshark.filter((s) => s.kind === 'counter');
+  const alwaysNull = [
+    ...FLOW_FIELDS.filter((f) => flowSamples.every((s) => s.fields[f] === null)),
+    ...COUNTER_FIELDS.filter((f) => counterSamples.every((s) => s.fields[f] === null)),
+  ];
+  assert.deepEqual(alwaysNull, [], 'fields tshark never filled');
+  const flows = flowSamples.length;
+  const counters = counterSamples.length;
   t.diagnostic(
     `${sfprobe.datagrams.length} datagrams, ${flows} flow samples x ${FLOW_FIELDS.length} fields, ${counters} counter samples x ` +
       `${COUNTER_FIELDS.length} fields = ${flows * FLOW_FIELDS.length + counters * COUNTER_FIELDS.length} field comparisons`,
