@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { PcapWriter, LinkType, encodePcap, encodePcapGlobalHeader, openPcapFile } from '../../src/pcap/pcap-writer.js';
+import { buildIpPacket } from '../../src/synthetic/packet-builder.js';
 import { findAll, tsharkJson } from '../conformance/tshark.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bw-pcap-writer-'));
@@ -115,7 +116,7 @@ test('tshark reads the files: lengths, cut records, times and link type', async 
 
   const nullPath = join(dir, 'null.pcap');
   // LINKTYPE_NULL: a host-order (here little-endian) address family, 2 = AF_INET, then the IPv4 packet.
-  const ipv4 = Buffer.from('4500001c00000000401100007f0000017f000001303930390008000002000000', 'hex').subarray(0, 28);
+  const ipv4 = buildIpPacket({ ip: { version: 4, src: '192.0.2.1', dst: '192.0.2.2' }, transport: { protocol: 'udp', srcPort: 12345, dstPort: 12345 } });
   writeFileSync(nullPath, encodePcap([{ data: Buffer.concat([Buffer.from([2, 0, 0, 0]), ipv4]), timestampMicros: 0 }], { linkType: LinkType.NULL }));
   assert.equal(readFileSync(nullPath).readUInt32LE(20), 0);
   const nullFrames = await tsharkJson(nullPath);
