@@ -8,9 +8,10 @@
 // sections as its configuration file, which is how the tests check these lines with `exabgp --test`.
 //
 // What ExaBGP cannot say with a keyword, it is given as a raw extended community (`0x…`): redirect to an
-// IPv4:N or small-AS4:N target (its `redirect 1.2.3.4:5` is refused as deprecated, `redirect 100:5` would
-// become AS2), traffic-rate-packets, and route-target/origin communities (its `target:IP:N` writes the wrong
-// type byte). Nothing here adds the `neighbor X ` prefix that targets one peer; the speaker does that.
+// IPv4:N target (its `redirect 1.2.3.4:5` is refused as deprecated), traffic-rate-packets, and
+// route-target/origin communities (its `target:IP:N` writes the wrong type byte). An AS4 redirect to an AS
+// below 65536 has no working form in 4.2.21 and is refused (see renderExabgpThen). Nothing here adds the
+// `neighbor X ` prefix that targets one peer; the speaker does that.
 import { BreakwaterError } from '../errors.js';
 import { actionExtendedCommunity, extendedCommunityHex } from './action-communities.js';
 import { FLOW_COMPONENTS, type MatchComponentName } from './components.js';
@@ -90,8 +91,19 @@ export function renderExabgpThen(rule: FlowSpecRule): string {
       case 'redirect': {
         const t = action.target;
         // ExaBGP picks the redirect type from the AS number: AS2 below 65536, AS4 above.
-        if (t.format === 'as2' || (t.format === 'as4' && t.asn > 0xffff)) statements.push(`redirect ${t.asn}:${t.local};`);
-        else rawExtended.push(extendedCommunityHex(actionExtendedCommunity(action)!));
+        if (t.format === 'as2' || (t.format === 'as4' && t.asn > 0xffff)) {
+          statements.push(`redirect ${t.asn}:${t.local};`);
+        } else if (t.format === 'as4') {
+          // The raw form would do, but ExaBGP 4.2.21 decodes a raw 0x8208 community into TrafficRedirectASN4,
+          // whose printing recurses until Python gives up: the API command then gets no `done`/`error` at all.
+          throw new BreakwaterError('BW_ERR_FLOWSPEC_UNRENDERABLE', [
+            SPEAKER,
+            'a 4-octet-AS redirect to an AS below 65536',
+            'its `redirect` keyword would send the 2-octet form, and the raw community hangs its API (no acknowledgement)',
+          ]);
+        } else {
+          rawExtended.push(extendedCommunityHex(actionExtendedCommunity(action)!));
+        }
         break;
       }
       case 'mark-dscp':
