@@ -187,14 +187,17 @@ function expectedFlow(sample: NormalizedSample): SampleFields {
     inputIfIndex: IF_INDEX,
     outputFormat: 0,
     outputIfIndex: INTERNAL_IF,
-    // sfprobe reports the frame's outer VLAN as the incoming one (0 when untagged).
+    // sfprobe reports the frame's outer VLAN tag as the incoming one (0 when untagged).
     srcVlan: packet.spec.ethernet?.vlans?.[0]?.id ?? 0,
+    srcPriority: packet.spec.ethernet?.vlans?.[0]?.priority ?? 0,
     dstVlan: 0,
+    dstPriority: 0,
     ...expectedPacketFields(packet),
   };
 }
 
-const truthFields = [...FLOW_FIELDS.filter((f) => !['datagramSequence', 'uptimeMs', 'sourceIdType', 'sourceIdIndex', 'srcPriority', 'dstPriority'].includes(f))];
+/** Datagram sequence, uptime and the data source id are the agent's own bookkeeping, not the packet's. */
+const truthFields = FLOW_FIELDS.filter((f) => !['datagramSequence', 'uptimeMs', 'sourceIdType', 'sourceIdIndex'].includes(f));
 
 for (const decoder of ['tshark', 'breakwater'] as const) {
   test(`every flow sample ${decoder} decodes matches the packet we generated (ground truth)`, () => {
