@@ -52,11 +52,6 @@ export function componentByType(type: number): ComponentInfo | undefined {
   return byType.get(type);
 }
 
-/** The numeric components, in RFC order. */
-export const NUMERIC_COMPONENTS = FLOW_COMPONENTS.filter((c) => c.kind === 'numeric').map((c) => c.name) as readonly NumericComponentName[];
-
-export type NumericComponentName = 'protocol' | 'port' | 'destinationPort' | 'sourcePort' | 'icmpType' | 'icmpCode' | 'packetLength' | 'dscp' | 'flowLabel';
-
 export const TCP_FLAG_BITS: Readonly<Record<TcpFlag, number>> = {
   fin: 0x01,
   syn: 0x02,
@@ -74,6 +69,3 @@ export const FRAGMENT_FLAG_BITS: Readonly<Record<FragmentFlag, number>> = {
   'first-fragment': 0x04,
   'last-fragment': 0x08,
 };
-
-export const TCP_FLAGS = Object.keys(TCP_FLAG_BITS) as TcpFlag[];
-export const FRAGMENT_FLAGS = Object.keys(FRAGMENT_FLAG_BITS) as FragmentFlag[];

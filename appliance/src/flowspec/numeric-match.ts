@@ -33,9 +33,12 @@ export function either(...matches: NumericMatch[]): NumericMatch {
   return matches.flat();
 }
 
-/** AND of single-term matches into one term: `both(gt(1000), lt(2000))` is ">1000 and <2000". */
-export function allOf(...terms: NumericTerm[]): NumericTerm {
-  return terms.flat();
+/**
+ * AND of matches: `allOf(gt(1000), lt(2000))` is ">1000 and <2000". Since a match is an OR of terms, AND-ing
+ * two of them distributes: (a | b) & c = (a & c) | (b & c).
+ */
+export function allOf(...matches: NumericMatch[]): NumericMatch {
+  return matches.reduce<NumericMatch>((acc, m) => acc.flatMap((left) => m.map((right) => [...left, ...right])), [[]]);
 }
 
 /**

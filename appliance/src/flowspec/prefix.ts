@@ -24,7 +24,7 @@ const IPV4_PREFIX = /^(?:0|[1-9][0-9]{0,2})(?:\.(?:0|[1-9][0-9]{0,2})){3}\/(?:0|
 const IPV6_PREFIX = /^[0-9A-Fa-f:]+\/(?:0|[1-9][0-9]{0,2})$/;
 
 /** The address family a prefix or address text claims to be, by its separators. */
-export function familyOfText(text: string): FlowFamily {
+function familyOfText(text: string): FlowFamily {
   return text.includes(':') ? 'ipv6' : 'ipv4';
 }
 

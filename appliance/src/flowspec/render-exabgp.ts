@@ -4,8 +4,9 @@
 // The spellings come from ExaBGP 4.2.21's own parser (exabgp/configuration/flow/parser.py and
 // bgp/message/update/nlri/flow.py): numeric lists `[ >=200&<=1500 =9000 ]` (space = OR, & = AND); bitmask
 // operators '' (any), '=' (all), '!' (none), '!=' (not all) before `syn+ack` / `is-fragment+first-fragment`;
-// IPv6 calls protocol `next-header` and DSCP `traffic-class`. ExaBGP's API parses the same `match`/`then`
-// sections as its configuration file, which is how the tests check these lines with `exabgp --test`.
+// IPv6 calls protocol `next-header` and DSCP `traffic-class`, and reads `2001:db8::/32` as offset 0 (its
+// `2001:db8::/32/8` offset form is refused here, see renderPrefix). ExaBGP's API parses the same
+// `match`/`then` sections as its configuration file, which is how the tests check them with `exabgp --test`.
 //
 // What ExaBGP cannot say with a keyword, it is given as a raw extended community (`0x…`): redirect to an
 // IPv4:N target (its `redirect 1.2.3.4:5` is refused as deprecated), traffic-rate-packets, and

@@ -52,16 +52,16 @@ export function validateFlowSpecRule(rule: FlowSpecRule, options: FlowSpecValida
   };
 
   if (!isObject(rule)) {
-    report('BW_ERR_FLOWSPEC_INVALID', '(rule)', 'a rule is an object with family, match and actions');
+    report('BW_ERR_FLOWSPEC_INVALID', '(rule)', '(rule)', 'a rule is an object with family, match and actions');
     return { ok: false, problems };
   }
   const family = rule.family;
   if (family !== 'ipv4' && family !== 'ipv6') {
-    report('BW_ERR_FLOWSPEC_INVALID', 'family', `family must be "ipv4" or "ipv6", not ${JSON.stringify(family)}`);
+    report('BW_ERR_FLOWSPEC_INVALID', 'family', 'family', `must be "ipv4" or "ipv6", not ${JSON.stringify(family)}`);
     return { ok: false, problems };
   }
   if (!isObject(rule.match)) {
-    report('BW_ERR_FLOWSPEC_INVALID', 'match', 'match must be an object of components');
+    report('BW_ERR_FLOWSPEC_INVALID', 'match', 'match', 'must be an object of components');
     return { ok: false, problems };
   }
 
@@ -84,7 +84,7 @@ export function validateFlowSpecRule(rule: FlowSpecRule, options: FlowSpecValida
       canonical[info.name as 'destination' | 'source'] = checked.offset > 0 ? { prefix: checked.parsed.canonical, offset: checked.offset } : { prefix: checked.parsed.canonical };
       if (info.name === 'destination') checkProtected(report, field, checked.parsed, checked.offset, protectedNetworks);
     } else if (info.kind === 'numeric') {
-      checkNumeric(report, field, info, value);
+      checkNumeric(report, field, info, value, family);
     } else {
       checkBitmask(report, field, info, value, family);
     }
@@ -168,7 +168,7 @@ function checkProtected(report: Report, field: string, destination: ParsedPrefix
   }
 }
 
-function checkNumeric(report: Report, field: string, info: ComponentInfo, value: unknown): void {
+function checkNumeric(report: Report, field: string, info: ComponentInfo, value: unknown, family: FlowFamily): void {
   if (!Array.isArray(value) || value.length === 0) {
     report('BW_ERR_FLOWSPEC_IMPOSSIBLE_MATCH', field, field, 'it has no terms; leave the component out to match any value');
     return;
@@ -189,7 +189,7 @@ function checkNumeric(report: Report, field: string, info: ComponentInfo, value:
       }
       const v = c.value;
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > info.max) {
-        report('BW_ERR_FLOWSPEC_VALUE_OUT_OF_RANGE', `${condField}.value`, `${condField}.value`, `${JSON.stringify(v)} is not a whole ${info.title.ipv4} value in 0..${info.max}`);
+        report('BW_ERR_FLOWSPEC_VALUE_OUT_OF_RANGE', `${condField}.value`, `${condField}.value`, `${JSON.stringify(v)} is not a whole ${info.title[family]} value in 0..${info.max}`);
         termValid = false;
       }
     });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  anyOf, closedRangeOf, condition as c, describeNumericMatch, either, eq, ge, gt, le, lt, ne, numericTermIsSatisfiable, range, singleValueOf,
+  allOf, anyOf, closedRangeOf, condition as c, describeNumericMatch, either, eq, ge, gt, le, lt, ne, numericTermIsSatisfiable, range, singleValueOf,
 } from '../../src/flowspec/numeric-match.js';
 import { bitmask, bitmaskTermIsSatisfiable, flagsOfBits, modeFromOperatorBits, modeOperatorBits, TCP_FLAG_BITS, FRAGMENT_FLAG_BITS } from '../../src/flowspec/bitmask-match.js';
 import { actionExtendedCommunity, extendedCommunityHex, float32Bits } from '../../src/flowspec/action-communities.js';
@@ -76,4 +76,9 @@ test('action extended communities (RFC 8955 §7, RFC 4360)', () => {
   assert.equal(actionExtendedCommunity({ type: 'community', asn: 1, value: 2 }), undefined);
   assert.equal(float32Bits(0), 0);
   assert.equal(float32Bits(1e12), 0x5368d4a5);
+});
+
+test('allOf ANDs matches, distributing over their terms', () => {
+  assert.deepEqual(allOf(gt(1000), lt(2000)), [[c('>', 1000), c('<', 2000)]]);
+  assert.deepEqual(allOf(anyOf(80, 443), ne(0)), [[c('=', 80), c('!=', 0)], [c('=', 443), c('!=', 0)]]);
 });

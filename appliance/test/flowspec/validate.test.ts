@@ -98,6 +98,8 @@ const cases: Case[] = [
   { name: 'bitmask condition without flags', rule: v4({ tcpFlags: [[{ flags: [], mode: 'all' }]] }), code: 'BW_ERR_FLOWSPEC_INVALID', field: 'match.tcpFlags[0][0]' },
   { name: 'unknown component', rule: v4({ ttl: eq(1) }), code: 'BW_ERR_FLOWSPEC_INVALID', field: 'match.ttl' },
   { name: 'unknown action', rule: v4({}, act({ type: 'discard' }, { type: 'blackhole' })), code: 'BW_ERR_FLOWSPEC_INVALID', field: 'actions[1].type' },
+  { name: 'not an object', rule: 'discard everything' as unknown as FlowSpecRule, code: 'BW_ERR_FLOWSPEC_INVALID', field: '(rule)' },
+  { name: 'match not an object', rule: { family: 'ipv4', match: [], actions: [{ type: 'discard' }] } as unknown as FlowSpecRule, code: 'BW_ERR_FLOWSPEC_INVALID', field: 'match' },
   { name: 'unknown family', rule: { family: 'ipv5', match: { destination: { prefix: '203.0.113.10/32' } }, actions: [{ type: 'discard' }] } as unknown as FlowSpecRule, code: 'BW_ERR_FLOWSPEC_INVALID', field: 'family' },
 ];
 
@@ -109,6 +111,7 @@ for (const k of cases) {
     const problem = result.problems.find((p) => p.code === k.code && p.field === k.field);
     assert.ok(problem, `expected ${k.code} at ${k.field}, got ${JSON.stringify(result.problems.map((p) => [p.code, p.field]))}`);
     assert.ok(problem.message.includes(k.field.replace(/\.(prefix|flags)$/, '')), `message names the field: ${problem.message}`);
+    assert.ok(!problem.message.includes('%s'), `every placeholder is filled: ${problem.message}`);
     if (k.says !== undefined) assert.ok(problem.message.includes(k.says), `message says "${k.says}": ${problem.message}`);
   });
 }
