@@ -34,6 +34,15 @@ export const errorCodes = {
   BW_ERR_FLOWSPEC_PROFILE_REFUSED: { message: 'Router profile %s cannot take this FlowSpec rule: %s', status: 422 },
   BW_ERR_FLOWSPEC_PROFILE_LIMIT: { message: 'Router profile %s allows at most %s FlowSpec rules and %s are installed: withdraw a rule or raise maxRules', status: 409 },
   BW_ERR_FLOWSPEC_UNRENDERABLE: { message: '%s cannot express FlowSpec %s: %s', status: 422 },
+  BW_ERR_SPEAKER_NO_FLOWSPEC: { message: 'The %s speaker cannot originate FlowSpec: use exabgp, bird or gobgp for FlowSpec, or mitigate with RTBH', status: 422 },
+  BW_ERR_SPEAKER_START: { message: 'BGP speaker %s did not start: %s', status: 500 },
+  BW_ERR_SPEAKER_UNAVAILABLE: { message: 'BGP speaker %s is not ready (%s); the route stays desired and is announced when it is', status: 503 },
+  BW_ERR_SPEAKER_COMMAND: { message: 'BGP speaker %s refused %s: %s', status: 502 },
+  BW_ERR_SPEAKER_CONFIG: { message: '%s rejected the configuration Breakwater generated (%s): %s', status: 500 },
+  BW_ERR_BGP_STATE: { message: 'Desired BGP state file %s cannot be read or written: %s', status: 500 },
+  BW_ERR_BGP_PEER_CONFIG: { message: 'BGP peer %s: %s', status: 400 },
+  BW_ERR_BGP_RTBH_PREFIX: { message: 'RTBH prefix %s refused: %s', status: 400 },
+  BW_ERR_BGP_NO_SPEAKER: { message: 'No BGP speaker is configured (bgp.speaker is "none"): %s', status: 409 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;

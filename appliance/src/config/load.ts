@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { checkBgpConfig } from '../bgp/peers.js';
 import { BreakwaterError } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 
@@ -50,6 +51,7 @@ function checkSemantics(config: Config, schemaOk: boolean): ConfigProblem[] {
     const port = Number(addr.slice(addr.lastIndexOf(':') + 1));
     if (port < 1 || port > 65535) problems.push({ path: `/sflow/listen/${i}`, message: `port ${port} is outside 1..65535` });
   });
+  problems.push(...checkBgpConfig(config.bgp));
   return problems;
 }
 

@@ -52,6 +52,75 @@ export const LogSchema = Type.Object(
   { default: {}, additionalProperties: false },
 );
 
+const BgpFamily = Type.Union([Type.Literal('ipv4-unicast'), Type.Literal('ipv6-unicast'), Type.Literal('ipv4-flowspec'), Type.Literal('ipv6-flowspec')]);
+const Community = Type.String({ pattern: '^[0-9]{1,5}:[0-9]{1,5}$', description: 'ASN:VALUE' });
+
+export const BgpPeerSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,31}$', description: 'Session name (letters, digits, _), used in daemon configs and the session view.' }),
+    address: Type.String({ minLength: 2, description: 'Neighbor address (IPv4 or IPv6).' }),
+    asn: Type.Integer({ minimum: 1, maximum: 4294967295, description: 'Neighbor AS number.' }),
+    families: Type.Array(BgpFamily, { default: ['ipv4-unicast', 'ipv4-flowspec'], minItems: 1, description: 'Address families of the session: unicast carries RTBH, flowspec carries FlowSpec rules.' }),
+    md5Password: Type.Optional(Type.String({ pattern: '^[!#-\\[\\]-~]{1,80}$', description: 'TCP-MD5 (RFC 2385) password of the session: printable ASCII without spaces, quotes or backslashes.' })),
+    profile: Type.String({ default: 'generic-rfc8955', description: 'Router profile (appliance/src/flowspec/router-profiles.ts) FlowSpec rules are fitted to.' }),
+    sflowAgent: Type.Optional(Type.String({ description: 'sFlow agent address this router exports from, tying its flow data to this session.' })),
+    localAddress: Type.Optional(Type.String({ description: 'Source address of this session; defaults to bgp.localAddress.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const BgpSchema = Type.Object(
+  {
+    speaker: Type.Union([Type.Literal('none'), Type.Literal('exabgp'), Type.Literal('bird'), Type.Literal('gobgp'), Type.Literal('frr')], {
+      default: 'none',
+      description: 'BGP daemon Breakwater drives for FlowSpec and RTBH; "none" announces nothing.',
+    }),
+    localAsn: Type.Integer({ default: 64512, minimum: 1, maximum: 4294967295, description: 'Breakwater\'s AS number.' }),
+    routerId: Type.String({ default: '', description: 'BGP router id (IPv4 dotted quad); empty: bgp.localAddress.' }),
+    localAddress: Type.String({ default: '', description: 'Source address of the BGP sessions (IPv4); required when a speaker is set.' }),
+    peers: Type.Array(BgpPeerSchema, { default: [], description: 'Routers Breakwater peers with (route-server role); see the BGP section below.' }),
+    rtbh: Type.Object(
+      {
+        communities: Type.Array(Community, { default: ['65535:666', '65535:65281'], description: 'Communities on every RTBH route: BLACKHOLE (RFC 7999) and NO_EXPORT by default.' }),
+        nextHopIpv4: Type.String({ default: '192.0.2.1', description: 'Next hop of IPv4 RTBH routes (routers map it to a discard route).' }),
+        nextHopIpv6: Type.String({ default: '100::1', description: 'Next hop of IPv6 RTBH routes (RFC 6666 discard prefix).' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    shutdown: Type.Union([Type.Literal('withdraw'), Type.Literal('retain')], {
+      default: 'withdraw',
+      description: 'On stop: withdraw every route, or leave the daemon running with its routes (the next start re-announces what has not expired).',
+    }),
+    reconcileIntervalMs: Type.Integer({ default: 30000, minimum: 100, description: 'How often desired routes are compared with what the daemon reports (and expired ones withdrawn).' }),
+    daemons: Type.Object(
+      {
+        exabgp: Type.String({ default: '/usr/sbin/exabgp', description: 'ExaBGP 4.2 executable.' }),
+        bird: Type.String({ default: '/usr/sbin/bird', description: 'BIRD 2 executable.' }),
+        gobgpd: Type.String({ default: '/usr/bin/gobgpd', description: 'gobgpd executable.' }),
+        gobgp: Type.String({ default: '/usr/bin/gobgp', description: 'gobgp CLI executable.' }),
+        frrDir: Type.String({ default: '/usr/lib/frr', description: 'Directory of FRR\'s zebra, staticd and bgpd.' }),
+        vtysh: Type.String({ default: '/usr/bin/vtysh', description: 'FRR\'s vtysh.' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    bird: Type.Object(
+      {
+        socket: Type.String({ default: '', description: 'Control socket of an operator-run BIRD; when set Breakwater runs no BIRD and only owns its included routes file.' }),
+        routesFile: Type.String({ default: '', description: 'The included file Breakwater owns; empty: DATADIR/bgp/bird/breakwater-routes.conf.' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    gobgp: Type.Object(
+      {
+        apiPort: Type.Integer({ default: 50051, minimum: 1, maximum: 65535, description: 'gobgpd gRPC port, bound to 127.0.0.1.' }),
+        parallelCommands: Type.Integer({ default: 8, minimum: 1, maximum: 64, description: 'gobgp CLI commands run at once when many routes change together.' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+  },
+  { default: {}, additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({
@@ -62,9 +131,12 @@ export const ConfigSchema = Type.Object(
     log: LogSchema,
     sflow: SflowSchema,
     health: HealthSchema,
+    bgp: BgpSchema,
   },
   { additionalProperties: false },
 );
 
 export type Config = Static<typeof ConfigSchema>;
 export type SflowConfig = Static<typeof SflowSchema>;
+export type BgpConfig = Static<typeof BgpSchema>;
+export type BgpPeerConfig = Static<typeof BgpPeerSchema>;

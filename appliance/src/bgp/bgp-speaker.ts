@@ -1,0 +1,192 @@
+// The Speaker every daemon integration is used through: it checks a request (FlowSpec capability, router
+// profiles of the peers, RTBH host routes), records it in the persisted desired state, then hands the change
+// to the daemon, and runs the reconcile loop. The order matters: the desired state is on disk before any
+// daemon announces a route, so a crash at any moment leaves at worst a desired route not yet announced
+// (the next start announces it), never an announced route nobody remembers.
+import { isIP } from 'node:net';
+import type { BgpConfig } from '../config/schema.js';
+import { BreakwaterError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { DesiredStateStore } from './desired-state.js';
+import { fitRuleToPeers } from './peers.js';
+import { Reconciler } from './reconciler.js';
+import { flowRouteId, rtbhRouteId } from './route-key.js';
+import type {
+  DesiredFlowRoute,
+  DesiredRoute,
+  DesiredRtbhRoute,
+  FlowAnnouncement,
+  PeerStatus,
+  ReconcileReport,
+  RtbhAnnouncement,
+  Speaker,
+  SpeakerKind,
+} from './speaker.js';
+import type { SpeakerDaemon } from './speaker-daemon.js';
+
+export interface BgpSpeakerOptions {
+  config: BgpConfig;
+  store: DesiredStateStore;
+  daemon: SpeakerDaemon;
+  log: Logger;
+  now?: () => number;
+}
+
+export class BgpSpeaker implements Speaker {
+  readonly name = 'bgp';
+  readonly kind: SpeakerKind;
+  readonly originatesFlowSpec: boolean;
+  private readonly reconciler: Reconciler;
+  private started = false;
+
+  constructor(private readonly options: BgpSpeakerOptions) {
+    this.kind = options.daemon.kind;
+    this.originatesFlowSpec = options.daemon.originatesFlowSpec;
+    this.reconciler = new Reconciler({
+      store: options.store,
+      daemon: options.daemon,
+      intervalMs: options.config.reconcileIntervalMs,
+      log: options.log,
+      now: options.now,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.options.store.load();
+    // Routes that expired while the controller was down are dropped before the daemon ever sees them.
+    const expired = this.options.store.takeExpired(this.now());
+    if (expired.length > 0) await this.options.store.save();
+    await this.options.daemon.start();
+    this.started = true;
+    this.reconciler.start();
+    this.options.log.info({ speaker: this.kind, routes: this.options.store.size, expiredWhileDown: expired.length }, 'BGP speaker started');
+  }
+
+  async stop(): Promise<void> {
+    await this.reconciler.stop();
+    if (!this.started) return;
+    this.started = false;
+    await this.options.daemon.stop(this.options.config.shutdown);
+  }
+
+  async announceFlow(request: FlowAnnouncement): Promise<DesiredFlowRoute> {
+    if (!this.originatesFlowSpec) throw new BreakwaterError('BW_ERR_SPEAKER_NO_FLOWSPEC', [this.kind]);
+    const store = this.options.store;
+    const installed = store.all().filter((r) => r.kind === 'flowspec').length;
+    const fitted = fitRuleToPeers(request.rule, this.options.config.peers, installed);
+    const id = flowRouteId(fitted.rule);
+    const previous = store.get(id);
+    const route: DesiredFlowRoute = {
+      kind: 'flowspec',
+      id,
+      rule: fitted.rule,
+      trimmed: fitted.trimmed,
+      owner: request.owner,
+      createdAt: previous?.createdAt ?? this.now(),
+      expiresAt: this.expiry(request.ttlSeconds),
+    };
+    await this.record(route);
+    return route;
+  }
+
+  async announceRtbh(request: RtbhAnnouncement): Promise<DesiredRtbhRoute> {
+    const { prefix, family } = hostRoute(request.prefix);
+    const rtbh = this.options.config.rtbh;
+    const id = rtbhRouteId(prefix);
+    const previous = this.options.store.get(id);
+    const route: DesiredRtbhRoute = {
+      kind: 'rtbh',
+      id,
+      prefix,
+      family,
+      communities: request.communities ?? rtbh.communities,
+      nextHop: family === 'ipv4' ? rtbh.nextHopIpv4 : rtbh.nextHopIpv6,
+      owner: request.owner,
+      createdAt: previous?.createdAt ?? this.now(),
+      expiresAt: this.expiry(request.ttlSeconds),
+    };
+    await this.record(route);
+    return route;
+  }
+
+  withdrawFlow(id: string): Promise<boolean> {
+    return this.withdrawIds([id], 'flowspec').then((n) => n > 0);
+  }
+
+  withdrawRtbh(id: string): Promise<boolean> {
+    return this.withdrawIds([id], 'rtbh').then((n) => n > 0);
+  }
+
+  async withdrawOwner(owner: string): Promise<number> {
+    const removed = this.options.store.removeOwner(owner);
+    if (removed.length === 0) return 0;
+    await this.options.store.save();
+    await this.push(() => this.options.daemon.withdraw(removed));
+    return removed.length;
+  }
+
+  desiredRoutes(): DesiredRoute[] {
+    return this.options.store.all();
+  }
+
+  peers(): Promise<PeerStatus[]> {
+    return this.options.daemon.peers();
+  }
+
+  reconcile(): Promise<ReconcileReport> {
+    return this.reconciler.runOnce();
+  }
+
+  /** The last reconcile pass, for the health report. */
+  get lastReconcile(): ReconcileReport | undefined {
+    return this.reconciler.lastReport;
+  }
+
+  private async record(route: DesiredRoute): Promise<void> {
+    const store = this.options.store;
+    this.options.daemon.check(route);
+    store.put(route);
+    await store.save();
+    if (route.expiresAt !== null) this.reconciler.reschedule();
+    await this.push(() => this.options.daemon.announce([route]));
+  }
+
+  private async withdrawIds(ids: string[], kind: DesiredRoute['kind']): Promise<number> {
+    const store = this.options.store;
+    const removed: DesiredRoute[] = [];
+    for (const id of ids) {
+      if (store.get(id)?.kind !== kind) continue;
+      removed.push(store.remove(id)!);
+    }
+    if (removed.length === 0) return 0;
+    await store.save();
+    await this.push(() => this.options.daemon.withdraw(removed));
+    return removed.length;
+  }
+
+  private async push(change: () => Promise<void>): Promise<void> {
+    if (!this.started) throw new BreakwaterError('BW_ERR_SPEAKER_UNAVAILABLE', [this.kind, 'the speaker is not started']);
+    await change();
+  }
+
+  private expiry(ttlSeconds: number | undefined): number | null {
+    return ttlSeconds === undefined ? null : this.now() + Math.round(ttlSeconds * 1000);
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+}
+
+/** "203.0.113.10" or "203.0.113.10/32" -> a canonical host route; anything wider is refused (RFC 7999 §3.2). */
+export function hostRoute(text: string): { prefix: string; family: 'ipv4' | 'ipv6' } {
+  const [address = '', length] = text.split('/');
+  const version = isIP(address);
+  if (version === 0) throw new BreakwaterError('BW_ERR_BGP_RTBH_PREFIX', [text, 'not an IPv4 or IPv6 address']);
+  const host = version === 4 ? 32 : 128;
+  if (length !== undefined && Number(length) !== host) {
+    throw new BreakwaterError('BW_ERR_BGP_RTBH_PREFIX', [text, `only host routes (/${host}) are blackholed; use FlowSpec for a wider match`]);
+  }
+  const canonical = version === 4 ? address : new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  return { prefix: `${canonical}/${host}`, family: version === 4 ? 'ipv4' : 'ipv6' };
+}

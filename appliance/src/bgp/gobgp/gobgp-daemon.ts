@@ -1,0 +1,200 @@
+// Drives gobgpd 3.x: writes its TOML, runs it under a DaemonProcess with the gRPC API on 127.0.0.1, and
+// changes its global RIB through the gobgp CLI (many commands in parallel). gobgpd keeps its RIB across
+// session flaps and re-advertises it itself; after gobgpd restarts (crash) its RIB is empty, so every spawn
+// re-installs the desired state. Reconcile reads the RIB back as JSON (`gobgp global rib -a FAMILY -j`):
+// FlowSpec NLRIs are decoded into rules (flowspec/decode-components.ts) and matched to desired routes by
+// their id, RTBH prefixes by prefix and communities; missing routes are added and orphans deleted.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BreakwaterError } from '../../errors.js';
+import { componentsToMatch, type WireComponent } from '../../flowspec/decode-components.js';
+import { renderGobgpAdd, renderGobgpDel } from '../../flowspec/render-gobgp.js';
+import type { FlowSpecRule } from '../../flowspec/rule.js';
+import { DaemonProcess } from '../daemon-process.js';
+import { flowRouteId, rtbhRouteId } from '../route-key.js';
+import type { DesiredRoute, PeerStatus, SessionState } from '../speaker.js';
+import type { SpeakerDaemon, SpeakerDaemonContext, SyncResult } from '../speaker-daemon.js';
+import { GobgpCli } from './gobgp-cli.js';
+import { renderGobgpdConfig } from './gobgpd-config.js';
+
+const START_TIMEOUT_MS = 15_000;
+/** apipb.PeerState.SessionState */
+const SESSION_STATE: Record<number, SessionState> = { 0: 'unknown', 1: 'idle', 2: 'connect', 3: 'active', 4: 'opensent', 5: 'openconfirm', 6: 'established' };
+
+export function gobgpAddArgs(route: DesiredRoute): string[] {
+  if (route.kind === 'flowspec') return renderGobgpAdd(route.rule);
+  return ['global', 'rib', '-a', route.family, 'add', route.prefix, 'nexthop', route.nextHop, 'community', route.communities.join(',')];
+}
+
+export function gobgpDelArgs(route: DesiredRoute): string[] {
+  if (route.kind === 'flowspec') return renderGobgpDel(route.rule);
+  return ['global', 'rib', '-a', route.family, 'del', route.prefix];
+}
+
+/** One path of Breakwater's in gobgpd's RIB, as read back. */
+interface RibEntry {
+  id: string;
+  /** Enough of the route to delete it: the rule's match, or the RTBH prefix. */
+  route: DesiredRoute;
+  communities: string;
+}
+
+export class GobgpDaemon implements SpeakerDaemon {
+  readonly kind = 'gobgp' as const;
+  readonly originatesFlowSpec = true;
+  private readonly process: DaemonProcess;
+  private readonly cli: GobgpCli;
+  private readonly configPath: string;
+  private installing: Promise<void> | undefined;
+
+  constructor(private readonly ctx: SpeakerDaemonContext) {
+    const { config } = ctx;
+    this.configPath = join(ctx.dir, 'gobgpd.toml');
+    this.cli = new GobgpCli(config.daemons.gobgp, config.gobgp.apiPort, config.gobgp.parallelCommands);
+    this.process = new DaemonProcess(
+      {
+        name: 'gobgpd',
+        command: config.daemons.gobgpd,
+        args: ['-f', this.configPath, '-t', 'toml', '--api-hosts', `127.0.0.1:${config.gobgp.apiPort}`, '--pprof-disable', '-l', 'info'],
+        dir: ctx.dir,
+        marker: this.configPath,
+      },
+      ctx.log,
+    );
+  }
+
+  check(route: DesiredRoute): void {
+    gobgpAddArgs(route);
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.ctx.dir, { recursive: true, mode: 0o750 });
+    await writeFile(this.configPath, renderGobgpdConfig(this.ctx.config));
+    // A respawned gobgpd starts with an empty RIB: put the desired state back once its API answers.
+    this.process.on('spawn', (_child, generation) => {
+      if (generation > 1) this.installing = this.installWhenReady().catch((err) => this.ctx.log.warn({ err }, 're-installing routes into the restarted gobgpd failed'));
+    });
+    try {
+      await this.process.start();
+    } catch (err) {
+      throw new BreakwaterError('BW_ERR_SPEAKER_START', ['gobgp', (err as Error).message], { cause: err });
+    }
+    await this.installWhenReady();
+  }
+
+  async stop(mode: 'withdraw' | 'retain'): Promise<void> {
+    await this.installing;
+    if (mode === 'retain') {
+      this.process.detach();
+      return;
+    }
+    await Promise.race([this.withdraw(this.ctx.desired()).catch(() => undefined), sleep(5_000)]);
+    await this.process.stop();
+  }
+
+  async announce(routes: readonly DesiredRoute[]): Promise<void> {
+    await Promise.all(routes.map((r) => this.cli.run(gobgpAddArgs(r))));
+  }
+
+  async withdraw(routes: readonly DesiredRoute[]): Promise<void> {
+    await Promise.all(routes.map((r) => this.cli.run(gobgpDelArgs(r))));
+  }
+
+  async sync(): Promise<SyncResult> {
+    const desired = this.ctx.desired();
+    const have = await this.readBack();
+    const missing = desired.filter((r) => {
+      const entry = have.get(r.id);
+      return entry === undefined || (r.kind === 'rtbh' && entry.communities !== [...r.communities].sort().join(','));
+    });
+    const wanted = new Set(desired.map((r) => r.id));
+    const orphans = [...have.values()].filter((e) => !wanted.has(e.id)).map((e) => e.route);
+    await Promise.all([...orphans.map((r) => this.cli.run(gobgpDelArgs(r))), ...missing.map((r) => this.cli.run(gobgpAddArgs(r)))]);
+    return { added: missing.length, removed: orphans.length, inSync: true };
+  }
+
+  async peers(): Promise<PeerStatus[]> {
+    let reported: { conf?: { neighbor_address?: string }; state?: { session_state?: number } }[] = [];
+    let error = '';
+    try {
+      reported = JSON.parse(await this.cli.run(['neighbor', '-j'], 5_000));
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    return this.ctx.config.peers.map((peer) => {
+      const entry = reported.find((n) => n.conf?.neighbor_address === peer.address);
+      const state = entry === undefined ? 'down' : (SESSION_STATE[entry.state?.session_state ?? 0] ?? 'unknown');
+      return { name: peer.name, address: peer.address, asn: peer.asn, state, since: null, info: error !== '' ? error : `gobgpd: ${state}` };
+    });
+  }
+
+  private async installWhenReady(): Promise<void> {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await this.cli.run(['global'], 2_000);
+        break;
+      } catch (err) {
+        if (Date.now() > deadline || this.process.state === 'failed') {
+          const tail = await this.process.logTail();
+          throw new BreakwaterError('BW_ERR_SPEAKER_START', ['gobgp', `its API on 127.0.0.1:${this.ctx.config.gobgp.apiPort} did not answer: ${(err as Error).message} ${tail}`]);
+        }
+        await sleep(50);
+      }
+    }
+    await this.sync();
+  }
+
+  /** Breakwater's paths in gobgpd's global RIB (the only paths there: imports are rejected), by route id. */
+  private async readBack(): Promise<Map<string, RibEntry>> {
+    const entries = new Map<string, RibEntry>();
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const flows = await this.ribJson(`${family}-flowspec`);
+      for (const paths of Object.values(flows)) {
+        for (const path of paths) {
+          const rule: FlowSpecRule = { family, match: componentsToMatch(family, wireComponents(path.nlri.value as GobgpComponent[])), actions: [] };
+          const id = flowRouteId(rule);
+          entries.set(id, { id, route: { kind: 'flowspec', id, rule, trimmed: [], owner: '', createdAt: 0, expiresAt: null }, communities: '' });
+        }
+      }
+      const unicast = await this.ribJson(family);
+      for (const [prefix, paths] of Object.entries(unicast)) {
+        const communities = (paths[0]?.attrs.find((a) => a.type === 8)?.communities ?? []).map((c) => `${c >>> 16}:${c & 0xffff}`).sort().join(',');
+        const id = rtbhRouteId(prefix);
+        entries.set(id, {
+          id,
+          route: { kind: 'rtbh', id, prefix, family, communities: [], nextHop: '', owner: '', createdAt: 0, expiresAt: null },
+          communities,
+        });
+      }
+    }
+    return entries;
+  }
+
+  private async ribJson(family: string): Promise<Record<string, GobgpPath[]>> {
+    const text = (await this.cli.run(['global', 'rib', '-a', family, '-j'], 30_000)).trim();
+    return text.startsWith('{') ? (JSON.parse(text) as Record<string, GobgpPath[]>) : {};
+  }
+}
+
+interface GobgpComponent {
+  type: number;
+  value: { prefix: string; offset?: number } | { op: number; value: number }[];
+}
+
+interface GobgpPath {
+  nlri: { value?: unknown; prefix?: string };
+  attrs: { type: number; communities?: number[] }[];
+}
+
+function wireComponents(components: readonly GobgpComponent[]): WireComponent[] {
+  return components.map((c) => {
+    if (c.type === 1 || c.type === 2) {
+      const v = c.value as { prefix: string; offset?: number };
+      return { type: c.type, prefix: (v.offset ?? 0) > 0 ? { prefix: v.prefix, offset: v.offset } : { prefix: v.prefix } };
+    }
+    return { type: c.type, ops: (c.value as { op: number; value: number }[]).map((o) => ({ op: o.op, value: o.value })) };
+  });
+}
+
