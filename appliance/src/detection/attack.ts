@@ -21,6 +21,8 @@ export const VECTOR_FAMILIES = [
   'chargen_amplification',
   'wsd_amplification',
   'carpet_bombing',
+  /** A flood of an IP protocol other than TCP, UDP, ICMP and GRE (ESP, SCTP, ...). */
+  'ip_flood',
 ] as const;
 
 export type VectorFamily = (typeof VECTOR_FAMILIES)[number];
@@ -41,12 +43,22 @@ export interface Rates {
 
 export interface ThresholdCrossed {
   metric: RateMetric;
+  /** The threshold key whose rate crossed: "total", "syn", "dns", "amplification", ... (counting/vector.ts). */
+  key: string;
   /** The threshold that was crossed, in the metric's unit. */
   value: number;
-  /** Static (from a host group or the global default) or dynamic (k × baseline p99). */
-  source: 'static' | 'baseline';
-  /** The host group whose setting applied (after inheritance). */
+  /**
+   * static: a host group's or the global setting; baseline: k × the target's baseline p99; floor: the baseline
+   * rule's floor, which was higher than k × baseline.
+   */
+  source: 'static' | 'baseline' | 'floor';
+  /** The host group whose setting applied (after inheritance; "global" for the detection section). */
   hostGroup: string;
+  /** The rate measured when the attack started, and its lower confidence bound (both in the metric's unit). */
+  measured: number;
+  lowerBound: number;
+  /** The window that showed it: the main window or the shorter fast one (ms). */
+  windowMs: number;
 }
 
 /** A share of the attack's estimated traffic. */
@@ -58,6 +70,10 @@ export interface Share<K> {
 }
 
 export interface AttackProfile {
+  /** Traffic vectors (counting/vector.ts names) of the attack traffic, by share. */
+  vectors: Share<string>[];
+  /** For a prefix target (carpet bombing): the destinations hit most, by share. */
+  topDestinations: Share<string>[];
   topSources: Share<string>[];
   topSourcePorts: Share<number>[];
   topDestinationPorts: Share<number>[];
@@ -66,6 +82,11 @@ export interface AttackProfile {
   packetSizes: Share<number>[];
   /** TCP flag combinations (the flags byte) with shares. */
   tcpFlags: Share<number>[];
+  /**
+   * The traffic looks like a flash crowd: its mix of vectors, ports and packet sizes matches the target's
+   * traffic from before the rise, from many sources. Such attacks are tcp_flood with low confidence.
+   */
+  flashCrowdLikely: boolean;
 }
 
 /**
@@ -79,6 +100,9 @@ export interface MitigationSignature {
   coverage: number;
   /** Fraction of the destination's baseline (pre-attack) traffic the match would also drop (target ≤ 0.05). */
   collateral: number;
+  /** Sampled packets the coverage and the collateral were measured on (0 benign samples: none seen before). */
+  attackSamples: number;
+  benignSamples: number;
 }
 
 export interface AttackRecord {
