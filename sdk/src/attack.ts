@@ -1,6 +1,8 @@
 // The attack record and its lifecycle events: the message detection hands to everything downstream (runbook
 // engine, attack history, notifiers, the panel). Plain JSON-serialisable data, so that it can cross a process
 // or machine boundary (NATS JetStream subjects `attack.started` etc.) unchanged. This module owns only the types.
+// They live in the SDK because notifier and tier plugins receive them; the appliance re-exports them from
+// appliance/src/detection/attack.ts.
 import type { FlowSpecMatch } from './flowspec-rule.js';
 
 /** The vector families Breakwater classifies. Amplification families are named after the reflected service. */
