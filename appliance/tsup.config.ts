@@ -2,7 +2,8 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // intake-worker: the sFlow decoder worker process (sflow.workers > 0), forked by src/intake/sflow-intake.ts.
-  entry: { cli: 'src/cli/main.ts', index: 'src/index.ts', 'intake-worker': 'src/intake/decoder-worker.ts' },
+  // plugin-child: the process an isolated plugin runs in, spawned by src/plugins/child-process-plugin.ts.
+  entry: { cli: 'src/cli/main.ts', index: 'src/index.ts', 'intake-worker': 'src/intake/decoder-worker.ts', 'plugin-child': 'src/plugins/child-entry.ts' },
   format: ['esm'],
   target: 'node20',
   platform: 'node',

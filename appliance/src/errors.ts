@@ -27,7 +27,7 @@ export const errorCodes = {
   BW_ERR_PLUGIN_LOAD: { message: 'Plugin %s failed in %s while loading: %s', status: 500 },
   BW_ERR_PLUGIN_HOOK: { message: 'Plugin %s failed in hook %s: %s', status: 502 },
   BW_ERR_PLUGIN_TIMEOUT: { message: 'Plugin %s did not finish hook %s within %s ms', status: 504 },
-  BW_ERR_PLUGIN_UNAVAILABLE: { message: 'Plugin %s cannot take hook %s now: %s', status: 503 },
+  BW_ERR_PLUGIN_UNAVAILABLE: { message: 'Plugin %s: %s is not available now: %s', status: 503 },
   BW_ERR_PLUGIN_NOT_FOUND: { message: 'No %s plugin named %s is loaded', status: 404 },
   BW_ERR_FLOWSPEC_INVALID: { message: 'FlowSpec rule is malformed at %s: %s', status: 400 },
   BW_ERR_FLOWSPEC_NO_DESTINATION: { message: 'FlowSpec rule has no destination prefix (%s): every rule must name the protected address it mitigates for', status: 400 },

@@ -1,6 +1,7 @@
 // The configuration schema: one TypeBox source for the TypeScript types, the validation and docs/configuration.md.
 // Every key has a default, so an empty file (or no file) is a working appliance on embedded defaults.
 import { Type, type Static } from '@sinclair/typebox';
+import { PluginsSchema } from './plugins-schema.js';
 
 const ListenAddress = Type.String({
   description: 'host:port; IPv6 hosts in brackets, e.g. "[::]:6343"',
@@ -131,6 +132,7 @@ export const ConfigSchema = Type.Object(
     log: LogSchema,
     sflow: SflowSchema,
     health: HealthSchema,
+    plugins: PluginsSchema,
     bgp: BgpSchema,
   },
   { additionalProperties: false },
