@@ -1,0 +1,280 @@
+// Counting for detection: reads FlowBatches (the intake's binary message, layout in intake/flow-batch.ts) and
+// counts every flow sample whose destination lies in a protected network into three kinds of subject:
+//   - the destination address (IPv4 or IPv6),
+//   - its block (/24 for IPv4, /64 for IPv6 by default), so traffic spread thinly over many hosts adds up,
+//   - the configured prefix it falls in (longest match; host groups are lists of such prefixes).
+// Every subject gets level-one windowed totals (traffic-window.ts); a subject whose windowed rate reaches its
+// promotion level gets per-vector detail (vector-windows.ts) from that sample on. Configured prefixes are always
+// promoted. Each sample is scaled by its own sampling rate, or by the exporter's override.
+//
+// The per-sample path allocates nothing: addresses go to the tables as (array, offset), times and levels through
+// typed arrays, so no number that is not a small integer crosses a call (V8 would box it). This module counts;
+// it does not know what a threshold or an attack is: promotion levels are numbers detection hands it, per
+// configured prefix.
+import { BATCH_HEADER_BYTES, BatchViews, DatagramField, FlowField, RECORD_BYTES, RecordKind } from '../intake/flow-batch.js';
+import { prefixMaskWord, type ParsedKeyPrefix } from './address-key.js';
+import { PrefixTrie } from './prefix-trie.js';
+import { SamplingOverrides, type SamplingOverride } from './sampling-overrides.js';
+import { TrafficWindowTable } from './traffic-window.js';
+import { SubjectKind, VectorWindowPool } from './vector-windows.js';
+import { classifyVector } from './vector.js';
+
+export interface TrafficCounterOptions {
+  tickMs: number;
+  windowTicks: number;
+  /** Sample times before this are not counted (ticks are numbered from it). */
+  epochMs: number;
+  hostCapacity: number;
+  blockCapacity: number;
+  promotedCapacity: number;
+  blockPrefixLength: { ipv4: number; ipv6: number };
+  /** The protected prefixes; a subject's network is its index here. */
+  networks: readonly ParsedKeyPrefix[];
+  samplingOverrides: readonly SamplingOverride[];
+  ringSize?: number;
+  benignSize?: number;
+  benignPerTick?: number;
+}
+
+export class TrafficCounter {
+  readonly hosts: TrafficWindowTable;
+  readonly blocks: TrafficWindowTable;
+  readonly networks: TrafficWindowTable;
+  readonly pool: VectorWindowPool;
+  readonly overrides: SamplingOverrides;
+  readonly tickMs: number;
+  readonly windowTicks: number;
+  readonly epochMs: number;
+  /** Promotion levels per network index, in packets and bytes per window: hosts, then blocks. */
+  readonly promoteHostPackets: Float64Array;
+  readonly promoteHostBytes: Float64Array;
+  readonly promoteBlockPackets: Float64Array;
+  readonly promoteBlockBytes: Float64Array;
+  private readonly trie = new PrefixTrie();
+  private readonly blockMask4: Uint32Array;
+  private readonly blockMask6: Uint32Array;
+  /** The masked block key of the sample being counted. */
+  private readonly blockKey = new Uint32Array(4);
+  /** Estimated packets and bytes counted, newest sample time (typed, so the per-sample path stores no double in an object field). */
+  private readonly totals = new Float64Array(3);
+  private cachedBuffer: ArrayBufferLike | undefined;
+  private cachedOffset = -1;
+  private cachedViews: BatchViews | undefined;
+
+  /** Flow samples counted into a protected destination, and those that were not (and why). */
+  samples = 0;
+  unprotectedSamples = 0;
+  nonIpSamples = 0;
+  /** Samples reporting sampling rate 0 (counted as 1:1) and samples older than the epoch. */
+  zeroRateSamples = 0;
+  earlySamples = 0;
+  /** Promotions refused because the pool was full (the subject retries on its next sample). */
+  promotionsRefused = 0;
+
+  /** Estimated packets and bytes counted (protected destinations only). */
+  get packets(): number {
+    return this.totals[0]!;
+  }
+
+  get bytes(): number {
+    return this.totals[1]!;
+  }
+
+  /** Newest sample time seen. */
+  get newestSampleMs(): number {
+    return this.totals[2]!;
+  }
+
+  constructor(options: TrafficCounterOptions) {
+    this.tickMs = options.tickMs;
+    this.windowTicks = options.windowTicks;
+    this.epochMs = options.epochMs;
+    const W = options.windowTicks;
+    const n = Math.max(1, options.networks.length);
+    this.hosts = new TrafficWindowTable({ capacity: options.hostCapacity, windowTicks: W });
+    this.blocks = new TrafficWindowTable({ capacity: options.blockCapacity, windowTicks: W });
+    this.networks = new TrafficWindowTable({ capacity: n, windowTicks: W });
+    this.pool = new VectorWindowPool({
+      capacity: options.promotedCapacity + options.networks.length,
+      windowTicks: W,
+      ringSize: options.ringSize,
+      benignSize: options.benignSize,
+      benignPerTick: options.benignPerTick,
+    });
+    this.overrides = new SamplingOverrides(options.samplingOverrides);
+    this.promoteHostPackets = new Float64Array(n).fill(Infinity);
+    this.promoteHostBytes = new Float64Array(n).fill(Infinity);
+    this.promoteBlockPackets = new Float64Array(n).fill(Infinity);
+    this.promoteBlockBytes = new Float64Array(n).fill(Infinity);
+    this.blockMask4 = Uint32Array.from([0, 1, 2, 3], (w) => prefixMaskWord(options.blockPrefixLength.ipv4, w));
+    this.blockMask6 = Uint32Array.from([0, 1, 2, 3], (w) => prefixMaskWord(options.blockPrefixLength.ipv6, w));
+    options.networks.forEach((p, i) => {
+      this.trie.insert(p.family, p.words, p.length, i);
+      const words = Uint32Array.from(p.words);
+      const located = this.networks.locate(networkTag(p.family, p.length), words, 0);
+      // Two configured prefixes with the same text share one aggregate (config validation rejects duplicates).
+      const e = located >= 0 ? located : this.networks.insert(located, networkTag(p.family, p.length), words, 0, i);
+      if (e !== i) throw new Error(`duplicate protected prefix ${p.text}`);
+      const slot = this.pool.acquire(SubjectKind.network, e);
+      this.networks.slot[e] = slot;
+    });
+  }
+
+  /** The tick a time falls in (ticks count from the epoch). */
+  tickOf(timeMs: number): number {
+    return Math.floor((timeMs - this.epochMs) / this.tickMs);
+  }
+
+  /** Start time of a tick. */
+  tickStartMs(tick: number): number {
+    return this.epochMs + tick * this.tickMs;
+  }
+
+  /** The configured prefix (network index) an address falls in, or -1 (reports and tests). */
+  networkOf(family: number, w0: number, w1: number, w2: number, w3: number): number {
+    return this.trie.lookup(family, w0, w1, w2, w3);
+  }
+
+  /** Counts every flow record of one FlowBatch. */
+  consume(bytes: Uint8Array): void {
+    const views = this.viewsFor(bytes);
+    const { u8, u16, u32 } = views;
+    const count = views.count;
+    const base = views.baseTimeMs;
+    const overrides = this.overrides;
+    const totals = this.totals;
+    const sampleTime = this.pool.sampleTime;
+    const blockKey = this.blockKey;
+    let tick = this.tickOf(base);
+    let override = -1;
+    let skip = false;
+    for (let r = 0; r < count; r++) {
+      const at = BATCH_HEADER_BYTES + r * RECORD_BYTES;
+      const kind = u8[at]!;
+      if (kind === RecordKind.datagram) {
+        const now = base + u32[(at + DatagramField.timeOffsetMs) >>> 2]!;
+        sampleTime[0] = now;
+        tick = Math.floor((now - this.epochMs) / this.tickMs);
+        skip = u8[at + DatagramField.status] !== 0 || tick < 0;
+        override = overrides.count === 0 ? -1 : overrides.find(u8[at + DatagramField.agentFamily]!, u32, (at + DatagramField.agentAddress) >>> 2);
+        if (now > totals[2]!) totals[2] = now;
+        continue;
+      }
+      if (kind !== RecordKind.flow) continue;
+      if (skip) {
+        if (tick < 0) this.earlySamples++;
+        continue;
+      }
+      const family = u8[at + FlowField.ipVersion]!;
+      if (family !== 4 && family !== 6) {
+        this.nonIpSamples++;
+        continue;
+      }
+      const d = (at + FlowField.dstAddress) >>> 2;
+      const hosts = this.hosts;
+      let host = hosts.locate(family, u32, d);
+      let network: number;
+      if (host < 0) {
+        network = this.trie.lookupAt(family, u32, d);
+        if (network < 0) {
+          this.unprotectedSamples++;
+          continue;
+        }
+        host = hosts.insert(host, family, u32, d, network);
+      } else {
+        network = hosts.network[host]!;
+      }
+      let rate = u32[(at + FlowField.samplingRate) >>> 2]!;
+      if (override >= 0) {
+        rate = overrides.rate(override);
+        overrides.applied[override]!++;
+      } else if (rate === 0) {
+        rate = 1;
+        this.zeroRateSamples++;
+      }
+      const sampleBytes = rate * u32[(at + FlowField.frameLength) >>> 2]!;
+      this.samples++;
+      totals[0]! += rate;
+      totals[1]! += sampleBytes;
+      const vector = classifyVector(u8[at + FlowField.protocol]!, u8[at + FlowField.tcpFlags]!, u8[at + FlowField.flags]!, u16[(at + FlowField.srcPort) >>> 1]!);
+
+      if (host >= 0) this.countSubject(hosts, SubjectKind.host, host, network, tick, vector, rate, sampleBytes, u8, u16, u32, at);
+
+      const m = family === 4 ? this.blockMask4 : this.blockMask6;
+      blockKey[0] = u32[d]! & m[0]!;
+      blockKey[1] = u32[d + 1]! & m[1]!;
+      blockKey[2] = u32[d + 2]! & m[2]!;
+      blockKey[3] = u32[d + 3]! & m[3]!;
+      const blocks = this.blocks;
+      let block = blocks.locate(family, blockKey, 0);
+      if (block < 0) block = blocks.insert(block, family, blockKey, 0, network);
+      if (block >= 0) this.countSubject(blocks, SubjectKind.block, block, network, tick, vector, rate, sampleBytes, u8, u16, u32, at);
+
+      const nets = this.networks;
+      if (nets.add(network, tick, rate, sampleBytes)) this.pool.add(nets.slot[network]!, tick, vector, rate, sampleBytes, u8, u16, u32, at);
+    }
+  }
+
+  private countSubject(
+    table: TrafficWindowTable,
+    kind: number,
+    e: number,
+    network: number,
+    tick: number,
+    vector: number,
+    rate: number,
+    sampleBytes: number,
+    u8: Uint8Array,
+    u16: Uint16Array,
+    u32: Uint32Array,
+    at: number,
+  ): void {
+    if (!table.add(e, tick, rate, sampleBytes)) return;
+    let slot = table.slot[e]!;
+    if (slot < 0) {
+      const host = kind === SubjectKind.host;
+      if (!table.reaches(e, tick, host ? this.promoteHostPackets : this.promoteBlockPackets, host ? this.promoteHostBytes : this.promoteBlockBytes, network)) return;
+      slot = this.pool.acquire(kind, e);
+      if (slot < 0) {
+        this.promotionsRefused++;
+        return;
+      }
+      table.slot[e] = slot;
+    }
+    this.pool.add(slot, tick, vector, rate, sampleBytes, u8, u16, u32, at);
+  }
+
+  /** The window table of a subject kind. */
+  table(kind: number): TrafficWindowTable {
+    return kind === SubjectKind.host ? this.hosts : kind === SubjectKind.block ? this.blocks : this.networks;
+  }
+
+  /** Ends a subject's promotion (detection decides when); its level-one totals stay. */
+  demote(slot: number): void {
+    const kind = this.pool.ownerKind[slot]!;
+    if (kind === SubjectKind.network) return;
+    const e = this.pool.ownerEntry[slot]!;
+    if (e >= 0) this.table(kind).slot[e] = -1;
+    this.pool.release(slot);
+  }
+
+  /** Frees idle, unpromoted host and block entries, a bounded number per call. */
+  evictIdle(cutoffTick: number, budget: number): number {
+    return this.hosts.evictIdle(cutoffTick, budget) + this.blocks.evictIdle(cutoffTick, budget >>> 2);
+  }
+
+  private viewsFor(bytes: Uint8Array): BatchViews {
+    if (this.cachedViews === undefined || bytes.buffer !== this.cachedBuffer || bytes.byteOffset !== this.cachedOffset) {
+      this.cachedBuffer = bytes.buffer;
+      this.cachedOffset = bytes.byteOffset;
+      const length = (bytes.buffer.byteLength - bytes.byteOffset) & ~7;
+      this.cachedViews = new BatchViews(bytes.buffer as ArrayBuffer, bytes.byteOffset, length);
+    }
+    return this.cachedViews;
+  }
+}
+
+/** Tag of a configured prefix in the networks table: its family and length. */
+export function networkTag(family: number, length: number): number {
+  return family | (length << 8);
+}

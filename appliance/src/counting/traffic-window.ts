@@ -1,0 +1,265 @@
+// The compact per-subject window table: for every destination (or /24 and /64 block, or configured prefix) that
+// traffic reaches, estimated packets and bytes in a ring of tick buckets (the sliding window), in typed arrays.
+// It is the first level of counting and the part that must fit a million destinations: 110 bytes of entry plus
+// 8 bytes of hash index per subject (layout below), no objects, nothing allocated when a sample is added.
+// Per-vector detail lives in vector-windows.ts, only for subjects promoted there.
+//
+// Layout, entry e (dense arrays, e < capacity):
+//   keys[4e..4e+3] u32   address words (the FlowBatch's order: IPv4 in word 0)
+//   tags[e] u32          0 = free; else family (4|6) | prefix length << 8
+//   lastTick[e] u32      newest tick written + 1 (0 = none); a free entry holds the next free entry + 1 instead
+//   buckets[2W·e ..] f32 packets then bytes, per tick t at position t mod W
+//   network[e] u16       index of the configured prefix the subject falls in (longest match, found once at insert)
+//   slot[e] i32          its promoted slot in the vector pool, or -1
+// Hash index: an Int32Array of entry + 1 (0 = empty), open addressing with linear probing, load ≤ 0.5, entries
+// removed by backward-shift deletion so no tombstones build up.
+//
+// Keys are passed as (array, word offset), never as four number arguments: an address word above 2^30 is not a
+// small integer, and V8 boxes it in a heap number whenever it crosses a call that was not inlined.
+//
+// Buckets are cleared lazily: a sample at a newer tick zeroes the buckets of the ticks skipped since the entry's
+// last sample. A sample older than the window is dropped (and counted); a sample older than the newest tick but
+// inside the window goes to its own bucket, so batches that arrive slightly out of order count correctly.
+
+const EMPTY_TAG = 0;
+
+export interface TrafficWindowOptions {
+  capacity: number;
+  /** Buckets in the sliding window (window = windowTicks × tick length). */
+  windowTicks: number;
+}
+
+export class TrafficWindowTable {
+  readonly capacity: number;
+  readonly windowTicks: number;
+  readonly keys: Uint32Array;
+  readonly tags: Uint32Array;
+  readonly lastTick: Uint32Array;
+  readonly buckets: Float32Array;
+  readonly network: Uint16Array;
+  readonly slot: Int32Array;
+  private readonly index: Int32Array;
+  private readonly mask: number;
+  /** Entries handed out so far from the never-used tail; entries below it are in use or on the free list. */
+  private highWater = 0;
+  /** Head of the free list (entry + 1; 0 = empty). */
+  private freeHead = 0;
+  private entries = 0;
+  private evictCursor = 0;
+  /** Samples that found the table full, and samples older than the window. */
+  overflowSamples = 0;
+  lateSamples = 0;
+  evicted = 0;
+
+  constructor(options: TrafficWindowOptions) {
+    const { capacity, windowTicks } = options;
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
+    if (!Number.isInteger(windowTicks) || windowTicks < 1 || windowTicks > 64) throw new RangeError('windowTicks must be 1..64');
+    this.capacity = capacity;
+    this.windowTicks = windowTicks;
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.mask = size - 1;
+    this.index = new Int32Array(size);
+    this.keys = new Uint32Array(capacity * 4);
+    this.tags = new Uint32Array(capacity);
+    this.lastTick = new Uint32Array(capacity);
+    this.buckets = new Float32Array(capacity * windowTicks * 2);
+    this.network = new Uint16Array(capacity);
+    this.slot = new Int32Array(capacity).fill(-1);
+  }
+
+  get size(): number {
+    return this.entries;
+  }
+
+  /** Bytes of typed-array storage, for reports (the whole table, whatever its fill). */
+  get storageBytes(): number {
+    return this.index.byteLength + this.keys.byteLength + this.tags.byteLength + this.lastTick.byteLength + this.buckets.byteLength + this.network.byteLength + this.slot.byteLength;
+  }
+
+  /**
+   * The entry for the key in src[at..at+3], or -(p + 1) where p is the index position an insert would use.
+   * Split from insert so the caller can compute a new subject's network (a trie walk) only when it is new.
+   */
+  locate(tag: number, src: Uint32Array, at: number): number {
+    const index = this.index;
+    const keys = this.keys;
+    let p = hashKey(tag, src, at) & this.mask;
+    for (;;) {
+      const ref = index[p]!;
+      if (ref === 0) return -(p + 1);
+      const e = ref - 1;
+      const k = e << 2;
+      if (this.tags[e] === tag && keys[k] === src[at] && keys[k + 1] === src[at + 1] && keys[k + 2] === src[at + 2] && keys[k + 3] === src[at + 3]) return e;
+      p = (p + 1) & this.mask;
+    }
+  }
+
+  /** locate() for key words given as numbers (reports and tests; allocates). */
+  locateWords(tag: number, w0: number, w1: number, w2: number, w3: number): number {
+    return this.locate(tag, Uint32Array.of(w0, w1, w2, w3), 0);
+  }
+
+  /** Inserts at the position locate() returned (as -(p + 1)); returns the entry, or -1 when the table is full. */
+  insert(located: number, tag: number, src: Uint32Array, at: number, network: number): number {
+    let e: number;
+    if (this.freeHead !== 0) {
+      e = this.freeHead - 1;
+      this.freeHead = this.lastTick[e]!;
+    } else if (this.highWater < this.capacity) {
+      e = this.highWater++;
+    } else {
+      this.overflowSamples++;
+      return -1;
+    }
+    this.index[-located - 1] = e + 1;
+    const k = e << 2;
+    this.keys[k] = src[at]!;
+    this.keys[k + 1] = src[at + 1]!;
+    this.keys[k + 2] = src[at + 2]!;
+    this.keys[k + 3] = src[at + 3]!;
+    this.tags[e] = tag;
+    this.lastTick[e] = 0;
+    this.network[e] = network;
+    this.slot[e] = -1;
+    this.buckets.fill(0, e * this.windowTicks * 2, (e + 1) * this.windowTicks * 2);
+    this.entries++;
+    return e;
+  }
+
+  /** Adds estimated packets and bytes at a tick. False when the tick is older than the window (dropped). */
+  add(e: number, tick: number, packets: number, bytes: number): boolean {
+    const W = this.windowTicks;
+    const base = e * W * 2;
+    const last = this.lastTick[e]! - 1;
+    const b = this.buckets;
+    if (tick > last) {
+      // Zero the buckets of ticks (last, tick]: at most the whole ring.
+      const stale = last < 0 || tick - last >= W ? W : tick - last;
+      for (let n = 0; n < stale; n++) {
+        const at = base + ((((tick - n) % W) + W) % W) * 2;
+        b[at] = 0;
+        b[at + 1] = 0;
+      }
+      this.lastTick[e] = tick + 1;
+    } else if (tick <= last - W) {
+      this.lateSamples++;
+      return false;
+    }
+    const at = base + (tick % W) * 2;
+    b[at]! += packets;
+    b[at + 1]! += bytes;
+    return true;
+  }
+
+  /**
+   * Whether the entry's window ending at `tick` holds at least packetsLevel[i] packets or bytesLevel[i] bytes
+   * (the promotion check: levels are passed as arrays so no double crosses the call).
+   */
+  reaches(e: number, tick: number, packetsLevel: Float64Array, bytesLevel: Float64Array, i: number): boolean {
+    return this.windowSum(e, tick, 0) >= packetsLevel[i]! || this.windowSum(e, tick, 1) >= bytesLevel[i]!;
+  }
+
+  /** Packets in the entry's window ending at `tick` (inclusive), i.e. the ticks (tick - W, tick]. */
+  windowPackets(e: number, tick: number): number {
+    return this.windowSum(e, tick, 0);
+  }
+
+  windowBytes(e: number, tick: number): number {
+    return this.windowSum(e, tick, 1);
+  }
+
+  private windowSum(e: number, tick: number, field: number): number {
+    const W = this.windowTicks;
+    const last = this.lastTick[e]! - 1;
+    if (last < 0 || last <= tick - W) return 0;
+    const base = e * W * 2 + field;
+    const b = this.buckets;
+    let sum = 0;
+    // Buckets for ticks (tick - W, min(tick, last)] are valid; newer ones (a sample ahead of `tick`) are not counted.
+    const hi = last < tick ? last : tick;
+    for (let t = tick - W + 1; t <= hi; t++) if (t >= 0) sum += b[base + (t % W) * 2]!;
+    return sum;
+  }
+
+  /** Newest tick with traffic, or -1. */
+  newestTick(e: number): number {
+    return this.lastTick[e]! - 1;
+  }
+
+  /** Address words of an entry, into out[0..3]. */
+  readKey(e: number, out: Uint32Array): void {
+    const k = e << 2;
+    out[0] = this.keys[k]!;
+    out[1] = this.keys[k + 1]!;
+    out[2] = this.keys[k + 2]!;
+    out[3] = this.keys[k + 3]!;
+  }
+
+  /**
+   * Frees up to `budget` entries idle since before `cutoffTick` and not promoted, scanning from where the last
+   * call stopped; the periodic tick calls it so eviction cost is spread evenly, never one long pause.
+   */
+  evictIdle(cutoffTick: number, budget: number): number {
+    let removed = 0;
+    const limit = this.highWater;
+    if (limit === 0) return 0;
+    for (let n = 0; n < budget; n++) {
+      const e = this.evictCursor;
+      this.evictCursor = e + 1 >= limit ? 0 : e + 1;
+      if (this.tags[e] === EMPTY_TAG || this.slot[e]! >= 0) continue;
+      if (this.lastTick[e]! - 1 >= cutoffTick) continue;
+      this.remove(e);
+      removed++;
+    }
+    this.evicted += removed;
+    return removed;
+  }
+
+  /** Removes an entry (backward-shift deletion keeps every probe chain intact). */
+  remove(e: number): void {
+    const k = e << 2;
+    const index = this.index;
+    const mask = this.mask;
+    let i = hashKey(this.tags[e]!, this.keys, k) & mask;
+    while (index[i] !== e + 1) i = (i + 1) & mask;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const ref = index[j]!;
+      if (ref === 0) break;
+      const o = ref - 1;
+      const home = hashKey(this.tags[o]!, this.keys, o << 2) & mask;
+      // Move j back into the hole at i unless its home lies cyclically in (i, j].
+      const between = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (!between) {
+        index[i] = ref;
+        i = j;
+      }
+    }
+    index[i] = 0;
+    this.tags[e] = EMPTY_TAG;
+    this.slot[e] = -1;
+    this.lastTick[e] = this.freeHead;
+    this.freeHead = e + 1;
+    this.entries--;
+  }
+}
+
+/**
+ * murmur3's 32-bit finalizer over the mixed words of src[at..at+3]: cheap, and spreads sequential addresses well.
+ * 30 bits out, so the result is always a small integer (no heap number).
+ */
+export function hashKey(tag: number, src: Uint32Array, at: number): number {
+  let h = Math.imul(src[at]! ^ tag, 0xcc9e2d51);
+  h ^= Math.imul(src[at + 1]!, 0x1b873593);
+  h ^= Math.imul(src[at + 2]!, 0x85ebca6b);
+  h ^= Math.imul(src[at + 3]!, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h & 0x3fffffff;
+}

@@ -1,0 +1,291 @@
+// The second level of counting: detail for the few subjects (destinations, blocks, configured prefixes) that were
+// promoted because their traffic approaches a threshold. Per promoted slot, in typed arrays allocated once:
+//   - per vector and tick bucket: estimated packets, bytes, sampled packets and the sum of squared sampling
+//     rates (the variance of the estimate, for the confidence rule), over the same sliding window as level one;
+//   - per tick, a 256-bit bitmap of hashed flow keys (source, ports, protocol), to estimate distinct flows;
+//   - a ring of the most recent samples (addresses, ports, flags, length, rate, time) for classification and
+//     the mitigation signature;
+//   - a ring of earlier benign samples, admitted at a few per tick and frozen while the subject is suspect or
+//     attacked, so the signature's collateral can be measured against traffic from before the attack.
+// Adding a sample allocates nothing: no double crosses a call (the sample's time is read from `sampleTime`,
+// which the counter sets once per datagram), hashes stay small integers. Reading (sums, rings) happens at the
+// periodic tick.
+
+import { FlowField } from '../intake/flow-batch.js';
+import { VECTOR_COUNT } from './vector.js';
+
+export const SubjectKind = { host: 0, block: 1, network: 2 } as const;
+export type SubjectKindCode = (typeof SubjectKind)[keyof typeof SubjectKind];
+
+/** Floats per (vector, tick) cell. */
+export const CELL = 4;
+export const CellField = { packets: 0, bytes: 1, samples: 2, rateSquares: 3 } as const;
+/** u32 words per recent-ring entry. */
+export const RING_WORDS = 12;
+/** Words: 0..3 source address, 4..7 destination, 8 rate, 9 srcPort << 16 | dstPort, 10 meta, 11 ipLength | ipVersion << 16. */
+export const RingWord = { src: 0, dst: 4, rate: 8, ports: 9, meta: 10, length: 11 } as const;
+/** u32 words per benign-ring entry: rate, ports, meta, length (as in the recent ring), tick. */
+export const BENIGN_WORDS = 5;
+const FLOW_BITS_WORDS = 8;
+
+/** meta word = protocol | tcpFlags << 8 | FlowFlag bits << 16 | vector << 24. */
+export function metaProtocol(meta: number): number {
+  return meta & 0xff;
+}
+export function metaTcpFlags(meta: number): number {
+  return (meta >>> 8) & 0xff;
+}
+export function metaFlags(meta: number): number {
+  return (meta >>> 16) & 0xff;
+}
+export function metaVector(meta: number): number {
+  return meta >>> 24;
+}
+
+export interface VectorWindowOptions {
+  capacity: number;
+  windowTicks: number;
+  /** Recent samples kept per slot; enough for one tick of a large attack at common sampling rates. */
+  ringSize?: number;
+  /** Benign samples kept per slot, and how many may enter per tick (spreads them over several seconds). */
+  benignSize?: number;
+  benignPerTick?: number;
+}
+
+export class VectorWindowPool {
+  readonly capacity: number;
+  readonly windowTicks: number;
+  readonly ringSize: number;
+  readonly benignSize: number;
+  readonly benignPerTick: number;
+  readonly ownerKind: Uint8Array;
+  readonly ownerEntry: Int32Array;
+  readonly lastTick: Int32Array;
+  readonly cells: Float32Array;
+  readonly flowBits: Uint32Array;
+  readonly ring: Uint32Array;
+  readonly ringTime: Float64Array;
+  /** Samples ever pushed per slot (the ring holds the last ringSize of them). */
+  readonly ringCount: Float64Array;
+  readonly benign: Uint32Array;
+  readonly benignCount: Float64Array;
+  private readonly benignTick: Int32Array;
+  private readonly benignAdmitted: Uint8Array;
+  /** 1 while the subject is suspect or attacked: no benign samples are admitted. */
+  readonly frozen: Uint8Array;
+  /** Time (ms since the epoch) of the samples being added: set once per datagram by the counter. */
+  readonly sampleTime = new Float64Array(1);
+  /** Dense list of slots in use, and each slot's position in it (-1 when free). */
+  readonly active: Int32Array;
+  private readonly activePos: Int32Array;
+  private activeCount = 0;
+  private readonly free: Int32Array;
+  private freeTop: number;
+  private readonly rowFloats: number;
+  lateSamples = 0;
+
+  constructor(options: VectorWindowOptions) {
+    const { capacity, windowTicks } = options;
+    this.capacity = capacity;
+    this.windowTicks = windowTicks;
+    this.ringSize = options.ringSize ?? 64;
+    this.benignSize = options.benignSize ?? 64;
+    this.benignPerTick = options.benignPerTick ?? 2;
+    this.rowFloats = VECTOR_COUNT * CELL;
+    this.ownerKind = new Uint8Array(capacity);
+    this.ownerEntry = new Int32Array(capacity).fill(-1);
+    this.lastTick = new Int32Array(capacity).fill(-1);
+    this.cells = new Float32Array(capacity * windowTicks * this.rowFloats);
+    this.flowBits = new Uint32Array(capacity * windowTicks * FLOW_BITS_WORDS);
+    this.ring = new Uint32Array(capacity * this.ringSize * RING_WORDS);
+    this.ringTime = new Float64Array(capacity * this.ringSize);
+    this.ringCount = new Float64Array(capacity);
+    this.benign = new Uint32Array(capacity * this.benignSize * BENIGN_WORDS);
+    this.benignCount = new Float64Array(capacity);
+    this.benignTick = new Int32Array(capacity).fill(-1);
+    this.benignAdmitted = new Uint8Array(capacity);
+    this.frozen = new Uint8Array(capacity);
+    this.active = new Int32Array(capacity);
+    this.activePos = new Int32Array(capacity).fill(-1);
+    this.free = new Int32Array(capacity);
+    for (let i = 0; i < capacity; i++) this.free[i] = capacity - 1 - i;
+    this.freeTop = capacity;
+  }
+
+  get size(): number {
+    return this.activeCount;
+  }
+
+  get storageBytes(): number {
+    return (
+      this.cells.byteLength + this.flowBits.byteLength + this.ring.byteLength + this.ringTime.byteLength + this.benign.byteLength +
+      this.capacity * (1 + 4 + 4 + 8 + 8 + 4 + 1 + 1 + 4 + 4 + 4)
+    );
+  }
+
+  /** Takes a free slot for a subject; -1 when the pool is full. Clears the slot (no allocation). */
+  acquire(kind: number, entry: number): number {
+    if (this.freeTop === 0) return -1;
+    const slot = this.free[--this.freeTop]!;
+    this.ownerKind[slot] = kind;
+    this.ownerEntry[slot] = entry;
+    this.lastTick[slot] = -1;
+    const W = this.windowTicks;
+    this.cells.fill(0, slot * W * this.rowFloats, (slot + 1) * W * this.rowFloats);
+    this.flowBits.fill(0, slot * W * FLOW_BITS_WORDS, (slot + 1) * W * FLOW_BITS_WORDS);
+    this.ringCount[slot] = 0;
+    this.benignCount[slot] = 0;
+    this.benignTick[slot] = -1;
+    this.benignAdmitted[slot] = 0;
+    this.frozen[slot] = 0;
+    this.activePos[slot] = this.activeCount;
+    this.active[this.activeCount++] = slot;
+    return slot;
+  }
+
+  release(slot: number): void {
+    const pos = this.activePos[slot]!;
+    if (pos < 0) return;
+    const last = this.active[--this.activeCount]!;
+    this.active[pos] = last;
+    this.activePos[last] = pos;
+    this.activePos[slot] = -1;
+    this.ownerEntry[slot] = -1;
+    this.free[this.freeTop++] = slot;
+  }
+
+  isActive(slot: number): boolean {
+    return this.activePos[slot]! >= 0;
+  }
+
+  /**
+   * Counts one flow record (at byte offset `at` of a FlowBatch seen through u32/u16/u8) of the given vector,
+   * scaled to `rate`, at `tick` and time sampleTime[0].
+   */
+  add(slot: number, tick: number, vector: number, rate: number, bytes: number, u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, at: number): void {
+    const W = this.windowTicks;
+    const rowFloats = this.rowFloats;
+    const last = this.lastTick[slot]!;
+    if (tick > last) {
+      const stale = last < 0 || tick - last >= W ? W : tick - last;
+      for (let n = 0; n < stale; n++) {
+        const pos = (((tick - n) % W) + W) % W;
+        const row = (slot * W + pos) * rowFloats;
+        this.cells.fill(0, row, row + rowFloats);
+        const fb = (slot * W + pos) * FLOW_BITS_WORDS;
+        this.flowBits.fill(0, fb, fb + FLOW_BITS_WORDS);
+      }
+      this.lastTick[slot] = tick;
+    } else if (tick <= last - W) {
+      this.lateSamples++;
+      return;
+    }
+    const pos = tick % W;
+    const c = (slot * W + pos) * rowFloats + vector * CELL;
+    const cells = this.cells;
+    cells[c]! += rate;
+    cells[c + 1]! += bytes;
+    cells[c + 2]! += 1;
+    cells[c + 3]! += rate * rate;
+
+    const s = (at + FlowField.srcAddress) >>> 2;
+    const protocol = u8[at + FlowField.protocol]!;
+    const ports = ((u16[(at + FlowField.srcPort) >>> 1]! << 16) | u16[(at + FlowField.dstPort) >>> 1]!) >>> 0;
+    // Flow key hash (source, ports, protocol), mixed inline: 8 bits pick one of the tick's 256 bitmap bits.
+    let h = Math.imul(u32[s]! ^ Math.imul(u32[s + 1]!, 0x9e3779b1) ^ Math.imul(u32[s + 2]! ^ u32[s + 3]!, 0x85ebca6b) ^ (ports >>> 16), 0x85ebca6b) ^ Math.imul(ports ^ (protocol << 24), 0xc2b2ae35);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0x27d4eb2f);
+    h ^= h >>> 16;
+    const fb = (slot * W + pos) * FLOW_BITS_WORDS + ((h >>> 5) & 7);
+    this.flowBits[fb] = this.flowBits[fb]! | (1 << (h & 31));
+
+    const meta = (protocol | (u8[at + FlowField.tcpFlags]! << 8) | (u8[at + FlowField.flags]! << 16) | (vector << 24)) >>> 0;
+    const length = (u16[(at + FlowField.ipLength) >>> 1]! | (u8[at + FlowField.ipVersion]! << 16)) >>> 0;
+
+    const n = this.ringCount[slot]!;
+    const r = slot * this.ringSize + (n % this.ringSize);
+    const w = r * RING_WORDS;
+    const ring = this.ring;
+    const d = (at + FlowField.dstAddress) >>> 2;
+    ring[w] = u32[s]!;
+    ring[w + 1] = u32[s + 1]!;
+    ring[w + 2] = u32[s + 2]!;
+    ring[w + 3] = u32[s + 3]!;
+    ring[w + 4] = u32[d]!;
+    ring[w + 5] = u32[d + 1]!;
+    ring[w + 6] = u32[d + 2]!;
+    ring[w + 7] = u32[d + 3]!;
+    ring[w + 8] = rate;
+    ring[w + 9] = ports;
+    ring[w + 10] = meta;
+    ring[w + 11] = length;
+    this.ringTime[r] = this.sampleTime[0]!;
+    this.ringCount[slot] = n + 1;
+
+    if (this.frozen[slot] === 0) {
+      if (this.benignTick[slot] !== tick) {
+        this.benignTick[slot] = tick;
+        this.benignAdmitted[slot] = 0;
+      }
+      if (this.benignAdmitted[slot]! < this.benignPerTick) {
+        this.benignAdmitted[slot]!++;
+        const bn = this.benignCount[slot]!;
+        const b = (slot * this.benignSize + (bn % this.benignSize)) * BENIGN_WORDS;
+        const benign = this.benign;
+        benign[b] = rate;
+        benign[b + 1] = ports;
+        benign[b + 2] = meta;
+        benign[b + 3] = length;
+        benign[b + 4] = tick;
+        this.benignCount[slot] = bn + 1;
+      }
+    }
+  }
+
+  /**
+   * Sums the slot's cells over ticks [fromTick, toTick] into out[v * CELL + field] (out is zeroed first).
+   * Ticks outside the window the slot still holds count as zero.
+   */
+  sum(slot: number, fromTick: number, toTick: number, out: Float64Array): void {
+    out.fill(0);
+    const W = this.windowTicks;
+    const last = this.lastTick[slot]!;
+    const hi = toTick < last ? toTick : last;
+    const lo = fromTick > last - W + 1 ? fromTick : last - W + 1;
+    const rowFloats = this.rowFloats;
+    const cells = this.cells;
+    for (let t = lo < 0 ? 0 : lo; t <= hi; t++) {
+      const row = (slot * W + (t % W)) * rowFloats;
+      for (let i = 0; i < rowFloats; i++) out[i]! += cells[row + i]!;
+    }
+  }
+
+  /** Distinct flow keys seen over ticks [fromTick, toTick], by linear counting on the OR of the tick bitmaps. */
+  distinctFlows(slot: number, fromTick: number, toTick: number): number {
+    const W = this.windowTicks;
+    const last = this.lastTick[slot]!;
+    const hi = toTick < last ? toTick : last;
+    const lo = fromTick > last - W + 1 ? fromTick : last - W + 1;
+    let zeros = 0;
+    for (let word = 0; word < FLOW_BITS_WORDS; word++) {
+      let bits = 0;
+      for (let t = lo < 0 ? 0 : lo; t <= hi; t++) bits |= this.flowBits[(slot * W + (t % W)) * FLOW_BITS_WORDS + word]!;
+      zeros += 32 - popcount(bits);
+    }
+    const m = FLOW_BITS_WORDS * 32;
+    // Linear counting saturates when every bit is set; m·ln(m) is the most it can tell apart.
+    return zeros === 0 ? m * Math.log(m) : -m * Math.log(zeros / m);
+  }
+
+  /** Sets whether benign samples are admitted (frozen while suspect or attacked). */
+  setFrozen(slot: number, frozen: boolean): void {
+    this.frozen[slot] = frozen ? 1 : 0;
+  }
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
