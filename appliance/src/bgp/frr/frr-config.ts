@@ -53,7 +53,7 @@ export function renderBgpdConfig(config: BgpConfig): string {
   for (const peer of config.peers) {
     lines.push(` neighbor ${peer.address} remote-as ${peer.asn}`, ` neighbor ${peer.address} description ${peer.name}`, ` neighbor ${peer.address} update-source ${localAddressOf(config, peer)}`);
     // Mitigations ride on this session: retry quickly instead of FRR's default 120 s.
-    lines.push(` neighbor ${peer.address} timers connect 2`);
+    lines.push(` neighbor ${peer.address} timers connect 2`, ` neighbor ${peer.address} advertisement-interval 0`);
     if (peer.md5Password !== undefined) lines.push(` neighbor ${peer.address} password ${peer.md5Password}`);
   }
   for (const family of ['ipv4', 'ipv6'] as const) {

@@ -16,7 +16,7 @@ import { createLab, labBgpConfig, type Lab } from './lab.js';
 import { expectedView, flowEntry, routerView, rtbhEntry, type RouterView } from './router-view.js';
 
 const DISCARD = '(generic, 0x80060000, 0x0)';
-const RTBH_COMMUNITIES = ['65535:666', '65535:65281'];
+const RTBH_COMMUNITIES = ['65535:666'];
 
 export const RULES = {
   dns: { family: 'ipv4', match: { destination: { prefix: '203.0.113.10/32' }, protocol: eq(17), sourcePort: eq(53), packetLength: [[{ op: '>', value: 200 }, { op: '<', value: 1500 }]] }, actions: [{ type: 'discard' }] },
