@@ -82,7 +82,7 @@ export const BgpSchema = Type.Object(
     peers: Type.Array(BgpPeerSchema, { default: [], description: 'Routers Breakwater peers with (route-server role); see the BGP section below.' }),
     rtbh: Type.Object(
       {
-        communities: Type.Array(Community, { default: ['65535:666', '65535:65281'], description: 'Communities on every RTBH route: BLACKHOLE (RFC 7999) and NO_EXPORT by default.' }),
+        communities: Type.Array(Community, { default: ['65535:666'], minItems: 1, description: 'Communities on every RTBH route (BLACKHOLE, RFC 7999). Not NO_EXPORT: on an eBGP session it would stop the route itself; the receiver adds it.' }),
         nextHopIpv4: Type.String({ default: '192.0.2.1', description: 'Next hop of IPv4 RTBH routes (routers map it to a discard route).' }),
         nextHopIpv6: Type.String({ default: '100::1', description: 'Next hop of IPv6 RTBH routes (RFC 6666 discard prefix).' }),
       },
