@@ -14,6 +14,7 @@ import { scanPlugins } from './discovery.js';
 import { unconnectedFacades, type TierFacades } from './facades.js';
 import { checkEngagement, checkEngagementStatus } from './hook-results.js';
 import { InProcessPlugin } from './in-process-plugin.js';
+import type { PluginManifest } from './manifest.js';
 import type { PluginCallStats, PluginHandle, PluginState } from './plugin-handle.js';
 import { pluginError } from './plugin-error.js';
 import { PluginMetricStore } from './plugin-metrics.js';
@@ -66,6 +67,17 @@ export function settingsFor(settings: PluginsConfig, name: string): PluginSettin
   };
 }
 
+/** The host for one plugin, in-process or in a child process as its settings say. Not loaded yet. */
+export function createPluginHandle(
+  manifest: PluginManifest,
+  own: { config: unknown; hookTimeoutMs: number; isolation: PluginIsolation },
+  context: { log: Logger; metrics: PluginMetricStore; facades: TierFacades; restart?: Partial<RestartPolicy> },
+): PluginHandle {
+  const options = { manifest, config: own.config, hookTimeoutMs: own.hookTimeoutMs, log: context.log, metrics: context.metrics, facades: context.facades };
+  if (own.isolation === 'in-process') return new InProcessPlugin(options);
+  return new ChildProcessPlugin({ ...options, ...(context.restart !== undefined ? { restart: context.restart } : {}) });
+}
+
 export class PluginRegistry implements Component {
   readonly name = 'plugins';
   readonly metrics: PluginMetricStore;
@@ -88,15 +100,12 @@ export class PluginRegistry implements Component {
       const own = settingsFor(settings, m.name);
       const status: PluginStatus = { name: m.name, dir: m.dir, version: m.version, kind: m.kind, isolation: own.isolation, state: own.enabled ? 'loading' : 'disabled' };
       if (!own.enabled) return { status };
-      const hostOptions = {
-        manifest: m,
-        config: own.config,
-        hookTimeoutMs: own.hookTimeoutMs,
+      const handle = createPluginHandle(m, own, {
         log,
         metrics: this.metrics,
         facades: this.options.facades ?? unconnectedFacades(m.name, 'no BGP speaker or firewall is connected to plugins yet'),
-      };
-      const handle = own.isolation === 'child' ? new ChildProcessPlugin({ ...hostOptions, ...(this.options.restart ? { restart: this.options.restart } : {}) }) : new InProcessPlugin(hostOptions);
+        ...(this.options.restart !== undefined ? { restart: this.options.restart } : {}),
+      });
       return { status, handle };
     });
     // Plugins load side by side: each is bounded by its own timeout, and one refusal stops no other.
