@@ -2,6 +2,10 @@
 // (intake last, so nothing arrives before its consumers exist), stopped in reverse within a bound.
 import type { Component } from './component.js';
 import { stopWithin } from './component.js';
+import { EventBus, type AttackBus } from './bus/event-bus.js';
+import { tapBatches } from './counting/batch-tap.js';
+import type { AttackEvent } from './detection/attack.js';
+import { DetectionService } from './detection/detection-service.js';
 import type { Config } from './config/schema.js';
 import { DestinationTable, defaultDestinationCapacity } from './counting/destination-table.js';
 import { prepareDataDir } from './data-dir.js';
@@ -20,18 +24,25 @@ export class Appliance {
   readonly health: HealthServer;
   readonly destinations: DestinationTable;
   readonly intake: SflowIntake;
+  readonly bus: AttackBus;
+  readonly detection: DetectionService;
 
   constructor(private readonly options: ApplianceOptions) {
     const { config, log } = options;
     this.destinations = new DestinationTable(defaultDestinationCapacity);
     this.intake = new SflowIntake({ config: config.sflow, destinations: this.destinations, log: log.child({ component: 'intake' }) });
+    const busLog = log.child({ component: 'bus' });
+    this.bus = new EventBus<AttackEvent>((err, event) => busLog.error({ err, event: event.type }, 'an attack event subscriber failed'));
+    const detectionLog = log.child({ component: 'detection' });
+    this.detection = new DetectionService({ config, bus: this.bus, log: detectionLog });
+    tapBatches(this.intake.consumer, (batch) => this.detection.consume(batch), (err) => detectionLog.error({ err }, 'detection failed on a FlowBatch'));
     this.health = new HealthServer({
       host: config.health.host,
       port: config.health.port,
       log: log.child({ component: 'health' }),
-      sections: { intake: () => this.intake.report() },
+      sections: { intake: () => this.intake.report(), detection: () => this.detection.report() },
     });
-    this.components.push(this.health, this.intake);
+    this.components.push(this.health, this.detection, this.intake);
   }
 
   async start(): Promise<void> {

@@ -53,6 +53,8 @@ export const errorCodes = {
   BW_ERR_BGP_PEER_CONFIG: { message: 'BGP peer %s: %s', status: 400 },
   BW_ERR_BGP_RTBH_PREFIX: { message: 'RTBH prefix %s refused: %s', status: 400 },
   BW_ERR_BGP_NO_SPEAKER: { message: 'No BGP speaker is configured (bgp.speaker is "none"): %s', status: 409 },
+  BW_ERR_BASELINE_WRITE: { message: 'Baselines cannot be saved to %s: %s', status: 500 },
+  BW_ERR_BASELINE_READ: { message: 'Baselines in %s were not loaded (%s); learning starts afresh', status: 500 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;

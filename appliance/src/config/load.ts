@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { checkBgpConfig } from '../bgp/peers.js';
+import { checkHostGroups } from '../detection/host-groups.js';
 import { BreakwaterError } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 
@@ -52,6 +53,7 @@ function checkSemantics(config: Config, schemaOk: boolean): ConfigProblem[] {
     if (port < 1 || port > 65535) problems.push({ path: `/sflow/listen/${i}`, message: `port ${port} is outside 1..65535` });
   });
   problems.push(...checkBgpConfig(config.bgp));
+  problems.push(...checkHostGroups(config));
   return problems;
 }
 

@@ -1,6 +1,7 @@
 // The configuration schema: one TypeBox source for the TypeScript types, the validation and docs/configuration.md.
 // Every key has a default, so an empty file (or no file) is a working appliance on embedded defaults.
 import { Type, type Static } from '@sinclair/typebox';
+import { DetectionSchema, HostGroupsSchema, NetworksSchema } from './detection-schema.js';
 import { PluginsSchema } from './plugins-schema.js';
 
 const ListenAddress = Type.String({
@@ -132,6 +133,9 @@ export const ConfigSchema = Type.Object(
     log: LogSchema,
     sflow: SflowSchema,
     health: HealthSchema,
+    networks: NetworksSchema,
+    hostGroups: HostGroupsSchema,
+    detection: DetectionSchema,
     plugins: PluginsSchema,
     bgp: BgpSchema,
   },

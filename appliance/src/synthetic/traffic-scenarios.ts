@@ -89,7 +89,9 @@ export interface RunOptions {
   stepMs?: number;
   tickMs?: number;
   /** Every FlowBatch (valid only during the call). */
-  sink: (batch: Uint8Array) => void;
+  sink?: (batch: Uint8Array) => void;
+  /** Every sFlow datagram with the time it leaves the exporter (valid only during the call): to send it over UDP. */
+  onDatagram?: (datagram: Uint8Array, timeMs: number) => void;
   /** Called at each tick boundary with the absolute time, after the batches up to it were handed over. */
   onTick?: (nowMs: number) => void;
   /** Called after each step with the absolute time (e.g. to stop early). Return false to stop. */
@@ -164,7 +166,8 @@ export class ScenarioRunner {
     const stepMs = options.stepMs ?? 10;
     const tickMs = options.tickMs ?? 100;
     const compiled = this.scenario.shapes.map((s) => this.compile(s));
-    const writer = new FlowBatchWriter({ sink: options.sink, targetRecords: 1024 });
+    const sink = options.sink;
+    const writer = new FlowBatchWriter({ sink: sink ?? (() => {}), targetRecords: 1024 });
     const firstAttackSample = options.firstAttackSample ?? new Map<string, number>();
     const samplesByShape = new Map<string, number>();
     let datagrams = 0;
@@ -209,11 +212,14 @@ export class ScenarioRunner {
           }
           // A datagram leaves the router when full or at the step's end (sFlow agents batch for a short while).
           const sentAt = inDatagram > 0 ? Math.max(list[i - 1]!.t, now - stepMs) : now;
-          writer.beginDatagram(Math.floor(sentAt));
           const msg = this.encoder.datagram;
-          const d = this.decoder;
-          const status = d.decode(msg, writer);
-          writer.endDatagram(d.header, status, msg.length, d.lastFlowSamples, d.lastCounterSamples, d.lastSkippedSamples, d.lastMalformedSamples);
+          options.onDatagram?.(msg, Math.floor(sentAt));
+          if (sink) {
+            writer.beginDatagram(Math.floor(sentAt));
+            const d = this.decoder;
+            const status = d.decode(msg, writer);
+            writer.endDatagram(d.header, status, msg.length, d.lastFlowSamples, d.lastCounterSamples, d.lastSkippedSamples, d.lastMalformedSamples);
+          }
           datagrams++;
           samples += inDatagram;
         }

@@ -1,0 +1,159 @@
+// Classification: which vector family an over-threshold rate is, and how sure we are. The family is the one
+// with the largest estimated rate among the vectors of the key that crossed (for "total", all of them); its
+// confidence is its share of that key's traffic, discounted when few samples stand behind it. Blocks and
+// configured prefixes are classified carpet_bombing, with the dominant family's vectors as the attack traffic.
+//
+// Flash-crowd policy (documented in docs/detection.md): a rise in TCP traffic to a host whose vector mix, packet
+// sizes and destination ports match the host's traffic from before the rise, coming from many sources, is what a
+// flash crowd (or a legitimate surge) looks like. It is still reported — it did cross the threshold — but as
+// tcp_flood with confidence ≤ 0.3 and severity "low", and profile.flashCrowdLikely set, so runbooks can require a
+// higher confidence before they act. Baselines keep learning during such an "attack" (a lasting legitimate rise
+// becomes the new normal, within the growth limit), which they do not for confident attacks.
+import { VECTOR_COUNT, Vector } from '../counting/vector.js';
+import type { VectorFamily } from './attack.js';
+import { SIZE_BUCKETS, type CompactSample } from './attack-profile.js';
+
+export const FAMILY_OF_VECTOR: readonly VectorFamily[] = (() => {
+  const f: VectorFamily[] = new Array<VectorFamily>(VECTOR_COUNT);
+  f[Vector.tcpSyn] = 'syn_flood';
+  f[Vector.tcpAck] = 'ack_rst_flood';
+  f[Vector.tcpRst] = 'ack_rst_flood';
+  f[Vector.tcpOther] = 'tcp_flood';
+  f[Vector.udp] = 'udp_flood';
+  f[Vector.dns] = 'dns_amplification';
+  f[Vector.ntp] = 'ntp_amplification';
+  f[Vector.memcached] = 'memcached_amplification';
+  f[Vector.ssdp] = 'ssdp_amplification';
+  f[Vector.cldap] = 'cldap_amplification';
+  f[Vector.snmp] = 'snmp_amplification';
+  f[Vector.chargen] = 'chargen_amplification';
+  f[Vector.wsd] = 'wsd_amplification';
+  f[Vector.amplificationOther] = 'udp_flood';
+  f[Vector.icmp] = 'icmp_flood';
+  f[Vector.fragments] = 'ip_fragments';
+  f[Vector.gre] = 'gre_flood';
+  f[Vector.otherIp] = 'ip_flood';
+  return f;
+})();
+
+const TCP_FAMILIES = new Set<VectorFamily>(['syn_flood', 'ack_rst_flood', 'tcp_flood']);
+const TCP_VECTOR_MASK = (1 << Vector.tcpSyn) | (1 << Vector.tcpAck) | (1 << Vector.tcpRst) | (1 << Vector.tcpOther);
+
+/** Bitmask of the vectors of a family (tcp_flood during a flash crowd spans every TCP vector). */
+export function familyVectorMask(family: VectorFamily): number {
+  if (family === 'tcp_flood') return TCP_VECTOR_MASK;
+  let mask = 0;
+  for (let v = 0; v < VECTOR_COUNT; v++) if (FAMILY_OF_VECTOR[v] === family) mask |= 1 << v;
+  return mask;
+}
+
+export interface ClassifyInput {
+  prefixTarget: boolean;
+  /** Vectors of the key that crossed (bitmask). */
+  keyMask: number;
+  /** Estimated packets per vector in the window, and samples per vector. */
+  vectorPackets: Float64Array;
+  vectorSamples: Float64Array;
+  /** Samples of the window (any vector) and of the subject's benign traffic from before the onset. */
+  recent: readonly CompactSample[];
+  benign: readonly CompactSample[];
+  /** Largest single source's share of the recent samples. */
+  topSourceShare: number;
+}
+
+export interface Classification {
+  family: VectorFamily;
+  /** The traffic family inside a carpet-bombing attack (same as family otherwise). */
+  dominant: VectorFamily;
+  /** Vectors whose traffic is this attack's (bitmask). */
+  vectorMask: number;
+  confidence: number;
+  flashCrowdLikely: boolean;
+}
+
+export const FLASH_CROWD_MAX_DISTANCE = 0.3;
+export const FLASH_CROWD_MAX_SOURCE_SHARE = 0.1;
+export const FLASH_CROWD_CONFIDENCE = 0.3;
+
+export function classify(input: ClassifyInput): Classification {
+  const byFamily = new Map<VectorFamily, { packets: number; samples: number }>();
+  let keyPackets = 0;
+  for (let v = 0; v < VECTOR_COUNT; v++) {
+    if (((input.keyMask >>> v) & 1) === 0) continue;
+    const p = input.vectorPackets[v]!;
+    keyPackets += p;
+    const f = FAMILY_OF_VECTOR[v]!;
+    const e = byFamily.get(f) ?? { packets: 0, samples: 0 };
+    e.packets += p;
+    e.samples += input.vectorSamples[v]!;
+    byFamily.set(f, e);
+  }
+  let dominant: VectorFamily = 'ip_flood';
+  let best = { packets: -1, samples: 0 };
+  for (const [f, e] of byFamily) {
+    if (e.packets > best.packets) {
+      best = e;
+      dominant = f;
+    }
+  }
+  const share = keyPackets > 0 ? best.packets / keyPackets : 0;
+  const evidence = best.samples / (best.samples + 4);
+  let confidence = share * evidence;
+  let family: VectorFamily = input.prefixTarget ? 'carpet_bombing' : dominant;
+  let vectorMask = familyVectorMask(dominant);
+  let flashCrowdLikely = false;
+  if (!input.prefixTarget && TCP_FAMILIES.has(dominant) && looksLikeFlashCrowd(input)) {
+    flashCrowdLikely = true;
+    family = 'tcp_flood';
+    vectorMask = TCP_VECTOR_MASK;
+    confidence = Math.min(confidence, FLASH_CROWD_CONFIDENCE);
+  }
+  return { family, dominant, vectorMask, confidence: Math.round(confidence * 1000) / 1000, flashCrowdLikely };
+}
+
+/** Same shape as before the rise (vectors, sizes, ports) and spread over many sources. */
+export function looksLikeFlashCrowd(input: Pick<ClassifyInput, 'recent' | 'benign' | 'topSourceShare'>): boolean {
+  const { recent, benign } = input;
+  if (recent.length < 16 || benign.length < 16) return false;
+  if (input.topSourceShare > FLASH_CROWD_MAX_SOURCE_SHARE) return false;
+  const distances = [
+    totalVariation(recent, benign, (s) => s.vector),
+    totalVariation(recent, benign, (s) => SIZE_BUCKETS.findIndex((b) => s.length <= b)),
+    totalVariation(recent, benign, (s) => (s.protocol === 6 || s.protocol === 17 ? s.dstPort : -1), 8),
+  ];
+  return distances.every((d) => d <= FLASH_CROWD_MAX_DISTANCE);
+}
+
+/**
+ * Total variation distance between two weighted distributions of a feature: ½ Σ |p - q|. With `topN`, only the
+ * feature values most common in `b` are kept apart; the rest are lumped into one "other" value.
+ */
+export function totalVariation(a: readonly CompactSample[], b: readonly CompactSample[], feature: (s: CompactSample) => number, topN = 0): number {
+  const dist = (samples: readonly CompactSample[]) => {
+    const m = new Map<number, number>();
+    let total = 0;
+    for (const s of samples) {
+      const k = feature(s);
+      m.set(k, (m.get(k) ?? 0) + s.weight);
+      total += s.weight;
+    }
+    return { m, total };
+  };
+  const da = dist(a);
+  const db = dist(b);
+  let keep: Set<number> | undefined;
+  if (topN > 0) keep = new Set([...db.m.entries()].sort((x, y) => y[1] - x[1]).slice(0, topN).map(([k]) => k));
+  const lump = (d: { m: Map<number, number>; total: number }) => {
+    const out = new Map<number, number>();
+    for (const [k, w] of d.m) {
+      const key = keep && !keep.has(k) ? Number.NaN : k;
+      out.set(key, (out.get(key) ?? 0) + w / d.total);
+    }
+    return out;
+  };
+  const pa = lump(da);
+  const pb = lump(db);
+  let sum = 0;
+  for (const k of new Set([...pa.keys(), ...pb.keys()])) sum += Math.abs((pa.get(k) ?? 0) - (pb.get(k) ?? 0));
+  return sum / 2;
+}

@@ -1,0 +1,629 @@
+// The detection engine. It takes FlowBatches (consume) and a clock (tick(nowMs), every tickMs), and gives out
+// AttackEvents through one callback. No I/O, no timers, no wall clock inside: the caller owns time, so the same
+// engine runs live (detection-service.ts drives it from a timer), in tests and benchmarks (a simulated clock),
+// and in replay of stored traffic.
+//
+// At each tick it evaluates every promoted subject (destination, block, configured prefix) over the last complete
+// ticks: per threshold key and metric, the rate over the main window and the fast window, the threshold that
+// applies (thresholds.ts: static, or max(floor, k × baseline)), and the confidence rule (confidence.ts). A key
+// that is confidently above its threshold is classified (classifier.ts) into a vector family; a new (target,
+// family) pair starts an attack with a profile and a mitigation signature (signature.ts); the tracker
+// (attack-tracker.ts) runs its lifecycle. Once a second it feeds per-second rates to the baselines, except for
+// subjects under a confident attack, and it demotes subjects that went quiet and evicts idle destinations.
+//
+// The per-sample path is counting's (traffic-counter.ts) and allocates nothing. The tick allocates only for
+// subjects with a candidate or an attack (classification, profile, signature).
+import type { DetectionConfig, HostGroupConfig } from '../config/detection-schema.js';
+import { keyText } from '../counting/address-key.js';
+import { TrafficCounter } from '../counting/traffic-counter.js';
+import { CELL, RING_WORDS, RingWord, SubjectKind, type VectorWindowPool } from '../counting/vector-windows.js';
+import { KEY_COUNT, KEY_TOTAL, KEY_VECTORS, THRESHOLD_KEYS, VECTOR_COUNT } from '../counting/vector.js';
+import type { AttackEvent, AttackRecord, Rates, Severity } from './attack.js';
+import { benignSamples, earliestRingTime, ProfileAccumulator, recentSamples, type CompactSample } from './attack-profile.js';
+import { AttackTracker, type TrackedAttack } from './attack-tracker.js';
+import { BaselineBook, type BaselineEntry, type BaselineSettings } from './baseline.js';
+import { classify, type Classification } from './classifier.js';
+import { lowerBound } from './confidence.js';
+import { HostGroups, METRICS, type HostGroup } from './host-groups.js';
+import { buildSignature } from './signature.js';
+import { groupName, lowestLimits, ResolvedThreshold, thresholdFor } from './thresholds.js';
+
+export interface DetectorConfig {
+  networks: string[];
+  hostGroups: HostGroupConfig[];
+  detection: DetectionConfig;
+}
+
+export interface DetectorOptions {
+  config: DetectorConfig;
+  /** Tick numbering starts here (rounded down to a second); samples older are not counted. */
+  epochMs: number;
+  emit?: (event: AttackEvent) => void;
+}
+
+/** A threshold key that is confidently over its threshold at this tick. */
+interface Candidate {
+  key: number;
+  metric: number;
+  value: number;
+  source: 'static' | 'baseline' | 'floor';
+  group: number;
+  rate: number;
+  lowerBound: number;
+  windowMs: number;
+}
+
+/** A subject with detail: what the tick needs to know about it, kept per pool slot. */
+interface SlotState {
+  subject: string;
+  /** The subject's name in the baseline book: kinds apart (a block and a configured prefix can share a text). */
+  baselineKey: string;
+  kind: number;
+  family: 4 | 6;
+  network: number;
+  group: HostGroup;
+  baselines: (BaselineEntry | undefined)[];
+  attacks: TrackedAttack[];
+  lowSinceTick: number;
+}
+
+const KEY_MASKS: readonly number[] = KEY_VECTORS.map((vs) => vs.reduce((m, v) => m | (1 << v), 0));
+const ALL_VECTORS = KEY_MASKS[KEY_TOTAL]!;
+const DEMOTE_AFTER_SECONDS = 10;
+
+export class Detector {
+  readonly groups: HostGroups;
+  readonly counter: TrafficCounter;
+  readonly baselines: BaselineBook;
+  readonly tracker: AttackTracker;
+  private readonly d: DetectionConfig;
+  private readonly W: number;
+  private readonly fastW: number;
+  private readonly windowSeconds: number;
+  private readonly fastSeconds: number;
+  private readonly warmupMs: number;
+  private readonly slots: (SlotState | undefined)[];
+  private readonly mainCells = new Float64Array(VECTOR_COUNT * CELL);
+  private readonly fastCells = new Float64Array(VECTOR_COUNT * CELL);
+  private readonly keyMain = new Float64Array(KEY_COUNT * CELL);
+  private readonly keyFast = new Float64Array(KEY_COUNT * CELL);
+  private readonly resolved = new ResolvedThreshold();
+  private readonly protectedPrefixes: string[];
+  private lastTick = -1;
+  private lastSecond = -1;
+  private refusalsSeen = 0;
+  private attackSeq = 0;
+  private emitFn: (event: AttackEvent) => void;
+  /** Tick evaluations done, and time spent in them (ms) — for the health report. */
+  ticks = 0;
+  tickTimeMs = 0;
+  maxTickTimeMs = 0;
+
+  constructor(options: DetectorOptions) {
+    const { config } = options;
+    this.d = config.detection;
+    const d = this.d;
+    this.groups = HostGroups.fromConfig(config);
+    this.protectedPrefixes = this.groups.protectedPrefixes();
+    this.W = Math.round(d.windowMs / d.tickMs);
+    this.fastW = d.fastWindowMs > 0 ? Math.round(d.fastWindowMs / d.tickMs) : 0;
+    this.windowSeconds = (this.W * d.tickMs) / 1000;
+    this.fastSeconds = (this.fastW * d.tickMs) / 1000;
+    this.warmupMs = d.baseline.warmupMinutes * 60_000;
+    this.counter = new TrafficCounter({
+      tickMs: d.tickMs,
+      windowTicks: this.W,
+      epochMs: Math.floor(options.epochMs / 1000) * 1000,
+      hostCapacity: d.maxDestinations,
+      blockCapacity: d.maxBlocks,
+      promotedCapacity: d.maxPromoted,
+      blockPrefixLength: d.blockPrefixLength,
+      networks: this.groups.networks,
+      samplingOverrides: d.samplingOverrides,
+    });
+    const b = d.baseline;
+    const subWindows = Math.max(1, Math.round((b.windowMinutes * 60) / b.subWindowSeconds));
+    const settings: BaselineSettings = {
+      subWindowSeconds: b.subWindowSeconds,
+      windowSubWindows: subWindows,
+      seasonSlotSeconds: b.seasonSlotSeconds,
+      seasonSlots: b.seasonSlots,
+      timeOfDayWeight: b.timeOfDayWeight,
+      maxGrowthPerSubWindow: b.maxGrowthPerHour ** (b.subWindowSeconds / 3600),
+      commitDelaySeconds: b.commitDelaySeconds,
+    };
+    this.baselines = new BaselineBook(settings, b.maxEntries);
+    this.emitFn = options.emit ?? (() => {});
+    this.tracker = new AttackTracker({
+      quietMs: d.quietSeconds * 1000,
+      updateIntervalMs: d.updateIntervalMs,
+      endFraction: d.endFraction,
+      emit: (e) => this.emitFn(e),
+    });
+    this.slots = new Array<SlotState | undefined>(this.counter.pool.capacity);
+    this.setPromotionLevels();
+  }
+
+  /** Where events go (the service connects the bus after construction). */
+  set emit(fn: (event: AttackEvent) => void) {
+    this.emitFn = fn;
+  }
+
+  /** Counts one FlowBatch. */
+  consume(batch: Uint8Array): void {
+    this.counter.consume(batch);
+  }
+
+  /** Evaluates the ticks completed by nowMs (once per tick; a late call evaluates the newest only). */
+  tick(nowMs: number): void {
+    const counter = this.counter;
+    const T = counter.tickOf(nowMs);
+    const last = T - 1;
+    if (last <= this.lastTick || last < 0) return;
+    this.lastTick = last;
+    const started = performance.now();
+    const windowEndMs = counter.tickStartMs(T);
+    const second = Math.floor(windowEndMs / 1000) - 1;
+    const feedBaselines = second > this.lastSecond;
+    if (feedBaselines) this.lastSecond = second;
+    if (this.anyBaseline()) this.baselines.startLearning(nowMs);
+    const warm = this.baselines.isWarm(nowMs, this.warmupMs);
+    this.baselines.state.capGrowth = warm;
+    const pool = counter.pool;
+    const demote: number[] = [];
+    // Iterate over a snapshot: starting an attack never changes the pool, demotion waits until after the loop.
+    const active = pool.active.slice(0, pool.size);
+    for (const slot of active) {
+      if (this.evaluate(slot, T, nowMs, second, warm, feedBaselines)) demote.push(slot);
+    }
+    for (const slot of demote) this.release(slot);
+    this.reclaimIfRefused(T);
+    const idleTicks = Math.round((this.d.idleEvictSeconds * 1000) / this.d.tickMs);
+    // Visit every entry about twice per idle period, spread over the ticks.
+    counter.evictIdle(T - idleTicks, Math.ceil((2 * this.d.maxDestinations) / idleTicks) + 1);
+    const spent = performance.now() - started;
+    this.ticks++;
+    this.tickTimeMs += spent;
+    if (spent > this.maxTickTimeMs) this.maxTickTimeMs = spent;
+  }
+
+  /** Active attacks (copies). */
+  activeAttacks(): AttackRecord[] {
+    return this.tracker.records();
+  }
+
+  /** The /health section. */
+  report(): Record<string, unknown> {
+    const c = this.counter;
+    return {
+      destinations: { tracked: c.hosts.size, capacity: c.hosts.capacity, overflowSamples: c.hosts.overflowSamples, evicted: c.hosts.evicted },
+      blocks: { tracked: c.blocks.size, capacity: c.blocks.capacity, overflowSamples: c.blocks.overflowSamples },
+      networks: this.groups.networks.length,
+      promoted: { subjects: c.pool.size - this.groups.networks.length, capacity: c.pool.capacity - this.groups.networks.length, refused: c.promotionsRefused },
+      samples: { counted: c.samples, unprotected: c.unprotectedSamples, nonIp: c.nonIpSamples, zeroRate: c.zeroRateSamples, late: c.hosts.lateSamples + c.pool.lateSamples, beforeEpoch: c.earlySamples },
+      samplingOverrides: Array.from({ length: c.overrides.count }, (_, i) => ({ agent: this.d.samplingOverrides[i]?.agent, rate: c.overrides.rate(i), samples: c.overrides.applied[i] })),
+      baselines: { entries: this.baselines.entries.size, maxEntries: this.baselines.maxEntries, evicted: this.baselines.evicted, learningSince: this.baselines.learningSinceMs ?? null },
+      ticks: { evaluated: this.ticks, meanMs: this.ticks > 0 ? Math.round((this.tickTimeMs / this.ticks) * 100) / 100 : 0, maxMs: Math.round(this.maxTickTimeMs * 100) / 100 },
+      attacks: { started: this.tracker.started, ended: this.tracker.ended, active: this.tracker.active.size },
+      activeAttacks: [...this.tracker.active.values()].map((t) => ({
+        id: t.record.id,
+        target: t.record.target,
+        vector: t.record.vector,
+        confidence: t.record.confidence,
+        severity: t.record.severity,
+        startedAt: new Date(t.record.startedAt).toISOString(),
+        pps: Math.round(t.record.rates.pps),
+        bps: Math.round(t.record.rates.bps),
+      })),
+    };
+  }
+
+  private anyBaseline(): boolean {
+    return this.groups.groups.some((g) => g.baselineEnabled);
+  }
+
+  /** Promotion levels per network and kind: promoteFraction of the lowest threshold, or floor / k if lower. */
+  private setPromotionLevels(): void {
+    const c = this.counter;
+    this.groups.networks.forEach((n, i) => {
+      const g = this.groups.groups[n.group]!;
+      for (const kind of [SubjectKind.host, SubjectKind.block]) {
+        const l = lowestLimits(g, kind, KEY_COUNT);
+        const pps = Math.min(this.d.promoteFraction * l.pps, l.interestPps);
+        const bps = Math.min(this.d.promoteFraction * l.bps, l.interestBps);
+        const packets = pps * this.windowSeconds;
+        const bytes = (bps / 8) * this.windowSeconds;
+        if (kind === SubjectKind.host) {
+          c.promoteHostPackets[i] = packets;
+          c.promoteHostBytes[i] = bytes;
+        } else {
+          c.promoteBlockPackets[i] = packets;
+          c.promoteBlockBytes[i] = bytes;
+        }
+      }
+    });
+  }
+
+  private slotState(slot: number): SlotState {
+    let s = this.slots[slot];
+    if (s) return s;
+    const pool = this.counter.pool;
+    const kind = pool.ownerKind[slot]!;
+    const entry = pool.ownerEntry[slot]!;
+    const table = this.counter.table(kind);
+    const network = table.network[entry]!;
+    const tag = table.tags[entry]!;
+    const family = (tag & 0xff) === 6 ? 6 : 4;
+    const k = entry * 4;
+    const address = keyText(family, table.keys[k]!, table.keys[k + 1]!, table.keys[k + 2]!, table.keys[k + 3]!);
+    let subject: string;
+    if (kind === SubjectKind.host) subject = address;
+    else if (kind === SubjectKind.block) subject = `${address}/${family === 4 ? this.d.blockPrefixLength.ipv4 : this.d.blockPrefixLength.ipv6}`;
+    else subject = this.groups.networks[network]!.text;
+    const baselineKey = kind === SubjectKind.host ? subject : `${kind === SubjectKind.block ? 'block' : 'network'}:${subject}`;
+    const baselines: (BaselineEntry | undefined)[] = [];
+    for (let key = 0; key < KEY_COUNT; key++) baselines.push(this.baselines.get(baselineKey, key));
+    s = { subject, baselineKey, kind, family, network, group: this.groups.groups[this.groups.networks[network]!.group]!, baselines, attacks: [], lowSinceTick: -1 };
+    this.slots[slot] = s;
+    return s;
+  }
+
+  private release(slot: number): void {
+    this.slots[slot] = undefined;
+    this.counter.demote(slot);
+  }
+
+  /** When promotions were refused (pool full), frees the quietest slots without attacks. */
+  private reclaimIfRefused(T: number): void {
+    const refused = this.counter.promotionsRefused - this.refusalsSeen;
+    if (refused <= 0) return;
+    this.refusalsSeen = this.counter.promotionsRefused;
+    const pool = this.counter.pool;
+    const candidates: { slot: number; packets: number }[] = [];
+    for (let i = 0; i < pool.size; i++) {
+      const slot = pool.active[i]!;
+      if (pool.ownerKind[slot] === SubjectKind.network) continue;
+      const s = this.slots[slot];
+      if (s && s.attacks.length > 0) continue;
+      pool.sum(slot, T - this.W, T - 1, this.mainCells);
+      let packets = 0;
+      for (let v = 0; v < VECTOR_COUNT; v++) packets += this.mainCells[v * CELL]!;
+      candidates.push({ slot, packets });
+    }
+    candidates.sort((a, b) => a.packets - b.packets);
+    for (const c of candidates.slice(0, Math.min(refused, 64, Math.ceil(pool.capacity / 100)))) this.release(c.slot);
+  }
+
+  /** Sums per key of the vector cells. */
+  private keySums(cells: Float64Array, out: Float64Array): void {
+    out.fill(0);
+    for (let k = 0; k < KEY_COUNT; k++) {
+      const vs = KEY_VECTORS[k]!;
+      for (let i = 0; i < vs.length; i++) {
+        const c = vs[i]! * CELL;
+        const o = k * CELL;
+        out[o]! += cells[c]!;
+        out[o + 1]! += cells[c + 1]!;
+        out[o + 2]! += cells[c + 2]!;
+        out[o + 3]! += cells[c + 3]!;
+      }
+    }
+  }
+
+  /** Estimated distinct flows in the window (see docs/detection.md: a heuristic from the distinct sampled keys). */
+  private flowsEstimate(pool: VectorWindowPool, slot: number, T: number, packets: number, samples: number): number {
+    if (samples <= 0) return 0;
+    const distinct = Math.min(samples, pool.distinctFlows(slot, T - this.W, T - 1));
+    // Every sample a distinct key (spoofed sources) → each sampled packet stands for a flow of its own; keys
+    // repeating → long flows, each counted once.
+    return Math.min(packets, distinct * (packets / samples) * (distinct / samples));
+  }
+
+  /** Evaluates one promoted slot; returns true when it should be demoted. */
+  private evaluate(slot: number, T: number, nowMs: number, second: number, warm: boolean, feedBaselines: boolean): boolean {
+    const pool = this.counter.pool;
+    const s = this.slotState(slot);
+    pool.sum(slot, T - this.W, T - 1, this.mainCells);
+    this.keySums(this.mainCells, this.keyMain);
+    if (this.fastW > 0) {
+      pool.sum(slot, T - this.fastW, T - 1, this.fastCells);
+      this.keySums(this.fastCells, this.keyFast);
+    }
+    const km = this.keyMain;
+    const kf = this.keyFast;
+    let suspect = false;
+    let candidates: Candidate[] | undefined;
+    const rule = this.d;
+    const out = this.resolved;
+    for (let key = 0; key < KEY_COUNT; key++) {
+      const o = key * CELL;
+      if (km[o + 2] === 0 && (this.fastW === 0 || kf[o + 2] === 0)) continue;
+      const entry = s.baselines[key];
+      if (entry) entry.advance(second + 1);
+      const metrics = key === KEY_TOTAL ? 3 : 2;
+      for (let metric = 0; metric < metrics; metric++) {
+        const baseline = entry && metric < 2 ? entry.value(second + 1, metric === 0 ? 'pps' : 'bps') : 0;
+        if (!thresholdFor(s.group, s.kind, key, metric, baseline, warm, out)) continue;
+        const thr = out.value;
+        const flows = metric === 2 ? this.flowsEstimate(pool, slot, T, km[o]!, km[o + 2]!) : 0;
+        const mainEstimate = metric === 0 ? km[o]! : metric === 1 ? km[o + 1]! * 8 : flows;
+        const mainRate = mainEstimate / this.windowSeconds;
+        if (mainRate >= rule.endFraction * thr) suspect = true;
+        let crossed = false;
+        let rate = mainRate;
+        let lb = 0;
+        let windowMs = this.W * rule.tickMs;
+        if (mainRate >= thr && km[o + 2]! >= rule.minSamples) {
+          lb = lowerBound(mainEstimate, km[o]!, km[o + 3]!, rule.confidence) / this.windowSeconds;
+          crossed = lb >= thr;
+        }
+        if (!crossed && this.fastW > 0 && metric < 2 && kf[o + 2]! >= rule.minSamples) {
+          const fastEstimate = metric === 0 ? kf[o]! : kf[o + 1]! * 8;
+          const fastRate = fastEstimate / this.fastSeconds;
+          if (fastRate >= thr) {
+            const fastLb = lowerBound(fastEstimate, kf[o]!, kf[o + 3]!, rule.confidence) / this.fastSeconds;
+            if (fastLb >= thr) {
+              crossed = true;
+              rate = fastRate;
+              lb = fastLb;
+              windowMs = this.fastW * rule.tickMs;
+            }
+          }
+        }
+        if (crossed) {
+          (candidates ??= []).push({ key, metric, value: thr, source: out.source, group: out.group, rate, lowerBound: lb, windowMs });
+          break;
+        }
+      }
+    }
+    pool.setFrozen(slot, suspect || s.attacks.length > 0);
+
+    if (candidates) this.startAttacks(slot, s, candidates, T, nowMs, second);
+    this.followAttacks(slot, s, T, nowMs);
+    if (feedBaselines && s.group.baselineEnabled && !s.attacks.some((a) => !a.lowConfidence)) this.feedBaselines(s, second);
+
+    if (s.kind === SubjectKind.network || s.attacks.length > 0) {
+      s.lowSinceTick = -1;
+      return false;
+    }
+    const c = this.counter;
+    const levelPackets = s.kind === SubjectKind.host ? c.promoteHostPackets[s.network]! : c.promoteBlockPackets[s.network]!;
+    const levelBytes = s.kind === SubjectKind.host ? c.promoteHostBytes[s.network]! : c.promoteBlockBytes[s.network]!;
+    const low = km[KEY_TOTAL * CELL]! < levelPackets / 2 && km[KEY_TOTAL * CELL + 1]! < levelBytes / 2;
+    if (!low) {
+      s.lowSinceTick = -1;
+      return false;
+    }
+    if (s.lowSinceTick < 0) s.lowSinceTick = T;
+    return T - s.lowSinceTick >= (DEMOTE_AFTER_SECONDS * 1000) / rule.tickMs;
+  }
+
+  private feedBaselines(s: SlotState, second: number): void {
+    const km = this.keyMain;
+    const g = s.group;
+    const floors = g.floorValue[s.kind]!;
+    for (let key = 0; key < KEY_COUNT; key++) {
+      const fp = floors[key * 3]!;
+      const fb = floors[key * 3 + 1]!;
+      if (!(fp > 0) && !(fb > 0)) continue;
+      const pps = km[key * CELL]! / this.windowSeconds;
+      const bps = (km[key * CELL + 1]! * 8) / this.windowSeconds;
+      let entry = s.baselines[key];
+      if (!entry) {
+        const interestPps = fp > 0 ? fp / g.k : Infinity;
+        const interestBps = fb > 0 ? fb / g.k : Infinity;
+        if (pps < interestPps && bps < interestBps) continue;
+        entry = this.baselines.getOrCreate(s.baselineKey, key, interestPps === Infinity ? 0 : interestPps, interestBps === Infinity ? 0 : interestBps);
+        s.baselines[key] = entry;
+      }
+      entry.advance(second);
+      entry.observe(second, pps, bps);
+    }
+  }
+
+  private startAttacks(slot: number, s: SlotState, candidates: Candidate[], T: number, nowMs: number, second: number): void {
+    const pool = this.counter.pool;
+    const windowStartMs = this.counter.tickStartMs(T - this.W);
+    const recent = recentSamples(pool, slot, windowStartMs);
+    const benignAll = benignSamples(pool, slot, T - 2 * this.W);
+    const topSourceShare = this.topShare(slot, windowStartMs, RingWord.src, ALL_VECTORS);
+    const vectorPackets = new Float64Array(VECTOR_COUNT);
+    const vectorSamples = new Float64Array(VECTOR_COUNT);
+    for (let v = 0; v < VECTOR_COUNT; v++) {
+      vectorPackets[v] = this.mainCells[v * CELL]!;
+      vectorSamples[v] = this.mainCells[v * CELL + 2]!;
+    }
+    for (const c of candidates) {
+      const prefixTarget = s.kind !== SubjectKind.host;
+      const cls = classify({ prefixTarget, keyMask: KEY_MASKS[c.key]!, vectorPackets, vectorSamples, recent, benign: benignAll, topSourceShare });
+      if (this.tracker.find(s.subject, cls.family)) continue;
+      // A block or prefix over its threshold because one host in it is flooded is that host's attack.
+      if (s.kind !== SubjectKind.host && this.topShare(slot, windowStartMs, RingWord.dst, cls.vectorMask) > this.d.carpetMaxHostShare) continue;
+      const onsetTick = this.onsetTick(slot, cls.vectorMask, c, T);
+      const onsetMs = this.counter.tickStartMs(onsetTick);
+      const profile = new ProfileAccumulator(cls.vectorMask, Math.max(0, pool.ringCount[slot]! - pool.ringSize), (nowMs ^ slot) >>> 0);
+      profile.readRing(pool, slot, onsetMs);
+      if (profile.samples < this.d.minSamples) continue;
+      const earliest = earliestRingTime(pool, slot, cls.vectorMask, onsetMs);
+      const firstSampleAt = earliest.complete && Number.isFinite(earliest.time) ? earliest.time : onsetMs;
+      const benign = benignSamples(pool, slot, onsetTick - this.W);
+      this.startAttack(slot, s, c, cls, profile, benign, firstSampleAt, nowMs, second);
+    }
+  }
+
+  /** Largest share of one address (source or destination words of the ring) among recent samples of the vectors. */
+  private topShare(slot: number, fromMs: number, word: number, vectorMask: number): number {
+    const pool = this.counter.pool;
+    const counts = new Map<string, number>();
+    let total = 0;
+    const count = pool.ringCount[slot]!;
+    for (let n = Math.max(0, count - pool.ringSize); n < count; n++) {
+      const r = slot * pool.ringSize + (n % pool.ringSize);
+      if (pool.ringTime[r]! < fromMs) continue;
+      const at = r * RING_WORDS;
+      if (((vectorMask >>> (pool.ring[at + RingWord.meta]! >>> 24)) & 1) === 0) continue;
+      const w = at + word;
+      const key = `${pool.ring[w]}:${pool.ring[w + 1]}:${pool.ring[w + 2]}:${pool.ring[w + 3]}`;
+      const weight = pool.ring[at + RingWord.rate]!;
+      counts.set(key, (counts.get(key) ?? 0) + weight);
+      total += weight;
+    }
+    let best = 0;
+    for (const v of counts.values()) if (v > best) best = v;
+    return total > 0 ? best / total : 0;
+  }
+
+  /**
+   * The first tick of the run of ticks leading up to now in which the attack's vectors carried at least a
+   * quarter of the threshold's rate (one quiet tick allowed inside the run, for sampling gaps).
+   */
+  private onsetTick(slot: number, vectorMask: number, c: Candidate, T: number): number {
+    const pool = this.counter.pool;
+    const perTick = new Float64Array(VECTOR_COUNT * CELL);
+    const tickSeconds = this.d.tickMs / 1000;
+    const level = (c.value * tickSeconds) / 4;
+    let onset = T - 1;
+    let gap = 0;
+    for (let t = T - 1; t >= T - this.W; t--) {
+      pool.sum(slot, t, t, perTick);
+      let amount = 0;
+      for (let v = 0; v < VECTOR_COUNT; v++) {
+        if (((vectorMask >>> v) & 1) === 0) continue;
+        amount += c.metric === 1 ? perTick[v * CELL + 1]! * 8 : perTick[v * CELL]!;
+      }
+      if (amount >= level) {
+        onset = t;
+        gap = 0;
+      } else if (++gap > 1) break;
+    }
+    return onset;
+  }
+
+  private ratesOf(vectorMask: number): Rates {
+    let packets = 0;
+    let bytes = 0;
+    for (let v = 0; v < VECTOR_COUNT; v++) {
+      if (((vectorMask >>> v) & 1) === 0) continue;
+      packets += this.mainCells[v * CELL]!;
+      bytes += this.mainCells[v * CELL + 1]!;
+    }
+    return { pps: Math.round(packets / this.windowSeconds), bps: Math.round((bytes * 8) / this.windowSeconds) };
+  }
+
+  private startAttack(
+    slot: number,
+    s: SlotState,
+    c: Candidate,
+    cls: Classification,
+    profile: ProfileAccumulator,
+    benign: CompactSample[],
+    firstSampleAt: number,
+    nowMs: number,
+    second: number,
+  ): void {
+    const rates = this.ratesOf(cls.vectorMask);
+    const entry = s.baselines[c.key];
+    const baseline = entry ? { pps: Math.round(entry.value(second + 1, 'pps')), bps: Math.round(entry.value(second + 1, 'bps')) } : undefined;
+    const prefixTarget = s.kind !== SubjectKind.host;
+    const destination = prefixTarget ? s.subject : `${s.subject}/${s.family === 4 ? 32 : 128}`;
+    const signature = buildSignature({ family: cls.family, ipVersion: s.family, destination, attack: profile.reservoir, benign, protectedPrefixes: this.protectedPrefixes });
+    const metricRate = c.metric === 0 ? rates.pps : c.metric === 1 ? rates.bps : c.rate;
+    const record: AttackRecord = {
+      id: `${nowMs.toString(36).padStart(9, '0')}-${(this.attackSeq++ % 1296).toString(36).padStart(2, '0')}`,
+      target: s.subject,
+      targetKind: prefixTarget ? 'prefix' : 'host',
+      ipVersion: s.family,
+      hostGroup: s.group.name,
+      vector: cls.family,
+      confidence: cls.confidence,
+      severity: severityOf(Math.max(metricRate, c.rate) / c.value, cls.flashCrowdLikely),
+      firstSampleAt,
+      startedAt: nowMs,
+      detectionLatencyMs: Math.max(0, nowMs - firstSampleAt),
+      updatedAt: nowMs,
+      threshold: {
+        metric: METRICS[c.metric]!,
+        key: THRESHOLD_KEYS[c.key]!,
+        value: c.value,
+        source: c.source,
+        hostGroup: groupName(this.groups, c.group),
+        measured: Math.round(c.rate),
+        lowerBound: Math.round(c.lowerBound),
+        windowMs: c.windowMs,
+      },
+      rates,
+      peak: { ...rates },
+      ...(baseline ? { baseline } : {}),
+      samples: profile.samples,
+      samplingRates: [...profile.samplingRates].sort((a, b) => a - b),
+      profile: profile.profile(rates.pps, cls.flashCrowdLikely, prefixTarget),
+      signature,
+    };
+    const tracked: TrackedAttack = {
+      id: `${s.subject}|${cls.family}`,
+      record,
+      slot,
+      keyIndex: c.key,
+      metric: c.metric,
+      thresholdValue: c.value,
+      vectorMask: cls.vectorMask,
+      lowConfidence: cls.flashCrowdLikely,
+      quietSinceMs: undefined,
+      lastEmitMs: nowMs,
+      profile,
+      benign,
+    };
+    if (!tracked.lowConfidence) for (const e of s.baselines) e?.freeze(second);
+    s.attacks.push(tracked);
+    this.counter.pool.setFrozen(slot, true);
+    this.tracker.start(tracked);
+  }
+
+  private followAttacks(slot: number, s: SlotState, T: number, nowMs: number): void {
+    if (s.attacks.length === 0) return;
+    const pool = this.counter.pool;
+    for (const t of [...s.attacks]) {
+      if (t.record.startedAt === nowMs) continue;
+      const o = t.keyIndex * CELL;
+      const km = this.keyMain;
+      const rate = t.metric === 0 ? km[o]! / this.windowSeconds : t.metric === 1 ? (km[o + 1]! * 8) / this.windowSeconds : this.flowsEstimate(pool, slot, T, km[o]!, km[o + 2]!) / this.windowSeconds;
+      t.profile.readRing(pool, slot);
+      const rates = this.ratesOf(t.vectorMask);
+      t.record.rates = rates;
+      if (rates.pps > t.record.peak.pps) t.record.peak.pps = rates.pps;
+      if (rates.bps > t.record.peak.bps) t.record.peak.bps = rates.bps;
+      if (this.tracker.observe(t, nowMs, rate)) {
+        this.refresh(t, s);
+        this.tracker.end(t, nowMs);
+        s.attacks.splice(s.attacks.indexOf(t), 1);
+        if (!s.attacks.some((a) => !a.lowConfidence)) {
+          const second = Math.floor(nowMs / 1000);
+          for (const e of s.baselines) e?.thaw(second);
+        }
+        continue;
+      }
+      if (this.tracker.updateDue(t, nowMs)) {
+        this.refresh(t, s);
+        this.tracker.emitUpdate(t, nowMs);
+      }
+    }
+  }
+
+  /** Recomputes the parts of a record that follow the attack as it goes: samples, profile, signature. */
+  private refresh(t: TrackedAttack, s: SlotState): void {
+    const r = t.record;
+    r.samples = t.profile.samples;
+    r.samplingRates = [...t.profile.samplingRates].sort((a, b) => a - b);
+    r.profile = t.profile.profile(r.rates.pps || r.peak.pps, r.profile.flashCrowdLikely, r.targetKind === 'prefix');
+    const destination = r.targetKind === 'prefix' ? s.subject : `${s.subject}/${s.family === 4 ? 32 : 128}`;
+    r.signature = buildSignature({ family: r.vector, ipVersion: s.family, destination, attack: t.profile.reservoir, benign: t.benign, protectedPrefixes: this.protectedPrefixes });
+  }
+}
+
+function severityOf(ratio: number, flashCrowdLikely: boolean): Severity {
+  if (flashCrowdLikely) return 'low';
+  if (ratio < 1.5) return 'low';
+  if (ratio < 3) return 'medium';
+  if (ratio < 10) return 'high';
+  return 'critical';
+}
