@@ -76,6 +76,18 @@ export class SflowIntake implements Component {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.startReceiving();
+    } catch (err) {
+      // The appliance only stops components that started: release what was made before failing.
+      await this.stop();
+      this.stopping = false;
+      this.bound = [];
+      throw err;
+    }
+  }
+
+  private async startReceiving(): Promise<void> {
     const { config, log } = this.options;
     const mode = this.options.receiveWith ?? 'auto';
     const addon = config.workers === 0 && mode !== 'dgram' ? loadUdpBatch() : undefined;

@@ -223,11 +223,24 @@ test('IPv4 and IPv6 sockets bind side by side (IPv6 is v6-only) and both receive
   }
 });
 
-test('a port in use fails with BW_ERR_LISTEN; stop releases the ports and ends the workers', async () => {
+test('a port in use fails with BW_ERR_LISTEN and releases what the failed start bound; stop releases the ports and ends the workers', async () => {
   const { intake } = intakeWith({ workers: 1 });
   await intake.start();
   const port = intake.boundSockets[0]!.port;
   const clash = intakeWith({ listen: [`127.0.0.1:${port}`] });
+  // The clash is on the second address: the first, already bound, must be released by the failed start.
+  const firstPort = await new Promise<number>((resolve) => {
+    const probe = createSocket('udp4');
+    probe.bind(0, '127.0.0.1', () => {
+      const p = probe.address().port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const clash2 = intakeWith({ listen: [`127.0.0.1:${firstPort}`, `127.0.0.1:${port}`] });
+  await assert.rejects(clash2.intake.start(), (err: { code?: string }) => err.code === 'BW_ERR_LISTEN');
+  const reuse = intakeWith({ listen: [`127.0.0.1:${firstPort}`] });
+  await reuse.intake.start();
+  await reuse.intake.stop();
   await assert.rejects(clash.intake.start(), (err: { code?: string }) => err.code === 'BW_ERR_LISTEN');
   await clash.intake.stop();
   await intake.stop();
