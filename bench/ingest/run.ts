@@ -429,6 +429,29 @@ async function generatorCeiling(bin: string, file: string, info: ReplayFileInfo)
   return samplesIn(info, 0, r.sent) / (r.elapsedNs / 1e9);
 }
 
+/** What Node's own sender (sendSflow, one socket.send per datagram) reaches, for comparison. */
+async function nodeGeneratorCeiling(): Promise<number> {
+  const ns = netns('node-generator');
+  const sink = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', `import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(("127.0.0.1",${PORT}))\ntime.sleep(30)`], { detached: true, stdio: 'ignore' });
+  groups.add(sink.pid!);
+  await sleep(500);
+  // The sender runs in this process, so it enters the namespace through a small child of its own.
+  const script = `import { SflowStream, sendSflow } from '../../appliance/src/synthetic/sflow-generator.ts';
+const r = await sendSflow(new SflowStream({ destinations: 100000 }), { host: '127.0.0.1', port: ${PORT}, samplesPerSecond: 3000000, maxSeconds: 2 });
+console.log(JSON.stringify(r));`;
+  const file = join(root, `bench/ingest/.node-generator-${process.pid}.mts`);
+  writeFileSync(file, script);
+  try {
+    const out = execFileSync('ip', ['netns', 'exec', ns, ...pinned(generatorCpus, process.execPath, ['--import', 'tsx', file]).flat()], { cwd: root, encoding: 'utf8' });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { flowSamples: number; seconds: number };
+    return r.flowSamples / r.seconds;
+  } finally {
+    rmSync(file, { force: true });
+    await stopChild(sink, 100);
+    deleteNetns(ns);
+  }
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   console.log(`bench/ingest: load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; work dir ${work}`);
@@ -441,6 +464,8 @@ async function main(): Promise<void> {
   console.log(`replay file: ${info.datagrams} datagrams, ${info.flowSamples} flow samples (${perDatagram.toFixed(2)} per datagram), 100,000 destinations in 198.18.0.0/15`);
   const ceiling = await generatorCeiling(bin, file, info);
   console.log(`generator alone (sendmmsg, one process): ${Math.round(ceiling).toLocaleString('en')} flow samples/s`);
+  const nodeCeiling = await nodeGeneratorCeiling();
+  console.log(`Node's socket.send generator, for comparison: ${Math.round(nodeCeiling).toLocaleString('en')} flow samples/s`);
 
   const plan: [string, () => Promise<Receiver>][] = [
     ['breakwater', () => startBreakwater('breakwater', 0, 'recvmmsg')],
@@ -477,7 +502,7 @@ async function main(): Promise<void> {
     pinning: { generatorCpus, receiverCpus },
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version, rmemMax: Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8')) },
     loadAverage: { atStart: loads[0], afterEachReceiver: loads.slice(1) },
-    generator: { tool: 'bench/ingest/sflow-replay.c (sendmmsg)', ceilingSamplesPerSecond: Math.round(ceiling), datagrams: info.datagrams, samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
+    generator: { tool: 'bench/ingest/sflow-replay.c (sendmmsg)', ceilingSamplesPerSecond: Math.round(ceiling), nodeSendCeilingSamplesPerSecond: Math.round(nodeCeiling), datagrams: info.datagrams, samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
     stepSeconds,
     receivers: results,
   };
