@@ -25,6 +25,7 @@ const cases: { folder: string; name: string; expected: Expected }[] = [
   { folder: 'wrong-api-version', name: 'wrong-api-version', expected: { state: 'refused', code: 'BW_ERR_PLUGIN_API_VERSION', hook: 'manifest' } },
   { folder: 'sdk-range-mismatch', name: 'sdk-range-mismatch', expected: { state: 'refused', code: 'BW_ERR_PLUGIN_SDK_RANGE', hook: 'manifest' } },
   { folder: 'no-manifest', name: 'no-manifest', expected: { state: 'refused', code: 'BW_ERR_PLUGIN_MANIFEST', hook: 'manifest' } },
+  { folder: 'name-mismatch', name: 'name-mismatch', expected: { state: 'refused', code: 'BW_ERR_PLUGIN_MANIFEST', hook: 'import' } },
   { folder: 'bad-config', name: 'bad-config', expected: { state: 'refused', code: 'BW_ERR_PLUGIN_CONFIG', hook: 'config' } },
   { folder: 'throws-in-create', name: 'throws-in-create', expected: { state: 'refused', code: 'BW_ERR_PLUGIN_LOAD', hook: 'create' } },
   { folder: 'rejects-in-start', name: 'rejects-in-start', expected: { state: 'refused', code: 'BW_ERR_PLUGIN_LOAD', hook: 'start' } },

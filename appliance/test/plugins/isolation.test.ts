@@ -48,6 +48,8 @@ describe('a tier in a child process', () => {
   test('loads in its own process', async () => {
     assert.equal(registry.list()[0]?.state, 'running');
     assert.notEqual(await pidOf(), `ok-${process.pid}`);
+    // It has no verify hook: taken at its word.
+    assert.deepEqual(await registry.verify('misbehaving-tier', { id: 'x', summary: '' }), { state: 'active', detail: 'the tier has no verify hook' });
   });
 
   test('a leaked rejected promise is logged and the process keeps serving', async () => {
