@@ -55,6 +55,12 @@ export const errorCodes = {
   BW_ERR_BGP_NO_SPEAKER: { message: 'No BGP speaker is configured (bgp.speaker is "none"): %s', status: 409 },
   BW_ERR_BASELINE_WRITE: { message: 'Baselines cannot be saved to %s: %s', status: 500 },
   BW_ERR_BASELINE_READ: { message: 'Baselines in %s were not loaded (%s); learning starts afresh', status: 500 },
+  BW_ERR_BACKUP_CREATE: { message: 'Backup %s could not be written: %s', status: 500 },
+  BW_ERR_BACKUP_FORMAT: { message: '%s is not a Breakwater backup: %s', status: 400 },
+  BW_ERR_BACKUP_INCOMPATIBLE: { message: 'Backup %s cannot be restored here: %s', status: 422 },
+  BW_ERR_BACKUP_CORRUPT: { message: 'Backup %s is corrupt (%s); nothing was restored: use another copy', status: 400 },
+  BW_ERR_BACKUP_UNSAFE_PATH: { message: 'Backup %s holds an entry that is not a file or directory below config/ or data/ (%s); nothing was restored', status: 400 },
+  BW_ERR_BACKUP_RESTORE: { message: 'Restoring into %s failed: %s; the previous contents are in %s', status: 500 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -1,9 +1,10 @@
 // Every `breakwater` sub-command, in the order `breakwater help` lists them.
 import type { Command } from '../command.js';
+import { backupCreate, backupRestore, backupVerify } from './backup.js';
 import { configCheck } from './config-check.js';
 import { pluginsCheck } from './plugins-check.js';
 import { pluginsList } from './plugins-list.js';
 import { sflowDecode } from './sflow-decode.js';
 import { start } from './start.js';
 
-export const commands: readonly Command[] = [start, configCheck, sflowDecode, pluginsList, pluginsCheck];
+export const commands: readonly Command[] = [start, configCheck, sflowDecode, pluginsList, pluginsCheck, backupCreate, backupVerify, backupRestore];
