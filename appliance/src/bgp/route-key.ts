@@ -5,7 +5,7 @@
 // "same route, must be re-sent" and never as a second route.
 import { createHash } from 'node:crypto';
 import { FLOW_COMPONENTS, FRAGMENT_FLAG_BITS, TCP_FLAG_BITS } from '../flowspec/components.js';
-import { canonicalPrefix } from '../flowspec/prefix.js';
+import { canonicalPrefix, formatAddress, parsePrefix } from '../flowspec/prefix.js';
 import type { BitmaskMatch, FlowPrefix, FlowSpecMatch, FlowSpecRule, NumericMatch } from '../flowspec/rule.js';
 import type { DesiredRoute } from './speaker.js';
 
@@ -16,8 +16,7 @@ export function canonicalMatchText(family: FlowSpecRule['family'], match: FlowSp
     const value = match[info.name];
     if (value === undefined) continue;
     if (info.kind === 'prefix') {
-      const p = value as FlowPrefix;
-      parts.push(`${info.type}:${canonicalPrefix(p.prefix)}${(p.offset ?? 0) > 0 ? `@${p.offset}` : ''}`);
+      parts.push(`${info.type}:${prefixText(family, value as FlowPrefix)}`);
     } else if (info.kind === 'numeric') {
       parts.push(`${info.type}:${(value as NumericMatch).map((t) => t.map((c) => `${c.op}${c.value}`).join('&')).join('|')}`);
     } else {
@@ -29,6 +28,20 @@ export function canonicalMatchText(family: FlowSpecRule['family'], match: FlowSp
     }
   }
   return parts.join(' ');
+}
+
+/**
+ * A prefix with an offset (RFC 8956) matches bits offset..length only; the bits before the offset are not
+ * on the wire, so they are zeroed here and a rule read back from a daemon gets the same id.
+ */
+function prefixText(family: FlowSpecRule['family'], p: FlowPrefix): string {
+  const offset = p.offset ?? 0;
+  if (offset === 0) return canonicalPrefix(p.prefix);
+  const parsed = parsePrefix(p.prefix);
+  if (!parsed.ok) return `${p.prefix}@${offset}`;
+  const width = family === 'ipv4' ? 32n : 128n;
+  const kept = parsed.prefix.value & ((1n << (width - BigInt(offset))) - 1n);
+  return `${formatAddress(family, kept)}/${parsed.prefix.length}@${offset}`;
 }
 
 function shortHash(text: string): string {

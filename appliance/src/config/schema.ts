@@ -115,7 +115,6 @@ export const BgpSchema = Type.Object(
     gobgp: Type.Object(
       {
         apiPort: Type.Integer({ default: 50051, minimum: 1, maximum: 65535, description: 'gobgpd gRPC port, bound to 127.0.0.1.' }),
-        parallelCommands: Type.Integer({ default: 8, minimum: 1, maximum: 64, description: 'gobgp CLI commands run at once when many routes change together.' }),
       },
       { default: {}, additionalProperties: false },
     ),

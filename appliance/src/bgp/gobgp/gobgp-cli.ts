@@ -1,7 +1,6 @@
 // Runs the gobgp CLI against the local gobgpd (`-u 127.0.0.1 -p PORT`), never through a shell, with at
-// most N commands at once. Why the CLI and not gRPC: GoBGP's .proto is in no npm package, and measured
-// here one CLI call costs ~13 ms (Go start-up + a gRPC dial), so N in parallel carries 1,000 rules in a few
-// seconds (docs/benchmarks.md, "BGP") with no protobuf code to keep in step with gobgpd.
+// most N commands at once. Used for reads only (the RIB and the neighbors as JSON): its JSON needs no
+// protobuf decoding here. Changes go through gobgp-api.ts: one CLI call costs ~6-13 ms of CPU.
 import { execFile } from 'node:child_process';
 import { BreakwaterError } from '../../errors.js';
 

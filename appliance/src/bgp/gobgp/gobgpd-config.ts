@@ -1,5 +1,6 @@
-// gobgpd's TOML configuration from Breakwater's bgp settings. gobgpd does not listen (`port = -1`): it
-// connects out to each router, so it never competes for TCP 179 with another daemon on the appliance.
+// gobgpd's TOML configuration from Breakwater's bgp settings. gobgpd listens on TCP 179 of the local
+// address only, so routers can open the session too: gobgpd alone is slow to connect out (its first attempt
+// comes seconds after start), and a flapped session would otherwise wait for gobgpd's retry timers.
 // Every neighbor's import policy rejects all routes, so gobgpd's global RIB holds only what Breakwater put
 // there and the read-back can treat every path in it as Breakwater's. Its gRPC API (the CLI's transport)
 // is bound to loopback by the --api-hosts flag, not here.
@@ -21,7 +22,8 @@ export function renderGobgpdConfig(config: BgpConfig): string {
     '[global.config]',
     `  as = ${config.localAsn}`,
     `  router-id = ${quote(routerIdOf(config))}`,
-    '  port = -1',
+    '  port = 179',
+    `  local-address-list = [${quote(config.localAddress)}]`,
   ];
   for (const peer of config.peers) {
     lines.push(
@@ -37,8 +39,10 @@ export function renderGobgpdConfig(config: BgpConfig): string {
       '  [neighbors.transport.config]',
       `    local-address = ${quote(localAddressOf(config, peer))}`,
       '  [neighbors.timers.config]',
-      // gobgpd waits connect-retry (default 120 s) between attempts; mitigations ride on this session.
+      // gobgpd waits connect-retry (default 120 s) between attempts and 30 s after a reset before it tries
+      // again; mitigations ride on this session.
       '    connect-retry = 2',
+      '    idle-hold-time-after-reset = 2',
       '  [neighbors.apply-policy.config]',
       '    default-import-policy = "reject-route"',
     );
