@@ -1,5 +1,7 @@
 // Composes the appliance from its components and owns their order: started in data-path order
 // (intake last, so nothing arrives before its consumers exist), stopped in reverse within a bound.
+import type { BgpSpeaker } from './bgp/bgp-speaker.js';
+import { createSpeaker } from './bgp/create-speaker.js';
 import type { Component } from './component.js';
 import { stopWithin } from './component.js';
 import { EventBus, type AttackBus } from './bus/event-bus.js';
@@ -26,6 +28,8 @@ export class Appliance {
   readonly intake: SflowIntake;
   readonly bus: AttackBus;
   readonly detection: DetectionService;
+  /** The BGP speaker of bgp.speaker, or undefined for "none". */
+  readonly speaker: BgpSpeaker | undefined;
 
   constructor(private readonly options: ApplianceOptions) {
     const { config, log } = options;
@@ -36,13 +40,16 @@ export class Appliance {
     const detectionLog = log.child({ component: 'detection' });
     this.detection = new DetectionService({ config, bus: this.bus, log: detectionLog });
     tapBatches(this.intake.consumer, (batch) => this.detection.consume(batch), (err) => detectionLog.error({ err }, 'detection failed on a FlowBatch'));
+    this.speaker = createSpeaker({ config: config.bgp, dataDir: config.dataDir, log: log.child({ component: 'bgp' }) });
+    const speaker = this.speaker;
     this.health = new HealthServer({
       host: config.health.host,
       port: config.health.port,
       log: log.child({ component: 'health' }),
-      sections: { intake: () => this.intake.report(), detection: () => this.detection.report() },
+      sections: { intake: () => this.intake.report(), detection: () => this.detection.report(), ...(speaker ? { bgp: () => speaker.report() } : {}) },
     });
-    this.components.push(this.health, this.detection, this.intake);
+    // The speaker starts before detection (its consumer's consumer) and stops after it, withdrawing per bgp.shutdown.
+    this.components.push(this.health, ...(speaker ? [speaker] : []), this.detection, this.intake);
   }
 
   async start(): Promise<void> {

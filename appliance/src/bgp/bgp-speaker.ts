@@ -38,6 +38,7 @@ export class BgpSpeaker implements Speaker {
   readonly originatesFlowSpec: boolean;
   private readonly reconciler: Reconciler;
   private started = false;
+  private lastPeers: PeerStatus[] = [];
 
   constructor(private readonly options: BgpSpeakerOptions) {
     this.kind = options.daemon.kind;
@@ -48,6 +49,9 @@ export class BgpSpeaker implements Speaker {
       intervalMs: options.config.reconcileIntervalMs,
       log: options.log,
       now: options.now,
+      afterPass: async () => {
+        this.lastPeers = await this.options.daemon.peers();
+      },
     });
   }
 
@@ -129,8 +133,21 @@ export class BgpSpeaker implements Speaker {
     return this.options.store.all();
   }
 
-  peers(): Promise<PeerStatus[]> {
-    return this.options.daemon.peers();
+  async peers(): Promise<PeerStatus[]> {
+    this.lastPeers = await this.options.daemon.peers();
+    return this.lastPeers;
+  }
+
+  /** The health endpoint's `bgp` section: sessions as of the last reconcile pass, route counts, last pass. */
+  report(): Record<string, unknown> {
+    const routes = this.options.store.all();
+    return {
+      speaker: this.kind,
+      started: this.started,
+      routes: { flowspec: routes.filter((r) => r.kind === 'flowspec').length, rtbh: routes.filter((r) => r.kind === 'rtbh').length },
+      lastReconcile: this.reconciler.lastReport ?? null,
+      peers: this.lastPeers,
+    };
   }
 
   reconcile(): Promise<ReconcileReport> {

@@ -13,6 +13,8 @@ export interface ReconcilerOptions {
   intervalMs: number;
   log: Logger;
   now?: () => number;
+  /** Runs after every pass (the speaker refreshes its cached session view here). */
+  afterPass?: () => Promise<void>;
 }
 
 export class Reconciler {
@@ -87,6 +89,7 @@ export class Reconciler {
       log.warn({ err }, 'reconcile pass failed; the next pass retries');
       this.last = { at: this.now(), expired, added: 0, removed: 0, inSync: false, error: (err as Error).message };
     }
+    await this.options.afterPass?.().catch(() => undefined);
     return this.last;
   }
 
