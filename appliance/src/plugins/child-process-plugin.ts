@@ -38,6 +38,28 @@ function childEntry(): string {
     : fileURLToPath(new URL('./plugin-child.js', import.meta.url));
 }
 
+/**
+ * The appliance's Node flags for the child, with `--import` specifiers made absolute: the child runs in the
+ * plugin's folder, where a bare `--import tsx` (development and tests) would not resolve.
+ */
+function inheritedNodeFlags(): string[] {
+  const flags = [...process.execArgv];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
+    if (flag === '--import' && i + 1 < flags.length) flags[i + 1] = absoluteSpecifier(flags[i + 1]!);
+    else if (flag.startsWith('--import=')) flags[i] = `--import=${absoluteSpecifier(flag.slice('--import='.length))}`;
+  }
+  return flags;
+}
+
+function absoluteSpecifier(specifier: string): string {
+  try {
+    return import.meta.resolve(specifier);
+  } catch {
+    return specifier;
+  }
+}
+
 export class ChildProcessPlugin implements PluginHandle {
   readonly isolation = 'child' as const;
   private stateValue: PluginState = 'loading';
@@ -89,7 +111,7 @@ export class ChildProcessPlugin implements PluginHandle {
         name: `plugin ${manifest.name}`,
         command: process.execPath,
         // The same Node flags as the appliance: under tsx in development and tests, none from dist.
-        args: [...process.execArgv, childEntry()],
+        args: [...inheritedNodeFlags(), childEntry()],
         options: { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json', cwd: manifest.dir },
         ...(this.options.restart !== undefined ? { restart: this.options.restart } : {}),
         stopTimeoutMs: 2_000,

@@ -13,6 +13,7 @@ import {
   type TierHooks,
 } from '@breakwater/sdk';
 import type { PluginManifest } from './manifest.js';
+import { provideSdkToPlugins } from './sdk-resolution.js';
 import { describeThrown, pluginError } from './plugin-error.js';
 
 /** What the loader needs of a manifest (a child process gets these fields over IPC). */
@@ -23,6 +24,7 @@ export type PluginHooks = TierHooks | NotifierHooks;
 /** Imports the entry module. Throws BW_ERR_PLUGIN_LOAD (import failed), _MANIFEST or _API_VERSION (wrong export). */
 export async function importDefinition(manifest: ManifestRef): Promise<PluginDefinition> {
   let mod: { default?: unknown };
+  provideSdkToPlugins();
   try {
     mod = (await import(pathToFileURL(manifest.entry).href)) as { default?: unknown };
   } catch (err) {
