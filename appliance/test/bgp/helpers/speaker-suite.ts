@@ -53,8 +53,8 @@ export function speakerSuite(options: SuiteOptions): void {
   let controller: Controller | undefined;
   let dataDir: string;
 
-  const start = async (): Promise<Controller> => {
-    controller = await Controller.start({ netns: lab.speakerNs, dataDir, bgp: labBgpConfig(lab, kind) as never });
+  const start = async (overrides: Record<string, unknown> = {}): Promise<Controller> => {
+    controller = await Controller.start({ netns: lab.speakerNs, dataDir, bgp: labBgpConfig(lab, kind, overrides) as never });
     return controller;
   };
   const converge = async (what: string, expected: RouterView, withinMs = options.sessionTimeoutMs): Promise<void> => {
@@ -169,6 +169,23 @@ export function speakerSuite(options: SuiteOptions): void {
     await converge('expiring rule present', expectedView({ ...steady(), flow4: [...steady().flow4, flowEntry(RULES.expiring, [DISCARD])] }), 5_000);
     await converge('expiring rule withdrawn after its TTL', steady(), 6_000);
     assert.equal((await c.desiredRoutes()).some((r) => r.owner === 'attack-ttl'), false);
+  });
+
+  test(`${kind}: shutdown "retain" leaves the daemon and its routes in place; the next start takes over`, async () => {
+    await controller!.stop();
+    await start({ shutdown: 'retain' });
+    await converge('steady state under the retaining controller', steady());
+    const pidFile = join(dataDir, 'bgp', kind, options.daemonPidFile);
+    const daemon = Number(readFileSync(pidFile, 'utf8'));
+    await controller!.stop();
+    controller = undefined;
+    // The daemon outlives the controller, and the router keeps every route.
+    process.kill(daemon, 0);
+    assert.deepEqual(await routerView(lab.router), steady());
+    assert.equal(await lab.router.sessionUp('speaker'), true);
+    await start();
+    await eventually('the leftover daemon replaced', 15_000, () => (Number(readFileSync(pidFile, 'utf8')) !== daemon ? true : undefined));
+    await converge('router back to exactly the desired state under the new controller', steady());
   });
 
   options.extraTests?.({ lab: () => lab, controller: () => controller!, dataDir: () => dataDir, converge, steady });
