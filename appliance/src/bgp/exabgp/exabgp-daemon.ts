@@ -99,7 +99,9 @@ export class ExabgpDaemon implements SpeakerDaemon {
       }
       await sleep(20);
     }
-    await this.resync.run();
+    // The connect handler started the first whole-state send; start() is done when it is.
+    await this.resync.idle();
+    if (!this.lastResync.inSync) throw new BreakwaterError('BW_ERR_SPEAKER_START', ['exabgp', 'the desired state could not be sent to ExaBGP']);
   }
 
   async stop(mode: 'withdraw' | 'retain'): Promise<void> {
