@@ -10,8 +10,8 @@ dev=0
 
 step() { printf '[setup] %s\n' "$*"; }
 
-runtime_pkgs=(bird2 exabgp gobgpd nftables iptables iproute2 libcap2-bin)
-dev_pkgs=(pmacct tshark tcpreplay faketime fastnetmon frr python3-scapy linux-perf procps)
+runtime_pkgs=(bird2 exabgp gobgpd frr nftables iptables iproute2 libcap2-bin)
+dev_pkgs=(pmacct tshark tcpreplay faketime fastnetmon python3-scapy linux-perf procps)
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   pkgs=("${runtime_pkgs[@]}")
