@@ -69,6 +69,9 @@ export function checkBgpConfig(config: BgpConfig): { path: string; message: stri
     if (names.has(peer.name)) problems.push({ path: `${at}/name`, message: `"${peer.name}" is used by another peer` });
     names.add(peer.name);
     if (isIP(peer.address) === 0) problems.push({ path: `${at}/address`, message: 'must be an IPv4 or IPv6 address' });
+    if (config.speaker !== 'none' && peer.localAddress === undefined && isIP(peer.address) === 6) {
+      problems.push({ path: `${at}/localAddress`, message: 'an IPv6 peer needs its own IPv6 localAddress (bgp.localAddress is IPv4)' });
+    }
     if (peer.localAddress !== undefined && isIP(peer.localAddress) !== isIP(peer.address)) {
       problems.push({ path: `${at}/localAddress`, message: 'must be an address of the same family as the peer address' });
     }

@@ -27,6 +27,7 @@ const cases: { name: string; bgp: Record<string, unknown>; path: string }[] = [
   { name: 'router profiles must exist', bgp: { peers: [peer({ profile: 'no-such-router' })] }, path: '/bgp/peers/0/profile' },
   { name: 'FRR cannot be given FlowSpec peers', bgp: { speaker: 'frr', localAddress: '192.0.2.10', peers: [peer()] }, path: '/bgp/peers/0/families' },
   { name: 'an MD5 password cannot carry quotes into a daemon config', bgp: { peers: [peer({ md5Password: 'a"b' })] }, path: '/bgp/peers/0/md5Password' },
+  { name: 'an IPv6 peer needs an IPv6 local address', bgp: { speaker: 'bird', localAddress: '192.0.2.10', peers: [peer({ address: '2001:db8::1' })] }, path: '/bgp/peers/0/localAddress' },
   { name: 'RTBH next hops are addresses of their family', bgp: { rtbh: { nextHopIpv6: '192.0.2.1' } }, path: '/bgp/rtbh/nextHopIpv6' },
 ];
 for (const c of cases) {
