@@ -52,8 +52,10 @@ export class FrrDaemon implements SpeakerDaemon {
         },
         ctx.log,
       );
-    // bgpd does not listen (-p 0): it connects out to the routers, so it never competes for TCP 179.
-    this.processes = { zebra: make('zebra', []), staticd: make('staticd', []), bgpd: make('bgpd', ['-p', '0']) };
+    // bgpd listens on the session source addresses only (-l; it implies -n: no routes into the kernel), so a
+    // router can open the session too instead of waiting for bgpd's connect timer.
+    const listen = [...new Set([config.localAddress, ...config.peers.map((p) => p.localAddress ?? config.localAddress)])].filter((a) => a !== '');
+    this.processes = { zebra: make('zebra', []), staticd: make('staticd', []), bgpd: make('bgpd', listen.flatMap((a) => ['-l', a])) };
   }
 
   check(route: DesiredRoute): void {
