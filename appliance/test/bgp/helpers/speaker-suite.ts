@@ -164,7 +164,7 @@ export function speakerSuite(options: SuiteOptions): void {
 
   test(`${kind}: a route with a TTL is withdrawn when it expires`, async () => {
     const c = controller!;
-    const route = await c.announceFlow({ rule: RULES.expiring, owner: 'attack-ttl', ttlSeconds: 2 });
+    const route = await c.announceFlow({ rule: RULES.expiring, owner: 'attack-ttl', ttlSeconds: 1 });
     assert.ok(route.expiresAt !== null);
     await converge('expiring rule present', expectedView({ ...steady(), flow4: [...steady().flow4, flowEntry(RULES.expiring, [DISCARD])] }), 5_000);
     await converge('expiring rule withdrawn after its TTL', steady(), 6_000);
