@@ -193,6 +193,29 @@ export interface TierContext<Config> extends PluginContext<Config> {
 /** A notifier only reports: it gets no way to change the network. */
 export type NotifierContext<Config> = PluginContext<Config>;
 
+// ---- src/delivery-error.d.ts
+export declare const DELIVERY_ERROR_CODES: readonly ["BW_ERR_NOTIFY_REJECTED", "BW_ERR_NOTIFY_UNAVAILABLE", "BW_ERR_NOTIFY_RATE_LIMITED"];
+export type DeliveryErrorCode = (typeof DELIVERY_ERROR_CODES)[number];
+export interface DeliveryErrorOptions {
+    /** The provider's HTTP status (or SMTP reply code), when it answered. */
+    status?: number;
+    /** How long the provider asked to wait before the next request (Retry-After), in ms. */
+    retryAfterMs?: number;
+    cause?: unknown;
+}
+export declare class DeliveryError extends Error {
+    readonly code: DeliveryErrorCode;
+    readonly status: number | undefined;
+    readonly retryAfterMs: number | undefined;
+    constructor(code: DeliveryErrorCode, message: string, options?: DeliveryErrorOptions);
+}
+/**
+ * True for a DeliveryError, judged by its fields rather than instanceof, so an error from a plugin that
+ * bundles its own copy of the SDK, or one rebuilt from an isolated plugin's message (which keeps the code
+ * but not the other fields), is still recognised.
+ */
+export declare function isDeliveryError(err: unknown, code?: DeliveryErrorCode): err is DeliveryError;
+
 // ---- src/errors.d.ts
 export declare const PLUGIN_ERROR_CODES: readonly ["BW_ERR_PLUGIN_MANIFEST", "BW_ERR_PLUGIN_API_VERSION", "BW_ERR_PLUGIN_SDK_RANGE", "BW_ERR_PLUGIN_DUPLICATE", "BW_ERR_PLUGIN_CONFIG", "BW_ERR_PLUGIN_LOAD", "BW_ERR_PLUGIN_HOOK", "BW_ERR_PLUGIN_TIMEOUT", "BW_ERR_PLUGIN_UNAVAILABLE", "BW_ERR_PLUGIN_NOT_FOUND"];
 export type PluginErrorCode = (typeof PLUGIN_ERROR_CODES)[number];
@@ -413,6 +436,9 @@ export { checkPluginConfig, type PluginConfigSchema, type JsonSchemaObject, type
 export { PluginError, isPluginError, PLUGIN_ERROR_CODES, type PluginErrorCode, type PluginErrorOptions, type PluginStage, type PluginLoadStep, type PluginHookName } from './errors.js';
 export type { JsonValue, JsonObject, JsonPrimitive } from './json.js';
 export type * from './attack.js';
+export type * from './notification.js';
+export { NOTIFICATION_EVENT_TYPES } from './notification.js';
+export { DeliveryError, isDeliveryError, DELIVERY_ERROR_CODES, type DeliveryErrorCode, type DeliveryErrorOptions } from './delivery-error.js';
 export { VECTOR_FAMILIES } from './attack.js';
 export type * from './flowspec-rule.js';
 export { TRAFFIC_ACTION_TYPES, ALL_ACTION_TYPES } from './flowspec-rule.js';
@@ -476,14 +502,113 @@ export interface MitigationReceipt {
     expiresAt: number;
 }
 
+// ---- src/notification.d.ts
+import type { AttackRecord, Rates, Share } from './attack.js';
+import type { RunbookStage } from './tier.js';
+export declare const NOTIFICATION_EVENT_TYPES: readonly ["attack.detected", "tier.engaged", "attack.escalated", "attack.deescalated", "mitigation.failed", "approval.needed", "attack.ended", "notify.test"];
+export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
+/** One thing Breakwater did (or failed to do) about an attack, for people to read. */
+export interface ActionTaken {
+    /** ms since the epoch. */
+    at: number;
+    /** The tier plugin's name. */
+    tier: string;
+    stage: RunbookStage;
+    outcome: 'engaged' | 'disengaged' | 'failed' | 'refused';
+    /** The Engagement's one-line summary, or why it failed. */
+    summary: string;
+}
+/** What an ended attack amounted to. */
+export interface AttackSummary {
+    /** endedAt - startedAt. */
+    durationMs: number;
+    peak: Rates;
+    /** The attack's traffic vectors by share (profile.vectors at the end). */
+    vectors: Share<string>[];
+}
+interface NotificationBase {
+    /** Unique per event and stable across retries: a receiver de-duplicates on it. */
+    id: string;
+    /** When it happened, ms since the epoch. */
+    at: number;
+    /** What was seen. */
+    attack: AttackRecord;
+    /** What was done so far, oldest first (empty before any tier engaged). */
+    actions: ActionTaken[];
+    /** The attack in the web panel (notify.panelUrl + /attacks/ID); absent when no panel URL is configured. */
+    attackUrl?: string;
+}
+export interface AttackDetectedNotification extends NotificationBase {
+    type: 'attack.detected';
+}
+export interface TierEngagedNotification extends NotificationBase {
+    type: 'tier.engaged';
+    stage: RunbookStage;
+    tier: string;
+    /** The Engagement's summary. */
+    summary: string;
+}
+export interface AttackEscalatedNotification extends NotificationBase {
+    type: 'attack.escalated';
+    /** The stage left; absent when the runbook starts above its first stage. */
+    from?: RunbookStage;
+    stage: RunbookStage;
+    reason: string;
+}
+export interface AttackDeescalatedNotification extends NotificationBase {
+    type: 'attack.deescalated';
+    from: RunbookStage;
+    stage: RunbookStage;
+    reason: string;
+}
+export interface MitigationFailedNotification extends NotificationBase {
+    type: 'mitigation.failed';
+    stage: RunbookStage;
+    tier: string;
+    /** failed: the tier tried and failed; refused: a guardrail stopped it before it ran. */
+    outcome: 'failed' | 'refused';
+    /** The guardrail that refused, when outcome is refused. */
+    guardrail?: string;
+    error: {
+        code: string;
+        message: string;
+    };
+}
+export interface ApprovalNeededNotification extends NotificationBase {
+    type: 'approval.needed';
+    stage: RunbookStage;
+    tier: string;
+    reason: string;
+    /** Where an operator approves (the panel); absent without a panel URL. */
+    approveUrl?: string;
+    /** When the request lapses, ms since the epoch. */
+    expiresAt?: number;
+}
+export interface AttackEndedNotification extends NotificationBase {
+    type: 'attack.ended';
+    reason: 'quiet' | 'expired' | 'manual';
+    summary: AttackSummary;
+}
+export interface NotifyTestNotification extends NotificationBase {
+    type: 'notify.test';
+    /** The channel being tested. The attack is an example (TEST-NET address), not a real one. */
+    channel: string;
+}
+export type NotificationEvent = AttackDetectedNotification | TierEngagedNotification | AttackEscalatedNotification | AttackDeescalatedNotification | MitigationFailedNotification | ApprovalNeededNotification | AttackEndedNotification | NotifyTestNotification;
+export {};
+
 // ---- src/notifier.d.ts
 import type { PluginApiVersion } from './api-version.js';
-import type { AttackEvent } from './attack.js';
+import type { NotificationEvent } from './notification.js';
 import type { ConfigOf, PluginConfigSchema } from './config-schema.js';
 import type { NotifierContext } from './context.js';
 export interface NotifierHooks {
     start?(signal: AbortSignal): void | Promise<void>;
-    notify(event: AttackEvent, signal: AbortSignal): void | Promise<void>;
+    /**
+     * Delivers one event. Resolve when the provider took it; throw (a DeliveryError when the provider answered)
+     * when it did not. The same event (same id) may be delivered again after a failure or a restart.
+     */
+    notify(event: NotificationEvent, signal: AbortSignal): void | Promise<void>;
     stop?(signal: AbortSignal): void | Promise<void>;
 }
 export interface NotifierDefinition<S extends PluginConfigSchema = PluginConfigSchema> {
@@ -497,6 +622,248 @@ export interface NotifierDefinition<S extends PluginConfigSchema = PluginConfigS
 }
 /** Declares a notifier plugin; the package's entry module default-exports the result. */
 export declare function defineNotifier<S extends PluginConfigSchema>(definition: Omit<NotifierDefinition<S>, 'kind'>): NotifierDefinition<S>;
+
+// ---- src/notify/escape.d.ts
+/** Plain text: nothing is special (PagerDuty, OpsGenie, SMS, the text part of an e-mail). */
+export declare const escapePlain: (text: string) => string;
+/** HTML e-mail, and Telegram's HTML parse mode (which needs &, < and > as entities). */
+export declare function escapeHtml(text: string): string;
+/** Slack mrkdwn: &, < and > are the control characters Slack asks to be escaped as entities. */
+export declare function escapeSlackMrkdwn(text: string): string;
+/**
+ * Markdown of Discord messages and of Adaptive Card text blocks (a CommonMark subset): a backslash before
+ * the characters that open inline formatting or a link keeps them literal.
+ */
+export declare function escapeMarkdown(text: string): string;
+/** Shortens text to at most max characters (code points), ending with an ellipsis when cut. */
+export declare function truncate(text: string, max: number): string;
+
+// ---- src/notify/format.d.ts
+import type { Rates, VectorFamily } from '../attack.js';
+/** 3280000000 → "3.28 Gbit/s". */
+export declare function formatBps(bps: number): string;
+/** 410000 → "410 kpps". */
+export declare function formatPps(pps: number): string;
+/** "3.28 Gbit/s, 410 kpps". */
+export declare function formatRates(rates: Rates): string;
+/** 0.974 → "97%", 0.001 → "0.1%". */
+export declare function formatShare(share: number): string;
+/** 250000 → "4 min 10 s"; 5400000 → "1 h 30 min". */
+export declare function formatDuration(ms: number): string;
+/** "ntp_amplification" → "NTP amplification", "ack_rst_flood" → "ACK/RST flood". */
+export declare function vectorLabel(vector: VectorFamily | string): string;
+
+// ---- src/notify/http.d.ts
+import { DeliveryError } from '../delivery-error.js';
+export interface ProviderRequest {
+    /** For messages: "Slack", "PagerDuty", ... */
+    provider: string;
+    url: string | URL;
+    method?: 'POST' | 'PUT';
+    headers?: Record<string, string>;
+    body: string;
+    signal: AbortSignal;
+    /** Clock for an HTTP-date Retry-After (default Date.now). */
+    now?: () => number;
+}
+export interface ProviderResponse {
+    status: number;
+    headers: Headers;
+    /** The body as text (at most 64 KiB of it). */
+    text: string;
+}
+/** Sends one request; resolves on 2xx, rejects with a DeliveryError otherwise (or the signal's reason). */
+export declare function sendToProvider(request: ProviderRequest): Promise<ProviderResponse>;
+/** The DeliveryError for a non-2xx answer. Exported for providers whose errors come in a 200 body. */
+export declare function responseError(provider: string, status: number, headers: Headers, body: string, now?: () => number, retryAfterMs?: number): DeliveryError;
+/** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3), in ms from now; undefined if absent or bad. */
+export declare function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined;
+/** The value of an HTTP Basic Authorization header. */
+export declare function basicAuth(user: string, password: string): string;
+
+// ---- src/notify/index.d.ts
+export { compileTemplate, renderTemplate, TemplateError, type CompiledTemplate, type Escaper } from './template.js';
+export { escapePlain, escapeHtml, escapeSlackMrkdwn, escapeMarkdown, truncate } from './escape.js';
+export { formatBps, formatPps, formatRates, formatShare, formatDuration, vectorLabel } from './format.js';
+export { notificationView, type NotificationView, type StageView, type ActionView, type ShareView } from './view.js';
+export { DEFAULT_TEMPLATES, TemplateOverridesSchema, createMessageRenderer, type MessageTemplate, type MessageTemplates, type TemplateOverrides, type RenderedMessage, type MessageRenderer, } from './messages.js';
+export { sendToProvider, responseError, parseRetryAfter, basicAuth, type ProviderRequest, type ProviderResponse } from './http.js';
+
+// ---- src/notify/messages.d.ts
+import { type Static } from '@sinclair/typebox';
+import type { NotificationEvent, NotificationEventType } from '../notification.js';
+import { type Escaper } from './template.js';
+import { type NotificationView } from './view.js';
+/** A message: a one-line title and a body of a few lines. */
+export interface MessageTemplate {
+    title: string;
+    text: string;
+}
+export type MessageTemplates = Record<NotificationEventType, MessageTemplate>;
+export declare const DEFAULT_TEMPLATES: MessageTemplates;
+/** The `templates` key of a notifier's settings: overrides by event type, each title and text optional. */
+export declare const TemplateOverridesSchema: import("@sinclair/typebox").TObject<{
+    'attack.detected': import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TObject<{
+        title: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+        text: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+    }>>;
+    'tier.engaged': import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TObject<{
+        title: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+        text: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+    }>>;
+    'attack.escalated': import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TObject<{
+        title: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+        text: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+    }>>;
+    'attack.deescalated': import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TObject<{
+        title: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+        text: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+    }>>;
+    'mitigation.failed': import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TObject<{
+        title: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+        text: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+    }>>;
+    'approval.needed': import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TObject<{
+        title: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+        text: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+    }>>;
+    'attack.ended': import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TObject<{
+        title: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+        text: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+    }>>;
+    'notify.test': import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TObject<{
+        title: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+        text: import("@sinclair/typebox").TOptional<import("@sinclair/typebox").TString>;
+    }>>;
+}>;
+export type TemplateOverrides = Static<typeof TemplateOverridesSchema>;
+export interface RenderedMessage {
+    title: string;
+    text: string;
+    view: NotificationView;
+}
+export type MessageRenderer = (event: NotificationEvent) => RenderedMessage;
+/**
+ * Compiles the defaults merged with the overrides, once. Throws TemplateError (naming the event type and
+ * the offset) when an override does not parse. escape applies to values in the text; titleEscape (default:
+ * the same) to values in the title, for channels whose title is plain text.
+ */
+export declare function createMessageRenderer(options: {
+    overrides?: TemplateOverrides;
+    defaults?: Partial<MessageTemplates>;
+    escape: Escaper;
+    titleEscape?: Escaper;
+}): MessageRenderer;
+
+// ---- src/notify/template.d.ts
+export type Escaper = (text: string) => string;
+type Node = {
+    kind: 'text';
+    text: string;
+} | {
+    kind: 'value';
+    path: string[];
+    raw: boolean;
+} | {
+    kind: 'section';
+    path: string[];
+    inverted: boolean;
+    children: Node[];
+};
+export interface CompiledTemplate {
+    readonly source: string;
+    readonly nodes: readonly Node[];
+}
+export declare class TemplateError extends Error {
+    /** Offset in the template text where the problem is. */
+    readonly offset: number;
+    constructor(message: string, offset: number);
+}
+/** Parses a template; throws TemplateError naming the offset of the first problem. */
+export declare function compileTemplate(source: string): CompiledTemplate;
+/** Renders a template (text or compiled) against a view; values are passed through escape unless raw. */
+export declare function renderTemplate(template: string | CompiledTemplate, view: object, escape?: Escaper): string;
+export {};
+
+// ---- src/notify/view.d.ts
+import type { NotificationEvent, NotificationEventType } from '../notification.js';
+export interface StageView {
+    runbook: string;
+    name: string;
+    /** 1-based, as people count. */
+    number: string;
+    /** 'stage 2 "rtbh" of runbook default'. */
+    label: string;
+}
+export interface ActionView {
+    time: string;
+    tier: string;
+    stage: string;
+    outcome: string;
+    summary: string;
+}
+export interface ShareView {
+    key: string;
+    share: string;
+    pps: string;
+}
+export interface NotificationView {
+    event: {
+        id: string;
+        type: NotificationEventType;
+        label: string;
+        at: string;
+    };
+    attack: {
+        id: string;
+        target: string;
+        targetKind: string;
+        ipVersion: string;
+        hostGroup: string;
+        vector: string;
+        vectorLabel: string;
+        severity: string;
+        severityLabel: string;
+        confidence: string;
+        startedAt: string;
+        endedAt?: string;
+        bps: string;
+        pps: string;
+        rates: string;
+        peak: string;
+        threshold: string;
+        topSources: ShareView[];
+        topDestinations: ShareView[];
+        coverage: string;
+        collateral: string;
+    };
+    /** One line: the event in words. */
+    headline: string;
+    /** What was seen: vector, target, rates, threshold, confidence. */
+    seen: string;
+    /** What was done: the actions so far, or that nothing was done yet. */
+    done: string;
+    actions: ActionView[];
+    /** The attack in the web panel, or "" without a panel URL. */
+    link: string;
+    stage?: StageView;
+    from?: StageView;
+    tier?: string;
+    summary?: string;
+    reason?: string;
+    outcome?: string;
+    guardrail?: string;
+    error?: {
+        code: string;
+        message: string;
+    };
+    approveUrl?: string;
+    expiresAt?: string;
+    duration?: string;
+    vectors?: string;
+    channel?: string;
+}
+export declare function notificationView(event: NotificationEvent): NotificationView;
 
 // ---- src/plugin-definition.d.ts
 import type { NotifierDefinition } from './notifier.js';
@@ -546,6 +913,7 @@ export { loadTier, loadNotifier, type LoadOptions, type LoadedTier, type LoadedN
 export { createFakeTierContext, createFakeNotifierContext, type FakeTierContext, type FakeNotifierContext, type FakeContextOptions, type RecordedLog, } from './fake-context.js';
 export { createRecordingFacades, type RecordingFacades, type FacadeCall, type ActiveMitigation } from './recording-facades.js';
 export { sampleAttack, sampleStage, sampleEvent } from './sample-attack.js';
+export { sampleNotification } from './sample-notification.js';
 
 // ---- src/testing/load-for-test.d.ts
 import type { NotifierDefinition, NotifierHooks } from '../notifier.js';
@@ -604,6 +972,14 @@ import type { RunbookStage } from '../tier.js';
 export declare function sampleAttack(overrides?: Partial<AttackRecord>): AttackRecord;
 export declare function sampleStage(overrides?: Partial<RunbookStage>): RunbookStage;
 export declare function sampleEvent(type?: AttackEvent['type'], attack?: AttackRecord): AttackEvent;
+
+// ---- src/testing/sample-notification.d.ts
+import type { NotificationEvent, NotificationEventType } from '../notification.js';
+type EventOf<T extends NotificationEventType> = Extract<NotificationEvent, {
+    type: T;
+}>;
+export declare function sampleNotification<T extends NotificationEventType>(type: T, overrides?: Partial<EventOf<T>>): EventOf<T>;
+export {};
 
 // ---- src/tier.d.ts
 import type { PluginApiVersion } from './api-version.js';

@@ -14,6 +14,9 @@ export { checkPluginConfig, type PluginConfigSchema, type JsonSchemaObject, type
 export { PluginError, isPluginError, PLUGIN_ERROR_CODES, type PluginErrorCode, type PluginErrorOptions, type PluginStage, type PluginLoadStep, type PluginHookName } from './errors.js';
 export type { JsonValue, JsonObject, JsonPrimitive } from './json.js';
 export type * from './attack.js';
+export type * from './notification.js';
+export { NOTIFICATION_EVENT_TYPES } from './notification.js';
+export { DeliveryError, isDeliveryError, DELIVERY_ERROR_CODES, type DeliveryErrorCode, type DeliveryErrorOptions } from './delivery-error.js';
 export { VECTOR_FAMILIES } from './attack.js';
 export type * from './flowspec-rule.js';
 export { TRAFFIC_ACTION_TYPES, ALL_ACTION_TYPES } from './flowspec-rule.js';

@@ -1,13 +1,19 @@
-// A notifier: tells people or systems about attacks (chat, e-mail, a ticket, a webhook). It is called for every
-// attack lifecycle event, with the other notifiers in parallel, and can neither delay nor change mitigation.
+// A notifier: tells people or systems about attacks (chat, e-mail, a ticket, a webhook). It is called once per
+// delivery of a NotificationEvent (every stage of an attack, see notification.ts) by the appliance's outbox,
+// which retries it later when it throws; it can neither delay nor change mitigation. A notify hook reports
+// why a delivery failed with a DeliveryError (delivery-error.ts): rejected for good, unavailable, rate-limited.
 import type { PluginApiVersion } from './api-version.js';
-import type { AttackEvent } from './attack.js';
+import type { NotificationEvent } from './notification.js';
 import type { ConfigOf, PluginConfigSchema } from './config-schema.js';
 import type { NotifierContext } from './context.js';
 
 export interface NotifierHooks {
   start?(signal: AbortSignal): void | Promise<void>;
-  notify(event: AttackEvent, signal: AbortSignal): void | Promise<void>;
+  /**
+   * Delivers one event. Resolve when the provider took it; throw (a DeliveryError when the provider answered)
+   * when it did not. The same event (same id) may be delivered again after a failure or a restart.
+   */
+  notify(event: NotificationEvent, signal: AbortSignal): void | Promise<void>;
   stop?(signal: AbortSignal): void | Promise<void>;
 }
 

@@ -10,3 +10,4 @@ export {
 } from './fake-context.js';
 export { createRecordingFacades, type RecordingFacades, type FacadeCall, type ActiveMitigation } from './recording-facades.js';
 export { sampleAttack, sampleStage, sampleEvent } from './sample-attack.js';
+export { sampleNotification } from './sample-notification.js';
