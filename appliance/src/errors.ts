@@ -52,7 +52,6 @@ export const errorCodes = {
   BW_ERR_BGP_STATE: { message: 'Desired BGP state file %s cannot be read or written: %s', status: 500 },
   BW_ERR_BGP_PEER_CONFIG: { message: 'BGP peer %s: %s', status: 400 },
   BW_ERR_BGP_RTBH_PREFIX: { message: 'RTBH prefix %s refused: %s', status: 400 },
-  BW_ERR_BGP_NO_SPEAKER: { message: 'No BGP speaker is configured (bgp.speaker is "none"): %s', status: 409 },
   BW_ERR_BASELINE_WRITE: { message: 'Baselines cannot be saved to %s: %s', status: 500 },
   BW_ERR_BASELINE_READ: { message: 'Baselines in %s were not loaded (%s); learning starts afresh', status: 500 },
   BW_ERR_BACKUP_CREATE: { message: 'Backup %s could not be written: %s', status: 500 },
