@@ -908,12 +908,39 @@ export interface FakeTierContext<Config> extends FakeNotifierContext<Config>, Ti
 export declare function createFakeNotifierContext<Config>(options: FakeContextOptions<Config>): FakeNotifierContext<Config>;
 export declare function createFakeTierContext<Config>(options: FakeContextOptions<Config>): FakeTierContext<Config>;
 
+// ---- src/testing/fake-provider.d.ts
+import { type IncomingHttpHeaders } from 'node:http';
+export interface RecordedRequest {
+    method: string;
+    /** Path and query, as received. */
+    path: string;
+    headers: IncomingHttpHeaders;
+    body: string;
+}
+export interface FakeAnswer {
+    status: number;
+    headers?: Record<string, string>;
+    /** A string as it is; anything else as JSON (with a JSON content type). */
+    body?: unknown;
+}
+export interface FakeProvider {
+    /** http://127.0.0.1:PORT */
+    readonly baseUrl: string;
+    readonly requests: RecordedRequest[];
+    /** Queues answers for the next requests, in order; after them the default answer is used. */
+    answer(...answers: FakeAnswer[]): void;
+    close(): Promise<void>;
+}
+/** Starts the server. defaultAnswer is what requests get when nothing is queued (default: 200 "ok"). */
+export declare function startFakeProvider(defaultAnswer?: FakeAnswer | ((request: RecordedRequest) => FakeAnswer)): Promise<FakeProvider>;
+
 // ---- src/testing/index.d.ts
 export { loadTier, loadNotifier, type LoadOptions, type LoadedTier, type LoadedNotifier } from './load-for-test.js';
 export { createFakeTierContext, createFakeNotifierContext, type FakeTierContext, type FakeNotifierContext, type FakeContextOptions, type RecordedLog, } from './fake-context.js';
 export { createRecordingFacades, type RecordingFacades, type FacadeCall, type ActiveMitigation } from './recording-facades.js';
 export { sampleAttack, sampleStage, sampleEvent } from './sample-attack.js';
 export { sampleNotification } from './sample-notification.js';
+export { startFakeProvider, type FakeProvider, type FakeAnswer, type RecordedRequest } from './fake-provider.js';
 
 // ---- src/testing/load-for-test.d.ts
 import type { NotifierDefinition, NotifierHooks } from '../notifier.js';

@@ -11,3 +11,4 @@ export {
 export { createRecordingFacades, type RecordingFacades, type FacadeCall, type ActiveMitigation } from './recording-facades.js';
 export { sampleAttack, sampleStage, sampleEvent } from './sample-attack.js';
 export { sampleNotification } from './sample-notification.js';
+export { startFakeProvider, type FakeProvider, type FakeAnswer, type RecordedRequest } from './fake-provider.js';
