@@ -49,8 +49,9 @@ function main(): void {
         return;
       }
       inFlight++;
-      // Serialized synchronously: the writer may reuse its buffer as soon as this returns.
-      process.send!({ type: 'batch', bytes }, undefined, undefined, onSent);
+      // A view is serialized with its whole ArrayBuffer (~98 KiB); slice() sends only the records. Sending
+      // serializes synchronously, so the writer may reuse its buffer as soon as this returns.
+      process.send!({ type: 'batch', bytes: bytes.slice() }, undefined, undefined, onSent);
     },
   });
   const sockets: Socket[] = [];
