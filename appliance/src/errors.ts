@@ -60,6 +60,13 @@ export const errorCodes = {
   BW_ERR_BACKUP_CORRUPT: { message: 'Backup %s is corrupt (%s); nothing was restored: use another copy', status: 400 },
   BW_ERR_BACKUP_UNSAFE_PATH: { message: 'Backup %s holds an entry that is not a file or directory below config/ or data/ (%s); nothing was restored', status: 400 },
   BW_ERR_BACKUP_RESTORE: { message: 'Restoring into %s failed: %s; the previous contents are in %s', status: 500 },
+  BW_ERR_FIREWALL_UNSUPPORTED: { message: 'The local firewall cannot express %s: %s; use a FlowSpec or upstream tier for this signature', status: 422 },
+  BW_ERR_FIREWALL_COMMAND: { message: 'Firewall command `%s` failed: %s', status: 500 },
+  BW_ERR_FIREWALL_UNAVAILABLE: { message: 'No usable firewall on this host (%s): install nftables (nft) or iptables, or set firewall.backend', status: 503 },
+  BW_ERR_AGENT_TOKEN: { message: 'Agent token refused: %s', status: 401 },
+  BW_ERR_AGENT_TLS: { message: 'The appliance at %s presented a certificate with fingerprint %s, not the pinned %s: refusing to talk to it', status: 502 },
+  BW_ERR_AGENT_CERT: { message: 'Cannot create the agent API certificate in %s: %s', status: 500 },
+  BW_ERR_AGENT_UNREACHABLE: { message: 'Cannot reach the appliance at %s: %s', status: 503 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -1,0 +1,58 @@
+// The Tier 1 lab: an attacker and a victim namespace joined by a veth pair (100.64.N.1 → 100.64.N.2), a UDP
+// receiver in the victim counting datagrams per source port, and a bounded sender in the attacker. Shared by the
+// nftables, iptables and agent tests. Everything is removed through support/netns.ts by pid and name.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createNetns, eventually, linkNetns, spawnOwned, type OwnedProcess, type VethLink } from '../../support/netns.js';
+
+const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
+export const RECEIVER_PORT = 9999;
+/** The "attack" comes from source port 53 (a DNS reflection shape); benign traffic from 40000. */
+export const ATTACK_SPORT = 53;
+export const BENIGN_SPORT = 40000;
+export const PAYLOAD = 100;
+
+export interface TrafficLab {
+  attacker: string;
+  victim: string;
+  link: VethLink;
+  receiver: OwnedProcess;
+  /** Datagrams received so far from a source port. */
+  received(sport: number): Promise<number>;
+  /** Sends `count` datagrams from `sport` to the victim; resolves when all left the sender. */
+  send(sport: number, count: number): Promise<void>;
+}
+
+export async function startTrafficLab(label: string, n: number): Promise<TrafficLab> {
+  const attacker = createNetns(label, 'a');
+  const victim = createNetns(label, 'v');
+  const link = linkNetns(attacker, victim, n);
+  const receiver = spawnOwned(process.execPath, [here('./udp-receiver.mjs'), String(RECEIVER_PORT), '4'], { netns: victim, stdin: 'pipe' });
+  await eventually('the receiver to bind', 5_000, () => (receiver.output().includes('ready') ? true : undefined));
+  let asked = 0;
+  const received = async (sport: number): Promise<number> => {
+    const before = receiver.output().split('\n').filter((l) => l.startsWith('{')).length;
+    asked++;
+    receiver.child.stdin!.write(`${asked}\n`);
+    const line = await eventually('the receiver to report', 5_000, () => {
+      const lines = receiver.output().split('\n').filter((l) => l.startsWith('{'));
+      return lines.length > before ? lines.at(-1) : undefined;
+    });
+    return (JSON.parse(line) as Record<string, number>)[String(sport)] ?? 0;
+  };
+  const send = async (sport: number, count: number): Promise<void> => {
+    execFileSync('ip', ['netns', 'exec', attacker, process.execPath, here('./udp-sender.mjs'), link.b.ipv4, String(RECEIVER_PORT), String(sport), String(count), String(PAYLOAD)]);
+  };
+  return { attacker, victim, link, receiver, received, send };
+}
+
+/** Waits until the receiver's count for `sport` stops changing (datagrams in flight have landed). */
+export async function settled(lab: TrafficLab, sport: number): Promise<number> {
+  let last = -1;
+  return eventually('delivery to settle', 5_000, async () => {
+    const now = await lab.received(sport);
+    if (now === last) return now;
+    last = now;
+    return undefined;
+  }, 50);
+}

@@ -1,0 +1,12 @@
+// Counts UDP datagrams arriving on PORT per source port, and prints the counts as one JSON line whenever a line
+// arrives on stdin (the test asks; no timing guesses). Run inside the victim namespace with `ip netns exec`.
+import dgram from 'node:dgram';
+import { createInterface } from 'node:readline';
+const [port, family] = process.argv.slice(2);
+const counts = {};
+const socket = dgram.createSocket({ type: family === '6' ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
+socket.on('message', (_msg, rinfo) => {
+  counts[rinfo.port] = (counts[rinfo.port] ?? 0) + 1;
+});
+socket.bind(Number(port), () => process.stdout.write('ready\n'));
+createInterface({ input: process.stdin }).on('line', () => process.stdout.write(JSON.stringify(counts) + '\n'));
