@@ -6,6 +6,8 @@ import { checkedPrefix, crossProduct, ruleFamily, unsupported, type FilterFamily
 import { coversDomain, matchIntervals, type Interval } from './numeric-intervals.js';
 
 export const MAX_IPTABLES_RULES_PER_ENTRY = 32;
+// By name, so iptables loads the protocol's own match (--tcp-flags, --icmp-type) as it does for `-p tcp`.
+const IPT_PROTOCOL: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp' };
 const IPT_TCP_FLAG: Record<TcpFlag, string> = { fin: 'FIN', syn: 'SYN', rst: 'RST', psh: 'PSH', ack: 'ACK', urg: 'URG', ece: 'ECE', cwr: 'CWR' };
 
 export function renderIptables(rule: FirewallRule): { family: FilterFamily; specs: string[][] } {
@@ -25,7 +27,7 @@ export function renderIptables(rule: FirewallRule): { family: FilterFamily; spec
       protocols.map((p) => {
         if (hasPorts && p !== 6 && p !== 17 && p !== 132) throw unsupported(`ports with protocol ${p}`, 'iptables matches ports for tcp, udp and sctp only');
         if (m.tcpFlags && p !== 6) throw unsupported(`TCP flags with protocol ${p}`, 'the match asks for TCP flags of a non-TCP packet');
-        return ['-p', String(p)];
+        return ['-p', IPT_PROTOCOL[p] ?? String(p)];
       }),
     );
   }
