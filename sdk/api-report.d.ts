@@ -255,11 +255,23 @@ export interface FirewallRule {
     match: FlowSpecMatch;
     action: FirewallAction;
 }
+/** What a firewall rule has dropped since it was applied (for rate-limit: the packets over the rate). */
+export interface FirewallCounters {
+    packets: number;
+    bytes: number;
+    /** When they were read, ms since the epoch. */
+    readAt: number;
+}
 export interface FirewallFacade {
     /** Installs a rule. Rejects with a coded error when the match cannot be expressed or no firewall is configured. */
     apply(rule: FirewallRule, options: MitigationOptions): Promise<MitigationReceipt>;
     /** Resolves false when no such rule was installed. */
     remove(id: string): Promise<boolean>;
+    /**
+     * Optional (an appliance without it cannot read counters back): the rule's counters, undefined when the rule is
+     * no longer installed (removed or expired). A tier's verify uses them to tell whether its filter is hit.
+     */
+    counters?(id: string): Promise<FirewallCounters | undefined>;
 }
 
 // ---- src/flowspec-rule.d.ts
@@ -428,7 +440,7 @@ export { defineNotifier, type NotifierDefinition, type NotifierHooks } from './n
 export { PLUGIN_KINDS, type PluginDefinition, type PluginKind } from './plugin-definition.js';
 export type { PluginContext, TierContext, NotifierContext } from './context.js';
 export type { BgpFacade } from './bgp-facade.js';
-export type { FirewallFacade, FirewallRule, FirewallAction } from './firewall-facade.js';
+export type { FirewallFacade, FirewallRule, FirewallAction, FirewallCounters } from './firewall-facade.js';
 export type { MitigationOptions, MitigationReceipt } from './mitigation-options.js';
 export type { PluginLogger, PluginLogFn, PluginLogLevel } from './logger.js';
 export { METRIC_NAME_PATTERN, type PluginMetrics, type PluginCounter, type PluginGauge } from './metrics.js';

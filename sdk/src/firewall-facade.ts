@@ -10,9 +10,22 @@ export interface FirewallRule {
   action: FirewallAction;
 }
 
+/** What a firewall rule has dropped since it was applied (for rate-limit: the packets over the rate). */
+export interface FirewallCounters {
+  packets: number;
+  bytes: number;
+  /** When they were read, ms since the epoch. */
+  readAt: number;
+}
+
 export interface FirewallFacade {
   /** Installs a rule. Rejects with a coded error when the match cannot be expressed or no firewall is configured. */
   apply(rule: FirewallRule, options: MitigationOptions): Promise<MitigationReceipt>;
   /** Resolves false when no such rule was installed. */
   remove(id: string): Promise<boolean>;
+  /**
+   * Optional (an appliance without it cannot read counters back): the rule's counters, undefined when the rule is
+   * no longer installed (removed or expired). A tier's verify uses them to tell whether its filter is hit.
+   */
+  counters?(id: string): Promise<FirewallCounters | undefined>;
 }

@@ -6,7 +6,7 @@ export { defineNotifier, type NotifierDefinition, type NotifierHooks } from './n
 export { PLUGIN_KINDS, type PluginDefinition, type PluginKind } from './plugin-definition.js';
 export type { PluginContext, TierContext, NotifierContext } from './context.js';
 export type { BgpFacade } from './bgp-facade.js';
-export type { FirewallFacade, FirewallRule, FirewallAction } from './firewall-facade.js';
+export type { FirewallFacade, FirewallRule, FirewallAction, FirewallCounters } from './firewall-facade.js';
 export type { MitigationOptions, MitigationReceipt } from './mitigation-options.js';
 export type { PluginLogger, PluginLogFn, PluginLogLevel } from './logger.js';
 export { METRIC_NAME_PATTERN, type PluginMetrics, type PluginCounter, type PluginGauge } from './metrics.js';
