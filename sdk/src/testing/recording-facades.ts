@@ -64,6 +64,8 @@ export function createRecordingFacades(overrides: { bgp?: Partial<BgpFacade>; fi
   const firewall: FirewallFacade = {
     apply: wrap('firewall', 'apply', overrides.firewall?.apply, async (rule, options) => install('firewall', 'apply', 'fw', rule, options)),
     remove: wrap('firewall', 'remove', overrides.firewall?.remove, async (id) => remove(id)),
+    // An installed rule that nothing has hit yet; a test overrides it to play a filter that drops.
+    counters: wrap('firewall', 'counters', overrides.firewall?.counters, async (id) => (active.has(id) ? { packets: 0, bytes: 0, readAt: now() } : undefined)),
   };
   return { bgp, firewall, calls, active };
 }
