@@ -11,13 +11,23 @@
 // typed arrays, so no number that is not a small integer crosses a call (V8 would box it). This module counts;
 // it does not know what a threshold or an attack is: promotion levels are numbers detection hands it, per
 // configured prefix.
-import { BATCH_HEADER_BYTES, BatchViews, DatagramField, FlowField, RECORD_BYTES, RecordKind } from '../intake/flow-batch.js';
+import { BATCH_HEADER_BYTES as BATCH_HEADER_BYTESBinding, BatchViews, DatagramField as DatagramFieldBinding, FlowField as FlowFieldBinding, RECORD_BYTES as RECORD_BYTESBinding, RecordKind as RecordKindBinding } from '../intake/flow-batch.js';
 import { prefixMaskWord, type ParsedKeyPrefix } from './address-key.js';
 import { PrefixTrie } from './prefix-trie.js';
 import { SamplingOverrides, type SamplingOverride } from './sampling-overrides.js';
 import { TrafficWindowTable } from './traffic-window.js';
-import { SubjectKind, VectorWindowPool } from './vector-windows.js';
-import { classifyVector } from './vector.js';
+import { SubjectKind as SubjectKindBinding, VectorWindowPool } from './vector-windows.js';
+import { classifyVector as classifyVectorBinding } from './vector.js';
+
+// Imported constants copied into module constants: the hot loops below read them per sample or per cell, and
+// an import binding can compile to a getter call (as it does under tsx).
+const BATCH_HEADER_BYTES = BATCH_HEADER_BYTESBinding;
+const DatagramField = DatagramFieldBinding;
+const FlowField = FlowFieldBinding;
+const RECORD_BYTES = RECORD_BYTESBinding;
+const RecordKind = RecordKindBinding;
+const SubjectKind = SubjectKindBinding;
+const classifyVector = classifyVectorBinding;
 
 export interface TrafficCounterOptions {
   tickMs: number;

@@ -11,8 +11,13 @@
 // which the counter sets once per datagram), hashes stay small integers. Reading (sums, rings) happens at the
 // periodic tick.
 
-import { FlowField } from '../intake/flow-batch.js';
-import { VECTOR_COUNT } from './vector.js';
+import { FlowField as FlowFieldBinding } from '../intake/flow-batch.js';
+import { VECTOR_COUNT as VECTOR_COUNTBinding } from './vector.js';
+
+// Imported constants copied into module constants: the hot loops below read them per sample or per cell, and
+// an import binding can compile to a getter call (as it does under tsx).
+const FlowField = FlowFieldBinding;
+const VECTOR_COUNT = VECTOR_COUNTBinding;
 
 export const SubjectKind = { host: 0, block: 1, network: 2 } as const;
 export type SubjectKindCode = (typeof SubjectKind)[keyof typeof SubjectKind];
@@ -62,6 +67,8 @@ export class VectorWindowPool {
   readonly ownerEntry: Int32Array;
   readonly lastTick: Int32Array;
   readonly cells: Float32Array;
+  /** Per slot and tick: which vectors have traffic (bit v), so sums add only the few rows that are not zero. */
+  readonly vectorMask: Uint32Array;
   readonly flowBits: Uint32Array;
   readonly ring: Uint32Array;
   readonly ringTime: Float64Array;
@@ -96,6 +103,7 @@ export class VectorWindowPool {
     this.ownerEntry = new Int32Array(capacity).fill(-1);
     this.lastTick = new Int32Array(capacity).fill(-1);
     this.cells = new Float32Array(capacity * windowTicks * this.rowFloats);
+    this.vectorMask = new Uint32Array(capacity * windowTicks);
     this.flowBits = new Uint32Array(capacity * windowTicks * FLOW_BITS_WORDS);
     this.ring = new Uint32Array(capacity * this.ringSize * RING_WORDS);
     this.ringTime = new Float64Array(capacity * this.ringSize);
@@ -118,7 +126,7 @@ export class VectorWindowPool {
 
   get storageBytes(): number {
     return (
-      this.cells.byteLength + this.flowBits.byteLength + this.ring.byteLength + this.ringTime.byteLength + this.benign.byteLength +
+      this.cells.byteLength + this.vectorMask.byteLength + this.flowBits.byteLength + this.ring.byteLength + this.ringTime.byteLength + this.benign.byteLength +
       this.capacity * (1 + 4 + 4 + 8 + 8 + 4 + 1 + 1 + 4 + 4 + 4)
     );
   }
@@ -132,6 +140,7 @@ export class VectorWindowPool {
     this.lastTick[slot] = -1;
     const W = this.windowTicks;
     this.cells.fill(0, slot * W * this.rowFloats, (slot + 1) * W * this.rowFloats);
+    this.vectorMask.fill(0, slot * W, (slot + 1) * W);
     this.flowBits.fill(0, slot * W * FLOW_BITS_WORDS, (slot + 1) * W * FLOW_BITS_WORDS);
     this.ringCount[slot] = 0;
     this.benignCount[slot] = 0;
@@ -172,6 +181,7 @@ export class VectorWindowPool {
         const pos = (((tick - n) % W) + W) % W;
         const row = (slot * W + pos) * rowFloats;
         this.cells.fill(0, row, row + rowFloats);
+        this.vectorMask[slot * W + pos] = 0;
         const fb = (slot * W + pos) * FLOW_BITS_WORDS;
         this.flowBits.fill(0, fb, fb + FLOW_BITS_WORDS);
       }
@@ -183,6 +193,7 @@ export class VectorWindowPool {
     const pos = tick % W;
     const c = (slot * W + pos) * rowFloats + vector * CELL;
     const cells = this.cells;
+    this.vectorMask[slot * W + pos] = this.vectorMask[slot * W + pos]! | (1 << vector);
     cells[c]! += rate;
     cells[c + 1]! += bytes;
     cells[c + 2]! += 1;
@@ -257,6 +268,47 @@ export class VectorWindowPool {
     for (let t = lo < 0 ? 0 : lo; t <= hi; t++) {
       const row = (slot * W + (t % W)) * rowFloats;
       for (let i = 0; i < rowFloats; i++) out[i]! += cells[row + i]!;
+    }
+  }
+
+  /**
+   * Both windows ending before tick T in one pass: `main` over the last W ticks, `fast` over the last F ticks of
+   * them (F ≤ W; F = 0 leaves `fast` alone). Same layout as sum().
+   */
+  sumWindows(slot: number, T: number, W: number, F: number, main: Float64Array, fast: Float64Array): void {
+    main.fill(0);
+    if (F > 0) fast.fill(0);
+    const ring = this.windowTicks;
+    const last = this.lastTick[slot]!;
+    const hi = T - 1 < last ? T - 1 : last;
+    const lo = Math.max(0, T - W, last - ring + 1);
+    const rowFloats = this.rowFloats;
+    const cells = this.cells;
+    const fastFrom = T - F;
+    for (let t = lo; t <= hi; t++) {
+      const at = slot * ring + (t % ring);
+      const row = at * rowFloats;
+      const inFast = F > 0 && t >= fastFrom;
+      // Visit only the vectors with traffic in this tick (usually a handful of the 18).
+      for (let mask = this.vectorMask[at]!; mask !== 0; mask &= mask - 1) {
+        const v = 31 - Math.clz32(mask & -mask);
+        const c = row + v * CELL;
+        const o = v * CELL;
+        const p = cells[c]!;
+        const b = cells[c + 1]!;
+        const n = cells[c + 2]!;
+        const q = cells[c + 3]!;
+        main[o]! += p;
+        main[o + 1]! += b;
+        main[o + 2]! += n;
+        main[o + 3]! += q;
+        if (inFast) {
+          fast[o]! += p;
+          fast[o + 1]! += b;
+          fast[o + 2]! += n;
+          fast[o + 3]! += q;
+        }
+      }
     }
   }
 

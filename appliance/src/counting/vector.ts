@@ -3,7 +3,11 @@
 // protocols), and the threshold keys that group vectors (total, per protocol, "amplification", ...). Counting
 // splits every promoted destination's traffic by vector; thresholds, baselines and classification read sums
 // over keys. This module owns the tables only; it knows nothing of thresholds or attacks.
-import { FlowFlag } from '../intake/flow-batch.js';
+import { FlowFlag as FlowFlagBinding } from '../intake/flow-batch.js';
+
+// Imported constants copied into module constants: the hot loops below read them per sample or per cell, and
+// an import binding can compile to a getter call (as it does under tsx).
+const FlowFlag = FlowFlagBinding;
 
 export const Vector = {
   tcpSyn: 0,

@@ -16,17 +16,30 @@
 import type { DetectionConfig, HostGroupConfig } from '../config/detection-schema.js';
 import { keyText } from '../counting/address-key.js';
 import { TrafficCounter } from '../counting/traffic-counter.js';
-import { CELL, RING_WORDS, RingWord, SubjectKind, type VectorWindowPool } from '../counting/vector-windows.js';
-import { KEY_COUNT, KEY_TOTAL, KEY_VECTORS, THRESHOLD_KEYS, VECTOR_COUNT } from '../counting/vector.js';
+import { CELL as CELLBinding, RING_WORDS as RING_WORDSBinding, RingWord as RingWordBinding, SubjectKind as SubjectKindBinding, type VectorWindowPool } from '../counting/vector-windows.js';
+import { KEY_COUNT as KEY_COUNTBinding, KEY_TOTAL as KEY_TOTALBinding, KEY_VECTORS as KEY_VECTORSBinding, THRESHOLD_KEYS, VECTOR_COUNT as VECTOR_COUNTBinding } from '../counting/vector.js';
 import type { AttackEvent, AttackRecord, Rates, Severity } from './attack.js';
 import { benignSamples, earliestRingTime, ProfileAccumulator, recentSamples, type CompactSample } from './attack-profile.js';
 import { AttackTracker, type TrackedAttack } from './attack-tracker.js';
 import { BaselineBook, type BaselineEntry, type BaselineSettings } from './baseline.js';
 import { classify, type Classification } from './classifier.js';
-import { lowerBound } from './confidence.js';
+import { lowerBound as lowerBoundBinding } from './confidence.js';
 import { HostGroups, METRICS, type HostGroup } from './host-groups.js';
 import { buildSignature } from './signature.js';
-import { groupName, lowestLimits, ResolvedThreshold, thresholdFor } from './thresholds.js';
+import { groupName, lowestLimits, ResolvedThreshold, thresholdFor as thresholdForBinding } from './thresholds.js';
+
+// Imported constants copied into module constants: the hot loops below read them per sample or per cell, and
+// an import binding can compile to a getter call (as it does under tsx).
+const CELL = CELLBinding;
+const RING_WORDS = RING_WORDSBinding;
+const RingWord = RingWordBinding;
+const SubjectKind = SubjectKindBinding;
+const KEY_COUNT = KEY_COUNTBinding;
+const KEY_TOTAL = KEY_TOTALBinding;
+const KEY_VECTORS = KEY_VECTORSBinding;
+const VECTOR_COUNT = VECTOR_COUNTBinding;
+const lowerBound = lowerBoundBinding;
+const thresholdFor = thresholdForBinding;
 
 export interface DetectorConfig {
   networks: string[];
@@ -65,7 +78,18 @@ interface SlotState {
   baselines: (BaselineEntry | undefined)[];
   attacks: TrackedAttack[];
   lowSinceTick: number;
+  /**
+   * Thresholds per key × metric (NaN: none), with their source (0 static, 1 baseline, 2 floor) and group, as of
+   * `thresholdsSecond`: baselines move at most once a second, so the tick only compares rates with these.
+   */
+  thresholds: Float64Array;
+  thresholdSource: Uint8Array;
+  thresholdGroup: Int16Array;
+  thresholdsSecond: number;
+  thresholdsWarm: boolean;
 }
+
+const SOURCES = ['static', 'baseline', 'floor'] as const;
 
 const KEY_MASKS: readonly number[] = KEY_VECTORS.map((vs) => vs.reduce((m, v) => m | (1 << v), 0));
 const ALL_VECTORS = KEY_MASKS[KEY_TOTAL]!;
@@ -174,10 +198,13 @@ export class Detector {
     // Iterate over a snapshot: starting an attack never changes the pool, demotion waits until after the loop.
     const active = pool.active.slice(0, pool.size);
     for (const slot of active) {
+      // Between seconds, a subject back under its promotion level cannot cross a threshold: skip it (a full
+      // evaluation each second still feeds its baselines and decides its demotion).
+      if (!feedBaselines && this.belowPromotion(slot, T)) continue;
       if (this.evaluate(slot, T, nowMs, second, warm, feedBaselines)) demote.push(slot);
     }
     for (const slot of demote) this.release(slot);
-    this.reclaimIfRefused(T);
+    if (feedBaselines) this.reclaimIfRefused(T);
     const idleTicks = Math.round((this.d.idleEvictSeconds * 1000) / this.d.tickMs);
     // Visit every entry about twice per idle period, spread over the ticks.
     counter.evictIdle(T - idleTicks, Math.ceil((2 * this.d.maxDestinations) / idleTicks) + 1);
@@ -222,15 +249,19 @@ export class Detector {
     return this.groups.groups.some((g) => g.baselineEnabled);
   }
 
-  /** Promotion levels per network and kind: promoteFraction of the lowest threshold, or floor / k if lower. */
+  /**
+   * Promotion levels per network and kind: promoteFraction of the lowest threshold or floor any key has. A key's
+   * rate is at most the total, so a subject below the level cannot cross anything. (Baselines are learned only
+   * for promoted subjects: one never promoted has no baseline entry, and its dynamic thresholds are the floors.)
+   */
   private setPromotionLevels(): void {
     const c = this.counter;
     this.groups.networks.forEach((n, i) => {
       const g = this.groups.groups[n.group]!;
       for (const kind of [SubjectKind.host, SubjectKind.block]) {
         const l = lowestLimits(g, kind, KEY_COUNT);
-        const pps = Math.min(this.d.promoteFraction * l.pps, l.interestPps);
-        const bps = Math.min(this.d.promoteFraction * l.bps, l.interestBps);
+        const pps = this.d.promoteFraction * l.pps;
+        const bps = this.d.promoteFraction * l.bps;
         const packets = pps * this.windowSeconds;
         const bytes = (bps / 8) * this.windowSeconds;
         if (kind === SubjectKind.host) {
@@ -263,9 +294,39 @@ export class Detector {
     const baselineKey = kind === SubjectKind.host ? subject : `${kind === SubjectKind.block ? 'block' : 'network'}:${subject}`;
     const baselines: (BaselineEntry | undefined)[] = [];
     for (let key = 0; key < KEY_COUNT; key++) baselines.push(this.baselines.get(baselineKey, key));
-    s = { subject, baselineKey, kind, family, network, group: this.groups.groups[this.groups.networks[network]!.group]!, baselines, attacks: [], lowSinceTick: -1 };
+    s = {
+      subject,
+      baselineKey,
+      kind,
+      family,
+      network,
+      group: this.groups.groups[this.groups.networks[network]!.group]!,
+      baselines,
+      attacks: [],
+      lowSinceTick: -1,
+      thresholds: new Float64Array(KEY_COUNT * 3),
+      thresholdSource: new Uint8Array(KEY_COUNT * 3),
+      thresholdGroup: new Int16Array(KEY_COUNT * 3),
+      thresholdsSecond: -1,
+      thresholdsWarm: false,
+    };
     this.slots[slot] = s;
     return s;
+  }
+
+  /** The subject's level-one window is under its promotion level and it has no attack. */
+  private belowPromotion(slot: number, T: number): boolean {
+    const pool = this.counter.pool;
+    const kind = pool.ownerKind[slot]!;
+    if (kind === SubjectKind.network) return false;
+    const s = this.slots[slot];
+    if (s !== undefined && s.attacks.length > 0) return false;
+    const entry = pool.ownerEntry[slot]!;
+    const c = this.counter;
+    const table = c.table(kind);
+    const network = table.network[entry]!;
+    const host = kind === SubjectKind.host;
+    return !table.reaches(entry, T - 1, host ? c.promoteHostPackets : c.promoteBlockPackets, host ? c.promoteHostBytes : c.promoteBlockBytes, network);
   }
 
   private release(slot: number): void {
@@ -320,31 +381,53 @@ export class Detector {
   }
 
   /** Evaluates one promoted slot; returns true when it should be demoted. */
+  /** Resolves the slot's thresholds (once a second, or when warmth changed or a baseline entry appeared). */
+  private resolveThresholds(s: SlotState, second: number, warm: boolean): void {
+    if (s.thresholdsSecond === second && s.thresholdsWarm === warm) return;
+    s.thresholdsSecond = second;
+    s.thresholdsWarm = warm;
+    const out = this.resolved;
+    for (let key = 0; key < KEY_COUNT; key++) {
+      const entry = s.baselines[key];
+      if (entry) entry.advance(second + 1);
+      for (let metric = 0; metric < 3; metric++) {
+        const i = key * 3 + metric;
+        const baseline = entry && metric < 2 ? entry.value(second + 1, metric === 0 ? 'pps' : 'bps') : 0;
+        if (metric === 2 && key !== KEY_TOTAL) {
+          s.thresholds[i] = Number.NaN;
+          continue;
+        }
+        if (!thresholdFor(s.group, s.kind, key, metric, baseline, warm, out)) {
+          s.thresholds[i] = Number.NaN;
+          continue;
+        }
+        s.thresholds[i] = out.value;
+        s.thresholdSource[i] = out.source === 'static' ? 0 : out.source === 'baseline' ? 1 : 2;
+        s.thresholdGroup[i] = out.group;
+      }
+    }
+  }
+
   private evaluate(slot: number, T: number, nowMs: number, second: number, warm: boolean, feedBaselines: boolean): boolean {
     const pool = this.counter.pool;
     const s = this.slotState(slot);
-    pool.sum(slot, T - this.W, T - 1, this.mainCells);
+    pool.sumWindows(slot, T, this.W, this.fastW, this.mainCells, this.fastCells);
     this.keySums(this.mainCells, this.keyMain);
-    if (this.fastW > 0) {
-      pool.sum(slot, T - this.fastW, T - 1, this.fastCells);
-      this.keySums(this.fastCells, this.keyFast);
-    }
+    if (this.fastW > 0) this.keySums(this.fastCells, this.keyFast);
+    this.resolveThresholds(s, second, warm);
     const km = this.keyMain;
     const kf = this.keyFast;
     let suspect = false;
     let candidates: Candidate[] | undefined;
     const rule = this.d;
-    const out = this.resolved;
+    const thresholds = s.thresholds;
     for (let key = 0; key < KEY_COUNT; key++) {
       const o = key * CELL;
       if (km[o + 2] === 0 && (this.fastW === 0 || kf[o + 2] === 0)) continue;
-      const entry = s.baselines[key];
-      if (entry) entry.advance(second + 1);
       const metrics = key === KEY_TOTAL ? 3 : 2;
       for (let metric = 0; metric < metrics; metric++) {
-        const baseline = entry && metric < 2 ? entry.value(second + 1, metric === 0 ? 'pps' : 'bps') : 0;
-        if (!thresholdFor(s.group, s.kind, key, metric, baseline, warm, out)) continue;
-        const thr = out.value;
+        const thr = thresholds[key * 3 + metric]!;
+        if (!(thr > 0)) continue;
         const flows = metric === 2 ? this.flowsEstimate(pool, slot, T, km[o]!, km[o + 2]!) : 0;
         const mainEstimate = metric === 0 ? km[o]! : metric === 1 ? km[o + 1]! * 8 : flows;
         const mainRate = mainEstimate / this.windowSeconds;
@@ -371,7 +454,8 @@ export class Detector {
           }
         }
         if (crossed) {
-          (candidates ??= []).push({ key, metric, value: thr, source: out.source, group: out.group, rate, lowerBound: lb, windowMs });
+          const i = key * 3 + metric;
+          (candidates ??= []).push({ key, metric, value: thr, source: SOURCES[s.thresholdSource[i]!]!, group: s.thresholdGroup[i]!, rate, lowerBound: lb, windowMs });
           break;
         }
       }
@@ -415,6 +499,7 @@ export class Detector {
         if (pps < interestPps && bps < interestBps) continue;
         entry = this.baselines.getOrCreate(s.baselineKey, key, interestPps === Infinity ? 0 : interestPps, interestBps === Infinity ? 0 : interestBps);
         s.baselines[key] = entry;
+        s.thresholdsSecond = -1;
       }
       entry.advance(second);
       entry.observe(second, pps, bps);
@@ -574,6 +659,7 @@ export class Detector {
       benign,
     };
     if (!tracked.lowConfidence) for (const e of s.baselines) e?.freeze(second);
+    s.thresholdsSecond = -1;
     s.attacks.push(tracked);
     this.counter.pool.setFrozen(slot, true);
     this.tracker.start(tracked);
@@ -599,6 +685,7 @@ export class Detector {
         if (!s.attacks.some((a) => !a.lowConfidence)) {
           const second = Math.floor(nowMs / 1000);
           for (const e of s.baselines) e?.thaw(second);
+          s.thresholdsSecond = -1;
         }
         continue;
       }
