@@ -1,5 +1,6 @@
 // Every `breakwater` sub-command, in the order `breakwater help` lists them.
 import type { Command } from '../command.js';
+import { agentFingerprint, agentRun, agentTokenCreate } from './agent.js';
 import { backupCreate, backupRestore, backupVerify } from './backup.js';
 import { configCheck } from './config-check.js';
 import { pluginsCheck } from './plugins-check.js';
@@ -7,4 +8,4 @@ import { pluginsList } from './plugins-list.js';
 import { sflowDecode } from './sflow-decode.js';
 import { start } from './start.js';
 
-export const commands: readonly Command[] = [start, configCheck, sflowDecode, pluginsList, pluginsCheck, backupCreate, backupVerify, backupRestore];
+export const commands: readonly Command[] = [start, configCheck, sflowDecode, pluginsList, pluginsCheck, backupCreate, backupVerify, backupRestore, agentRun, agentTokenCreate, agentFingerprint];
