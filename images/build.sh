@@ -88,8 +88,8 @@ if [ $make_iso = 1 ]; then
   bash "$here/make-iso.sh" "$work/rootfs" "$out/$name.iso"
 fi
 
-(cd "$out" && sha256sum "$name.qcow2" $( [ $make_iso = 1 ] && echo "$name.iso") > SHA256SUMS)
-cp "$work/stage/release" "$out/$name.release"
+(cd "$out" && sha256sum "$name.qcow2" $( [ -e "$name.iso" ] && echo "$name.iso") > SHA256SUMS)
+cp "$work/rootfs/etc/breakwater-release" "$out/$name.release"
 ln -sfn "$name.qcow2" "$out/breakwater-latest-amd64.qcow2"
 [ $make_iso = 1 ] && ln -sfn "$name.iso" "$out/breakwater-latest-amd64.iso"
 step "done: $(cd "$out" && ls -1sh "$name".* | tr '\n' ' ')"
