@@ -3,6 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DetectionSchema, HostGroupsSchema, NetworksSchema } from './detection-schema.js';
 import { PluginsSchema } from './plugins-schema.js';
+import { FirewallSchema } from '../firewall/config-schema.js';
 
 const ListenAddress = Type.String({
   description: 'host:port; IPv6 hosts in brackets, e.g. "[::]:6343"',
@@ -137,6 +138,7 @@ export const ConfigSchema = Type.Object(
     detection: DetectionSchema,
     plugins: PluginsSchema,
     bgp: BgpSchema,
+    firewall: FirewallSchema,
   },
   { additionalProperties: false },
 );
