@@ -1,7 +1,7 @@
 #!/bin/bash
 # Builds the Breakwater appliance image: Debian 13 (trixie) from Debian's packages with mmdebstrap,
 # Breakwater built from this repository, as a bootable disk (qcow2, BIOS and UEFI) and a hybrid live ISO.
-#   bash images/build.sh [--out DIR] [--source head|worktree] [--disk-size 4G] [--no-iso] [--mirror URL]
+#   bash images/build.sh [--out DIR] [--source head|worktree|REF] [--disk-size 4G] [--no-iso] [--mirror URL]
 #                        [--reuse-root]   (skip the bootstrap: make disk and ISO from the last build's root)
 # Needs root on a Debian host (installs mmdebstrap, qemu-utils, grub, xorriso, mtools, squashfs-tools when
 # missing). Writes DIR/breakwater-VERSION-amd64.{qcow2,iso} and SHA256SUMS; DIR defaults to images/build.

@@ -1,37 +1,36 @@
 #!/bin/bash
 # Builds Breakwater from the repository and lays out the stage directory that images/provision.sh installs
 # from (see the list at the top of provision.sh). Used by images/build.sh and by packer/ before a build.
-#   images/stage-app.sh STAGE [--source head|worktree]
-# head (default): the committed tree (git archive HEAD), so the image holds exactly a commit;
-# worktree: the working tree as it is, uncommitted changes included (for trying a change in the image).
+#   images/stage-app.sh STAGE [--source head|worktree|REF]
+# head (default): the committed tree (git archive HEAD), so the image holds exactly a commit; REF: another
+# commit, tag or branch; worktree: the working tree as it is, uncommitted changes included (for trying a
+# change in the image). The image's own files (rootfs/, provision.sh) always come from this checkout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 . "$here/lib/common.sh"
 
-STAGE=${1:?usage: stage-app.sh STAGE [--source head|worktree]}
+STAGE=${1:?usage: stage-app.sh STAGE [--source head|worktree|REF]}
 source_mode=head
-[ "${2:-}" = "--source" ] && source_mode=${3:?--source needs head or worktree}
+[ "${2:-}" = "--source" ] && source_mode=${3:?--source needs head, worktree or a git ref}
 
 work=$(mktemp -d /var/tmp/breakwater-stage-src.XXXXXX)
 on_exit "rm -rf '$work'"
 src=$work/src
 mkdir -p "$src"
 
-case "$source_mode" in
-  head)
-    commit=$(git -C "$repo" rev-parse HEAD)
-    step "source: git archive of $commit"
-    git -C "$repo" archive --format=tar HEAD | tar -x -C "$src"
-    ;;
-  worktree)
-    commit="$(git -C "$repo" rev-parse HEAD)+worktree"
-    step "source: working tree of $repo (uncommitted changes included)"
-    tar -C "$repo" --exclude=./node_modules --exclude='*/node_modules' --exclude=./.git --exclude='./images/build' \
-      --exclude='*/dist' --exclude='./appliance/native/build' -cf - . | tar -x -C "$src"
-    ;;
-  *) die "--source must be head or worktree" ;;
-esac
+if [ "$source_mode" = worktree ]; then
+  commit="$(git -C "$repo" rev-parse HEAD)+worktree"
+  step "source: working tree of $repo (uncommitted changes included)"
+  tar -C "$repo" --exclude=./node_modules --exclude='*/node_modules' --exclude=./.git --exclude='./images/build' \
+    --exclude='*/dist' --exclude='./appliance/native/build' -cf - . | tar -x -C "$src"
+else
+  ref=$source_mode
+  [ "$ref" = head ] && ref=HEAD
+  commit=$(git -C "$repo" rev-parse --verify "$ref^{commit}") || die "--source $source_mode is not a commit"
+  step "source: git archive of $commit"
+  git -C "$repo" archive --format=tar "$commit" | tar -x -C "$src"
+fi
 
 step "npm ci (all workspaces, build tools included)"
 (cd "$src" && bounded 900 npm ci --prefer-offline --no-audit --no-fund --loglevel=error) | sed -u '/^$/d; s/^/    /'
