@@ -136,9 +136,24 @@ export interface BgpFacade {
     announceFlow(rule: FlowSpecRule, options: MitigationOptions): Promise<MitigationReceipt>;
     /** Resolves false when no such route was announced (already withdrawn or expired). */
     withdrawFlow(id: string): Promise<boolean>;
-    /** Announces an RTBH (RFC 7999) host route for one address: "203.0.113.10/32", "2001:db8::10/128". */
-    announceBlackhole(prefix: string, options: MitigationOptions): Promise<MitigationReceipt>;
+    /**
+     * Announces an RTBH (RFC 7999) host route for one address: "203.0.113.10/32", "2001:db8::10/128". It carries
+     * BLACKHOLE (65535:666), the configured RTBH communities and `communities` (e.g. a provider's own blackhole
+     * community). Rejects with BW_ERR_MITIGATION_* when a guardrail refuses it (protected prefix, quota, ...).
+     */
+    announceBlackhole(prefix: string, options: MitigationOptions & {
+        communities?: readonly string[];
+    }): Promise<MitigationReceipt>;
     withdrawBlackhole(id: string): Promise<boolean>;
+    /**
+     * Announces a diversion route: the prefix covering the victim ("203.0.113.0/24") with the communities that
+     * tell the upstream or scrubbing provider to pull its traffic through scrubbing. Rejects with
+     * BW_ERR_MITIGATION_NO_DIVERSION when the configured speaker cannot announce one.
+     */
+    announceDiversion(prefix: string, options: MitigationOptions & {
+        communities: readonly string[];
+    }): Promise<MitigationReceipt>;
+    withdrawDiversion(id: string): Promise<boolean>;
 }
 
 // ---- src/config-schema.d.ts
@@ -986,7 +1001,7 @@ export interface FacadeCall {
 export interface ActiveMitigation {
     id: string;
     facade: 'bgp' | 'firewall';
-    /** announceFlow, announceBlackhole or apply. */
+    /** announceFlow, announceBlackhole, announceDiversion or apply. */
     method: string;
     /** The rule or prefix. */
     what: unknown;
@@ -1034,6 +1049,17 @@ export interface RunbookStage {
     index: number;
     /** The stage's name in the runbook. */
     name: string;
+    /**
+     * The runbook's settings for this tier at this stage ("discard" or "rate-limit", a provider, communities), as
+     * the operator wrote them: plain JSON, checked by the tier itself. The runbook engine always sets it.
+     */
+    settings?: JsonObject;
+    /**
+     * The longest lifetime this stage's actions may carry, in seconds: pass it as `ttlSeconds` when announcing.
+     * The engine refuses a longer one (BW_ERR_MITIGATION_TTL) and leaves the stage when it runs out. Always set by
+     * the engine; a tier tested on its own falls back to its own default.
+     */
+    ttlSeconds?: number;
 }
 /**
  * What engage hands back: the appliance stores it (audit trail, persisted state) and passes it to disengage and
@@ -1050,6 +1076,19 @@ export interface EngagementStatus {
     /** active: in place; degraded: partly in place (some routers refused); gone: no longer in place. */
     state: 'active' | 'degraded' | 'gone';
     detail?: string;
+    /**
+     * What the mitigation has matched since it was engaged, where the tier can read it (nftables rule counters, a
+     * router's filter counters, a scrubbing service's statistics): cumulative totals, not rates. The engine keeps
+     * the latest with the stage (`breakwater mitigations list`) and writes them to the audit trail when the stage
+     * is left, so an operator sees that the filter was hit.
+     */
+    counters?: {
+        /** Packets matched (dropped or rate-limited) since the engagement began. */
+        packets: number;
+        bytes: number;
+        /** When the tier read them, ms since the epoch. */
+        readAt?: number;
+    };
 }
 /** The hooks create() returns. Each may return a value or a promise of it. */
 export interface TierHooks {

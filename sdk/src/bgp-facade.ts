@@ -12,7 +12,18 @@ export interface BgpFacade {
   announceFlow(rule: FlowSpecRule, options: MitigationOptions): Promise<MitigationReceipt>;
   /** Resolves false when no such route was announced (already withdrawn or expired). */
   withdrawFlow(id: string): Promise<boolean>;
-  /** Announces an RTBH (RFC 7999) host route for one address: "203.0.113.10/32", "2001:db8::10/128". */
-  announceBlackhole(prefix: string, options: MitigationOptions): Promise<MitigationReceipt>;
+  /**
+   * Announces an RTBH (RFC 7999) host route for one address: "203.0.113.10/32", "2001:db8::10/128". It carries
+   * BLACKHOLE (65535:666), the configured RTBH communities and `communities` (e.g. a provider's own blackhole
+   * community). Rejects with BW_ERR_MITIGATION_* when a guardrail refuses it (protected prefix, quota, ...).
+   */
+  announceBlackhole(prefix: string, options: MitigationOptions & { communities?: readonly string[] }): Promise<MitigationReceipt>;
   withdrawBlackhole(id: string): Promise<boolean>;
+  /**
+   * Announces a diversion route: the prefix covering the victim ("203.0.113.0/24") with the communities that
+   * tell the upstream or scrubbing provider to pull its traffic through scrubbing. Rejects with
+   * BW_ERR_MITIGATION_NO_DIVERSION when the configured speaker cannot announce one.
+   */
+  announceDiversion(prefix: string, options: MitigationOptions & { communities: readonly string[] }): Promise<MitigationReceipt>;
+  withdrawDiversion(id: string): Promise<boolean>;
 }

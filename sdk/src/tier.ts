@@ -16,6 +16,17 @@ export interface RunbookStage {
   index: number;
   /** The stage's name in the runbook. */
   name: string;
+  /**
+   * The runbook's settings for this tier at this stage ("discard" or "rate-limit", a provider, communities), as
+   * the operator wrote them: plain JSON, checked by the tier itself. The runbook engine always sets it.
+   */
+  settings?: JsonObject;
+  /**
+   * The longest lifetime this stage's actions may carry, in seconds: pass it as `ttlSeconds` when announcing.
+   * The engine refuses a longer one (BW_ERR_MITIGATION_TTL) and leaves the stage when it runs out. Always set by
+   * the engine; a tier tested on its own falls back to its own default.
+   */
+  ttlSeconds?: number;
 }
 
 /**
@@ -34,6 +45,19 @@ export interface EngagementStatus {
   /** active: in place; degraded: partly in place (some routers refused); gone: no longer in place. */
   state: 'active' | 'degraded' | 'gone';
   detail?: string;
+  /**
+   * What the mitigation has matched since it was engaged, where the tier can read it (nftables rule counters, a
+   * router's filter counters, a scrubbing service's statistics): cumulative totals, not rates. The engine keeps
+   * the latest with the stage (`breakwater mitigations list`) and writes them to the audit trail when the stage
+   * is left, so an operator sees that the filter was hit.
+   */
+  counters?: {
+    /** Packets matched (dropped or rate-limited) since the engagement began. */
+    packets: number;
+    bytes: number;
+    /** When the tier read them, ms since the epoch. */
+    readAt?: number;
+  };
 }
 
 /** The hooks create() returns. Each may return a value or a promise of it. */

@@ -2,7 +2,7 @@
 // mitigation engine); this module puts the plugin boundary in front of them: arguments are checked here, once
 // (a FlowSpec rule's shape by the FlowSpec parser, lifetimes and ids by schema), and a plugin that was stopped
 // can no longer announce anything, whatever timers it left behind.
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { BgpFacade, FirewallFacade, FirewallRule, MitigationOptions } from '@breakwater/sdk';
 import { parseFlowSpecRule } from '../flowspec/parse-rule.js';
@@ -21,6 +21,18 @@ const OptionsSchema = Type.Object(
     attackId: Type.String({ minLength: 1, maxLength: 200 }),
     ttlSeconds: Type.Integer({ minimum: 1, maximum: MAX_MITIGATION_TTL_SECONDS }),
   },
+  { additionalProperties: false },
+);
+
+const CommunitiesSchema = Type.Array(Type.String({ pattern: '^[0-9]{1,5}:[0-9]{1,5}$' }), { maxItems: 16 });
+
+const BlackholeOptionsSchema = Type.Object(
+  { ...OptionsSchema.properties, communities: Type.Optional(CommunitiesSchema) },
+  { additionalProperties: false },
+);
+
+const DiversionOptionsSchema = Type.Object(
+  { ...OptionsSchema.properties, communities: Type.Array(Type.String({ pattern: '^[0-9]{1,5}:[0-9]{1,5}$' }), { minItems: 1, maxItems: 16 }) },
   { additionalProperties: false },
 );
 
@@ -47,11 +59,22 @@ export function guardFacades(plugin: string, facades: TierFacades, signal: Abort
       async announceBlackhole(prefix, options) {
         live('bgp.announceBlackhole');
         if (typeof prefix !== 'string' || prefix === '') throw new TypeError('announceBlackhole: prefix must be an address or host prefix');
-        return facades.bgp.announceBlackhole(prefix, checkOptions(options));
+        const checked = checkOptions(options, BlackholeOptionsSchema, '{ attackId, ttlSeconds, communities? }');
+        return facades.bgp.announceBlackhole(prefix, { ...checked, ...(options.communities !== undefined ? { communities: [...options.communities] } : {}) });
       },
       async withdrawBlackhole(id) {
         live('bgp.withdrawBlackhole');
         return facades.bgp.withdrawBlackhole(checkId(id));
+      },
+      async announceDiversion(prefix, options) {
+        live('bgp.announceDiversion');
+        if (typeof prefix !== 'string' || prefix === '') throw new TypeError('announceDiversion: prefix must be the prefix covering the victim');
+        const checked = checkOptions(options, DiversionOptionsSchema, '{ attackId, ttlSeconds, communities }');
+        return facades.bgp.announceDiversion(prefix, { ...checked, communities: [...options.communities] });
+      },
+      async withdrawDiversion(id) {
+        live('bgp.withdrawDiversion');
+        return facades.bgp.withdrawDiversion(checkId(id));
       },
     },
     firewall: {
@@ -62,6 +85,10 @@ export function guardFacades(plugin: string, facades: TierFacades, signal: Abort
       async remove(id) {
         live('firewall.remove');
         return facades.firewall.remove(checkId(id));
+      },
+      async counters(id) {
+        live('firewall.counters');
+        return facades.firewall.counters?.(checkId(id));
       },
     },
   };
@@ -82,17 +109,20 @@ export function unconnectedFacades(plugin: string, reason: string): TierFacades 
       withdrawFlow: refuse('bgp.withdrawFlow'),
       announceBlackhole: refuse('bgp.announceBlackhole'),
       withdrawBlackhole: refuse('bgp.withdrawBlackhole'),
+      announceDiversion: refuse('bgp.announceDiversion'),
+      withdrawDiversion: refuse('bgp.withdrawDiversion'),
     },
     firewall: { apply: refuse('firewall.apply'), remove: refuse('firewall.remove') },
   };
 }
 
-function checkOptions(options: unknown): MitigationOptions {
-  if (!Value.Check(OptionsSchema, options)) {
-    const first = [...Value.Errors(OptionsSchema, options)][0];
-    throw new TypeError(`MitigationOptions${first?.path ?? ''}: ${first?.message ?? 'invalid'} ({ attackId, ttlSeconds 1..${MAX_MITIGATION_TTL_SECONDS} })`);
+function checkOptions(options: unknown, schema: TSchema = OptionsSchema, shape = '{ attackId, ttlSeconds }'): MitigationOptions {
+  if (!Value.Check(schema, options)) {
+    const first = [...Value.Errors(schema, options)][0];
+    throw new TypeError(`MitigationOptions${first?.path ?? ''}: ${first?.message ?? 'invalid'} (${shape}, ttlSeconds 1..${MAX_MITIGATION_TTL_SECONDS})`);
   }
-  return { attackId: options.attackId, ttlSeconds: options.ttlSeconds };
+  const o = options as MitigationOptions;
+  return { attackId: o.attackId, ttlSeconds: o.ttlSeconds };
 }
 
 function checkFirewallRule(rule: unknown): FirewallRule {

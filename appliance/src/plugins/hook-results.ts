@@ -15,6 +15,13 @@ export const EngagementSchema = Type.Object({
 export const EngagementStatusSchema = Type.Object({
   state: Type.Union([Type.Literal('active'), Type.Literal('degraded'), Type.Literal('gone')]),
   detail: Type.Optional(Type.String()),
+  counters: Type.Optional(
+    Type.Object({
+      packets: Type.Number({ minimum: 0 }),
+      bytes: Type.Number({ minimum: 0 }),
+      readAt: Type.Optional(Type.Number()),
+    }),
+  ),
 });
 
 export function checkEngagement(plugin: string, value: unknown): Engagement {
@@ -22,7 +29,7 @@ export function checkEngagement(plugin: string, value: unknown): Engagement {
 }
 
 export function checkEngagementStatus(plugin: string, value: unknown): EngagementStatus {
-  return checked(plugin, 'verify', EngagementStatusSchema, value, "an EngagementStatus { state: 'active' | 'degraded' | 'gone', detail? }");
+  return checked(plugin, 'verify', EngagementStatusSchema, value, "an EngagementStatus { state: 'active' | 'degraded' | 'gone', detail?, counters? }");
 }
 
 function checked<T>(plugin: string, hook: PluginHookName, schema: TSchema, value: unknown, what: string): T {

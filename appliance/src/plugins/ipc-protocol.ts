@@ -66,8 +66,8 @@ export type ChildMessage = Static<typeof ChildMessageSchema>;
 
 /** The facade methods a child may ask for; anything else is refused. */
 export const FACADE_METHODS = {
-  bgp: ['announceFlow', 'withdrawFlow', 'announceBlackhole', 'withdrawBlackhole'],
-  firewall: ['apply', 'remove'],
+  bgp: ['announceFlow', 'withdrawFlow', 'announceBlackhole', 'withdrawBlackhole', 'announceDiversion', 'withdrawDiversion'],
+  firewall: ['apply', 'remove', 'counters'],
 } as const;
 
 export function toWireError(err: unknown): WireError {

@@ -23,8 +23,11 @@ export interface PluginRegistryOptions {
   settings: PluginsConfig;
   dataDir: string;
   log: Logger;
-  /** What tiers' ctx.bgp and ctx.firewall do. Until given, every call is refused (nothing is announced). */
-  facades?: TierFacades;
+  /**
+   * What tiers' ctx.bgp and ctx.firewall do: one set for all, or a set per plugin (the mitigation engine's, so it
+   * knows which plugin asks). Until given, every call is refused (nothing is announced).
+   */
+  facades?: TierFacades | ((plugin: string) => TierFacades);
   metrics?: PluginMetricStore;
   /** Restart policy of isolated plugins' processes (tests shorten it). */
   restart?: Partial<RestartPolicy>;
@@ -103,7 +106,7 @@ export class PluginRegistry implements Component {
       const handle = createPluginHandle(m, own, {
         log,
         metrics: this.metrics,
-        facades: this.options.facades ?? unconnectedFacades(m.name, 'no BGP speaker or firewall is connected to plugins yet'),
+        facades: this.facadesFor(m.name),
         ...(this.options.restart !== undefined ? { restart: this.options.restart } : {}),
       });
       return { status, handle };
@@ -139,6 +142,12 @@ export class PluginRegistry implements Component {
     );
     if (this.rejectionGuard !== undefined) process.off('unhandledRejection', this.rejectionGuard);
     this.rejectionGuard = undefined;
+  }
+
+  private facadesFor(plugin: string): TierFacades {
+    const given = this.options.facades;
+    if (given === undefined) return unconnectedFacades(plugin, 'no BGP speaker or firewall is connected to plugins yet');
+    return typeof given === 'function' ? given(plugin) : given;
   }
 
   /** Every plugin found, loaded or not, in discovery order. */

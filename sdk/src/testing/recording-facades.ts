@@ -14,7 +14,7 @@ export interface FacadeCall {
 export interface ActiveMitigation {
   id: string;
   facade: 'bgp' | 'firewall';
-  /** announceFlow, announceBlackhole or apply. */
+  /** announceFlow, announceBlackhole, announceDiversion or apply. */
   method: string;
   /** The rule or prefix. */
   what: unknown;
@@ -60,6 +60,8 @@ export function createRecordingFacades(overrides: { bgp?: Partial<BgpFacade>; fi
     withdrawFlow: wrap('bgp', 'withdrawFlow', overrides.bgp?.withdrawFlow, async (id) => remove(id)),
     announceBlackhole: wrap('bgp', 'announceBlackhole', overrides.bgp?.announceBlackhole, async (prefix, options) => install('bgp', 'announceBlackhole', 'rtbh', prefix, options)),
     withdrawBlackhole: wrap('bgp', 'withdrawBlackhole', overrides.bgp?.withdrawBlackhole, async (id) => remove(id)),
+    announceDiversion: wrap('bgp', 'announceDiversion', overrides.bgp?.announceDiversion, async (prefix, options) => install('bgp', 'announceDiversion', 'divert', prefix, options)),
+    withdrawDiversion: wrap('bgp', 'withdrawDiversion', overrides.bgp?.withdrawDiversion, async (id) => remove(id)),
   };
   const firewall: FirewallFacade = {
     apply: wrap('firewall', 'apply', overrides.firewall?.apply, async (rule, options) => install('firewall', 'apply', 'fw', rule, options)),

@@ -51,7 +51,7 @@ export function sampleAttack(overrides: Partial<AttackRecord> = {}): AttackRecor
 }
 
 export function sampleStage(overrides: Partial<RunbookStage> = {}): RunbookStage {
-  return { runbook: 'default', index: 0, name: 'flowspec', ...overrides };
+  return { runbook: 'default', index: 0, name: 'flowspec', settings: {}, ttlSeconds: 3600, ...overrides };
 }
 
 export function sampleEvent(type: AttackEvent['type'] = 'attack.started', attack: AttackRecord = sampleAttack()): AttackEvent {
