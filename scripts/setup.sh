@@ -11,7 +11,8 @@ dev=0
 step() { printf '[setup] %s\n' "$*"; }
 
 runtime_pkgs=(bird2 exabgp gobgpd frr nftables iptables iproute2 libcap2-bin)
-dev_pkgs=(pmacct tshark tcpreplay faketime fastnetmon python3-scapy linux-perf procps)
+# openssl: the e-mail notifier's tests make a self-signed certificate for their loopback SMTP server.
+dev_pkgs=(pmacct tshark tcpreplay faketime fastnetmon python3-scapy linux-perf procps openssl)
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   pkgs=("${runtime_pkgs[@]}")

@@ -14,6 +14,7 @@ import { prepareDataDir } from './data-dir.js';
 import { HealthServer } from './health/health-server.js';
 import { SflowIntake } from './intake/sflow-intake.js';
 import type { Logger } from './log.js';
+import { NotifyService } from './notify/notify-service.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -28,6 +29,7 @@ export class Appliance {
   readonly intake: SflowIntake;
   readonly bus: AttackBus;
   readonly detection: DetectionService;
+  readonly notify: NotifyService;
   /** The BGP speaker of bgp.speaker, or undefined for "none". */
   readonly speaker: BgpSpeaker | undefined;
 
@@ -39,6 +41,7 @@ export class Appliance {
     this.bus = new EventBus<AttackEvent>((err, event) => busLog.error({ err, event: event.type }, 'an attack event subscriber failed'));
     const detectionLog = log.child({ component: 'detection' });
     this.detection = new DetectionService({ config, bus: this.bus, log: detectionLog });
+    this.notify = new NotifyService({ config, bus: this.bus, log: log.child({ component: 'notify' }) });
     tapBatches(this.intake.consumer, (batch) => this.detection.consume(batch), (err) => detectionLog.error({ err }, 'detection failed on a FlowBatch'));
     this.speaker = createSpeaker({ config: config.bgp, dataDir: config.dataDir, log: log.child({ component: 'bgp' }) });
     const speaker = this.speaker;
@@ -46,10 +49,11 @@ export class Appliance {
       host: config.health.host,
       port: config.health.port,
       log: log.child({ component: 'health' }),
-      sections: { intake: () => this.intake.report(), detection: () => this.detection.report(), ...(speaker ? { bgp: () => speaker.report() } : {}) },
+      sections: { intake: () => this.intake.report(), detection: () => this.detection.report(), notify: () => this.notify.report(), ...(speaker ? { bgp: () => speaker.report() } : {}) },
     });
     // The speaker starts before detection (its consumer's consumer) and stops after it, withdrawing per bgp.shutdown.
-    this.components.push(this.health, ...(speaker ? [speaker] : []), this.detection, this.intake);
+    // Notify subscribes to the bus when it starts, before detection: every attack event of the run is seen.
+    this.components.push(this.health, this.notify, ...(speaker ? [speaker] : []), this.detection, this.intake);
   }
 
   async start(): Promise<void> {

@@ -7,6 +7,7 @@ import { checkBgpConfig } from '../bgp/peers.js';
 import { checkHostGroups } from '../detection/host-groups.js';
 import { BreakwaterError } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
+import { REDACTED_KEYS } from './secret.js';
 
 export interface ConfigProblem {
   path: string;
@@ -24,11 +25,12 @@ export function validateConfig(input: unknown): ConfigResult {
   const withDefaults = Value.Default(ConfigSchema, structuredClone(doc));
   const problems: ConfigProblem[] = [];
   for (const e of Value.Errors(ConfigSchema, withDefaults)) {
-    problems.push({ path: e.path === '' ? '/' : e.path, message: describe(explain(e.message, e.schema as { anyOf?: { const?: unknown }[] }), e.value) });
+    problems.push({ path: e.path === '' ? '/' : e.path, message: describe(explain(e.message, e.schema as { anyOf?: { const?: unknown }[] }), e.path.includes('/secrets/') ? '[secret]' : e.value) });
   }
   problems.push(...checkSemantics(withDefaults as Config, problems.length === 0));
   if (problems.length > 0) return { ok: false, problems: dedupe(problems) };
-  return { ok: true, config: withDefaults as Config };
+  // Decoding turns configured secrets into Secret objects (config/secret.ts): from here on they print masked.
+  return { ok: true, config: Value.Decode(ConfigSchema, withDefaults) };
 }
 
 /** Replaces TypeBox's terse union message with the list of allowed values when they are literals. */
@@ -41,7 +43,8 @@ function explain(message: string, schema: { anyOf?: { const?: unknown }[] } & ob
 }
 
 function describe(message: string, value: unknown): string {
-  const shown = value === undefined ? 'nothing' : JSON.stringify(value);
+  // A problem shows the value it is about, but never a secret's (an error message may end up in a log).
+  const shown = value === undefined ? 'nothing' : JSON.stringify(value, (key, v: unknown) => (REDACTED_KEYS.includes(key) ? '[secret]' : v));
   return `${message} (got ${shown && shown.length > 80 ? shown.slice(0, 77) + '...' : shown})`;
 }
 

@@ -1,7 +1,8 @@
 // The configuration schema: one TypeBox source for the TypeScript types, the validation and docs/configuration.md.
 // Every key has a default, so an empty file (or no file) is a working appliance on embedded defaults.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type StaticDecode } from '@sinclair/typebox';
 import { DetectionSchema, HostGroupsSchema, NetworksSchema } from './detection-schema.js';
+import { NotifySchema } from './notify-schema.js';
 import { PluginsSchema } from './plugins-schema.js';
 import { FirewallSchema } from '../firewall/config-schema.js';
 
@@ -137,13 +138,15 @@ export const ConfigSchema = Type.Object(
     hostGroups: HostGroupsSchema,
     detection: DetectionSchema,
     plugins: PluginsSchema,
+    notify: NotifySchema,
     bgp: BgpSchema,
     firewall: FirewallSchema,
   },
   { additionalProperties: false },
 );
 
-export type Config = Static<typeof ConfigSchema>;
+// Decoded: configured secrets are Secret objects (config/secret.ts), not strings.
+export type Config = StaticDecode<typeof ConfigSchema>;
 export type SflowConfig = Static<typeof SflowSchema>;
 export type BgpConfig = Static<typeof BgpSchema>;
 export type BgpPeerConfig = Static<typeof BgpPeerSchema>;

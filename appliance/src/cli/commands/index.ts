@@ -3,9 +3,10 @@ import type { Command } from '../command.js';
 import { agentFingerprint, agentRun, agentTokenCreate } from './agent.js';
 import { backupCreate, backupRestore, backupVerify } from './backup.js';
 import { configCheck } from './config-check.js';
+import { notifyTest } from './notify-test.js';
 import { pluginsCheck } from './plugins-check.js';
 import { pluginsList } from './plugins-list.js';
 import { sflowDecode } from './sflow-decode.js';
 import { start } from './start.js';
 
-export const commands: readonly Command[] = [start, configCheck, sflowDecode, pluginsList, pluginsCheck, backupCreate, backupVerify, backupRestore, agentRun, agentTokenCreate, agentFingerprint];
+export const commands: readonly Command[] = [start, configCheck, sflowDecode, pluginsList, pluginsCheck, notifyTest, backupCreate, backupVerify, backupRestore, agentRun, agentTokenCreate, agentFingerprint];
