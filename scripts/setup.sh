@@ -10,7 +10,8 @@ dev=0
 
 step() { printf '[setup] %s\n' "$*"; }
 
-runtime_pkgs=(bird2 exabgp gobgpd frr nftables iptables iproute2 libcap2-bin)
+# nftables/iptables: Tier 1 local filtering (and its agent); openssl: the agent API's self-signed certificate.
+runtime_pkgs=(bird2 exabgp gobgpd frr nftables iptables iproute2 libcap2-bin openssl)
 # openssl: the e-mail notifier's tests make a self-signed certificate for their loopback SMTP server.
 dev_pkgs=(pmacct tshark tcpreplay faketime fastnetmon python3-scapy linux-perf procps openssl)
 
