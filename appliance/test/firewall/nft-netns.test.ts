@@ -11,7 +11,7 @@ import { FirewallService } from '../../src/firewall/firewall-service.js';
 import { NftBackend } from '../../src/firewall/nft-backend.js';
 import { renderNft } from '../../src/firewall/render-nft.js';
 import { cleanUpEverything, commandMissing, eventually, netnsUnavailableReason } from '../support/netns.js';
-import { ATTACK_SPORT, BENIGN_SPORT, PAYLOAD, settled, startTrafficLab, type TrafficLab } from './helpers/traffic-lab.js';
+import { ATTACK_SPORT, BENIGN_SPORT, PAYLOAD, RECEIVER_PORT, settled, startTrafficLab, type TrafficLab } from './helpers/traffic-lab.js';
 
 const skip = netnsUnavailableReason() ?? commandMissing('/usr/sbin/nft');
 let lab: TrafficLab;
@@ -53,6 +53,26 @@ test('drops the attack signature, keeps benign traffic, and the counter equals t
   assert.doesNotMatch(nftList(), /bw:/);
   await lab.send(ATTACK_SPORT, 100);
   assert.equal(await settled(lab, ATTACK_SPORT), 300, 'removal restores delivery');
+  await service.stop();
+});
+
+test('TCP: a SYN-flood signature stops new connections to the attacked port only', { skip }, async () => {
+  const service = new FirewallService(backend);
+  await service.start();
+  const attacked = RECEIVER_PORT + 1;
+  const other = RECEIVER_PORT + 2;
+  const receipt = await service.apply(
+    { match: { destination: { prefix: `${lab.link.b.ipv4}/32` }, protocol: [[{ op: '=', value: 6 }]], destinationPort: [[{ op: '=', value: attacked }]], tcpFlags: [[{ flags: ['syn'], mode: 'all' }, { flags: ['ack'], mode: 'none' }]] }, action: { type: 'drop' } },
+    { attackId: 'atk-tcp', ttlSeconds: 60 },
+  );
+  assert.equal(lab.connect(attacked, 3, 300), 0, 'no connection completes to the attacked port');
+  assert.equal(lab.connect(other, 3, 1_000), 3, 'the other port still accepts');
+  assert.equal(await lab.accepted(attacked), 0);
+  assert.equal(await lab.accepted(other), 3);
+  // Each attempt's SYN and its kernel retransmissions within the timeout were dropped.
+  assert.ok(((await service.counters(receipt.id))?.packets ?? 0) >= 3);
+  await service.remove(receipt.id);
+  assert.equal(lab.connect(attacked, 3, 1_000), 3, 'removal restores connections');
   await service.stop();
 });
 

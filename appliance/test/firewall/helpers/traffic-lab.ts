@@ -21,6 +21,10 @@ export interface TrafficLab {
   received(sport: number): Promise<number>;
   /** Sends `count` datagrams from `sport` to the victim; resolves when all left the sender. */
   send(sport: number, count: number): Promise<void>;
+  /** Opens `count` TCP connections to the victim's `port` (RECEIVER_PORT+1 or +2); resolves to how many completed. */
+  connect(port: number, count: number, timeoutMs: number): number;
+  /** TCP connections the victim accepted on `port`. */
+  accepted(port: number): Promise<number>;
 }
 
 export async function startTrafficLab(label: string, n: number): Promise<TrafficLab> {
@@ -30,7 +34,7 @@ export async function startTrafficLab(label: string, n: number): Promise<Traffic
   const receiver = spawnOwned(process.execPath, [here('./udp-receiver.mjs'), String(RECEIVER_PORT), '4'], { netns: victim, stdin: 'pipe' });
   await eventually('the receiver to bind', 5_000, () => (receiver.output().includes('ready') ? true : undefined));
   let asked = 0;
-  const received = async (sport: number): Promise<number> => {
+  const count = async (key: string): Promise<number> => {
     const before = receiver.output().split('\n').filter((l) => l.startsWith('{')).length;
     asked++;
     receiver.child.stdin!.write(`${asked}\n`);
@@ -38,12 +42,16 @@ export async function startTrafficLab(label: string, n: number): Promise<Traffic
       const lines = receiver.output().split('\n').filter((l) => l.startsWith('{'));
       return lines.length > before ? lines.at(-1) : undefined;
     });
-    return (JSON.parse(line) as Record<string, number>)[String(sport)] ?? 0;
+    return (JSON.parse(line) as Record<string, number>)[key] ?? 0;
   };
+  const received = (sport: number): Promise<number> => count(String(sport));
+  const accepted = (port: number): Promise<number> => count(`tcp:${port}`);
   const send = async (sport: number, count: number): Promise<void> => {
     execFileSync('ip', ['netns', 'exec', attacker, process.execPath, here('./udp-sender.mjs'), link.b.ipv4, String(RECEIVER_PORT), String(sport), String(count), String(PAYLOAD)]);
   };
-  return { attacker, victim, link, receiver, received, send };
+  const connect = (port: number, count: number, timeoutMs: number): number =>
+    Number(execFileSync('ip', ['netns', 'exec', attacker, process.execPath, here('./tcp-connector.mjs'), link.b.ipv4, String(port), String(count), String(timeoutMs)], { encoding: 'utf8' }).trim());
+  return { attacker, victim, link, receiver, received, send, connect, accepted };
 }
 
 /** Waits until the receiver's count for `sport` stops changing (datagrams in flight have landed). */

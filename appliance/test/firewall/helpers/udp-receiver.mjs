@@ -1,6 +1,8 @@
-// Counts UDP datagrams arriving on PORT per source port, and prints the counts as one JSON line whenever a line
-// arrives on stdin (the test asks; no timing guesses). Run inside the victim namespace with `ip netns exec`.
+// Counts UDP datagrams arriving on PORT per source port, and TCP connections accepted on PORT+1 and PORT+2 (as
+// "tcp:<port>"), and prints the counts as one JSON line whenever a line arrives on stdin (the test asks; no
+// timing guesses). Run inside the victim namespace with `ip netns exec`.
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { createInterface } from 'node:readline';
 const [port, family] = process.argv.slice(2);
 const counts = {};
@@ -8,5 +10,11 @@ const socket = dgram.createSocket({ type: family === '6' ? 'udp6' : 'udp4', recv
 socket.on('message', (_msg, rinfo) => {
   counts[rinfo.port] = (counts[rinfo.port] ?? 0) + 1;
 });
+for (const p of [Number(port) + 1, Number(port) + 2]) {
+  net.createServer((c) => {
+    counts[`tcp:${p}`] = (counts[`tcp:${p}`] ?? 0) + 1;
+    c.end();
+  }).listen(p);
+}
 socket.bind(Number(port), () => process.stdout.write('ready\n'));
 createInterface({ input: process.stdin }).on('line', () => process.stdout.write(JSON.stringify(counts) + '\n'));
