@@ -3,7 +3,7 @@
 // rule board, when firewall.agents.enabled), with counters summed over both. It is also the Component that
 // starts the local service (reconciling leftovers) and the agent API, and stops them.
 import { randomBytes } from 'node:crypto';
-import type { FirewallCounters, FirewallRule, MitigationReceipt } from '@breakwater/sdk';
+import type { FirewallCounters, FirewallRule, MitigationOptions, MitigationReceipt } from '@breakwater/sdk';
 import { AgentApiServer } from '../agent-api/agent-api-server.js';
 import { AgentRuleBoard } from '../agent-api/agent-rule-board.js';
 import { AgentTokenStore } from '../agent-api/token-store.js';
@@ -46,11 +46,10 @@ export class Tier1Firewall implements Component {
     await this.local?.stop();
   }
 
-  /** The engine's FirewallBackend: `owner` is the attack (or engine) reference the rule is kept under. */
-  async apply(rule: FirewallRule, request: { owner: string; ttlSeconds: number }): Promise<MitigationReceipt> {
+  /** The engine's FirewallBackend (mitigation/facades.ts): `attackId` is the owning mitigation's id. */
+  async apply(rule: FirewallRule, options: MitigationOptions): Promise<MitigationReceipt> {
     if (!this.enabled) throw new BreakwaterError('BW_ERR_FIREWALL_UNAVAILABLE', ['firewall.local is false and firewall.agents.enabled is false']);
     const id = `fw-${randomBytes(6).toString('hex')}`;
-    const options = { attackId: request.owner, ttlSeconds: request.ttlSeconds };
     // Refuse an inexpressible match here, before agents are handed a rule every one of them would refuse.
     if (!this.local) renderNft(rule);
     const receipt = this.local ? await this.local.apply(rule, options, id) : undefined;
