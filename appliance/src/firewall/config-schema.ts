@@ -10,7 +10,7 @@ export const FirewallSchema = Type.Object(
     }),
     backend: Type.Union([Type.Literal('auto'), Type.Literal('nftables'), Type.Literal('iptables')], {
       default: 'auto',
-      description: 'auto: nftables when nft is installed, else iptables. Used by the appliance and by agents started without --backend.',
+      description: 'auto: nftables when nft is installed, else iptables (agents choose with --backend).',
     }),
     iptables: Type.Union([Type.Literal('iptables'), Type.Literal('iptables-nft'), Type.Literal('iptables-legacy')], {
       default: 'iptables',
