@@ -56,6 +56,37 @@ test('drops the attack signature, keeps benign traffic, and the counter equals t
   await service.stop();
 });
 
+test('IPv6: the same inet table drops an IPv6 signature and leaves IPv4 to the same port alone', { skip }, async () => {
+  const service = new FirewallService(backend);
+  await service.start();
+  const receipt = await service.apply(
+    { match: { destination: { prefix: `${lab.link.b.ipv6}/128` }, protocol: [[{ op: '=', value: 17 }]], sourcePort: [[{ op: '=', value: ATTACK_SPORT }]] }, action: { type: 'drop' } },
+    { attackId: 'atk-v6', ttlSeconds: 60 },
+  );
+  const v4Before = await lab.received(ATTACK_SPORT);
+  await lab.send6(ATTACK_SPORT, 1000);
+  await lab.send6(BENIGN_SPORT, 200);
+  await lab.send(ATTACK_SPORT, 100);
+  assert.equal(await settledOn(() => lab.received6(BENIGN_SPORT)), 200);
+  assert.equal(await lab.received6(ATTACK_SPORT), 0);
+  assert.equal(await settled(lab, ATTACK_SPORT), v4Before + 100, 'IPv4 to the same port is not matched');
+  const counters = await service.counters(receipt.id);
+  assert.equal(counters?.packets, 1000);
+  assert.equal(counters?.bytes, 1000 * (40 + 8 + PAYLOAD));
+  await service.remove(receipt.id);
+  await service.stop();
+});
+
+async function settledOn(read: () => Promise<number>): Promise<number> {
+  let last = -1;
+  return eventually('delivery to settle', 5_000, async () => {
+    const now = await read();
+    if (now === last) return now;
+    last = now;
+    return undefined;
+  }, 50);
+}
+
 test('TCP: a SYN-flood signature stops new connections to the attacked port only', { skip }, async () => {
   const service = new FirewallService(backend);
   await service.start();

@@ -21,6 +21,9 @@ export interface TrafficLab {
   received(sport: number): Promise<number>;
   /** Sends `count` datagrams from `sport` to the victim; resolves when all left the sender. */
   send(sport: number, count: number): Promise<void>;
+  /** The same over IPv6 (2001:db8:64:N::1 → ::2). */
+  send6(sport: number, count: number): Promise<void>;
+  received6(sport: number): Promise<number>;
   /** Opens `count` TCP connections to the victim's `port` (RECEIVER_PORT+1 or +2); resolves to how many completed. */
   connect(port: number, count: number, timeoutMs: number): number;
   /** TCP connections the victim accepted on `port`. */
@@ -46,12 +49,15 @@ export async function startTrafficLab(label: string, n: number): Promise<Traffic
   };
   const received = (sport: number): Promise<number> => count(String(sport));
   const accepted = (port: number): Promise<number> => count(`tcp:${port}`);
-  const send = async (sport: number, count: number): Promise<void> => {
-    execFileSync('ip', ['netns', 'exec', attacker, process.execPath, here('./udp-sender.mjs'), link.b.ipv4, String(RECEIVER_PORT), String(sport), String(count), String(PAYLOAD)]);
+  const sendTo = (host: string) => async (sport: number, count: number): Promise<void> => {
+    execFileSync('ip', ['netns', 'exec', attacker, process.execPath, here('./udp-sender.mjs'), host, String(RECEIVER_PORT), String(sport), String(count), String(PAYLOAD)]);
   };
+  const send = sendTo(link.b.ipv4);
+  const send6 = sendTo(link.b.ipv6);
+  const received6 = (sport: number): Promise<number> => count(`v6:${sport}`);
   const connect = (port: number, count: number, timeoutMs: number): number =>
     Number(execFileSync('ip', ['netns', 'exec', attacker, process.execPath, here('./tcp-connector.mjs'), link.b.ipv4, String(port), String(count), String(timeoutMs)], { encoding: 'utf8' }).trim());
-  return { attacker, victim, link, receiver, received, send, connect, accepted };
+  return { attacker, victim, link, receiver, received, send, send6, received6, connect, accepted };
 }
 
 /** Waits until the receiver's count for `sport` stops changing (datagrams in flight have landed). */
