@@ -57,7 +57,7 @@ before(async () => {
   token = (await cli(['agent', 'token', 'create', '--name', 'web-1', '--prefixes', `${lab.link.b.ipv4}/32`, '--data-dir', dataDir])).out.trim();
   otherToken = (await new AgentTokenStore(dataDir).create('db-1', ['203.0.113.0/24'])).token;
   board = new AgentRuleBoard();
-  server = new AgentApiServer({ host: HOST_ADDR, port: 0, dataDir, leaseSeconds: 2, tokens: new AgentTokenStore(dataDir), board });
+  server = new AgentApiServer({ host: HOST_ADDR, port: 0, dataDir, leaseSeconds: 4, tokens: new AgentTokenStore(dataDir), board });
   await server.start();
   backend = new NftBackend({ prefix: ['ip', 'netns', 'exec', lab.victim] });
 });
@@ -101,13 +101,15 @@ test('a wrong pinned fingerprint stops the request before the token is sent', { 
   );
 });
 
-test('the agent in the victim namespace pulls, applies and reports; attack dropped, benign delivered; rules go when the appliance stops answering', { skip }, async () => {
+test('the agent in the victim namespace pulls, applies and reports; attack dropped, benign delivered; a restarted agent keeps its rule and counters; rules go when the appliance stops answering', { skip }, async () => {
   const stateDir = makeTempDir('agent-state');
-  agent = spawnOwned(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', join(repoRoot, 'appliance/src/cli/main.ts'), 'agent', '--appliance', `https://${HOST_ADDR}:${server.port}`, '--token', token, '--interval', '0.3', '--state-dir', stateDir, '--backend', 'nftables'],
-    { netns: lab.victim, cwd: repoRoot },
-  );
+  const spawnAgent = (): OwnedProcess =>
+    spawnOwned(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', join(repoRoot, 'appliance/src/cli/main.ts'), 'agent', '--appliance', `https://${HOST_ADDR}:${server.port}`, '--token', token, '--interval', '0.3', '--state-dir', stateDir, '--backend', 'nftables'],
+      { netns: lab.victim, cwd: repoRoot },
+    );
+  agent = spawnAgent();
   await eventually('the agent to install the rule', 20_000, async () => ((await backend.read()).some((c) => c.id === attackId) ? true : undefined), 100);
   assert.equal(normalise(readFileSync(join(stateDir, 'appliance.fingerprint'), 'utf8').trim()), normalise(server.fingerprint), 'pinned on first use');
   assert.deepEqual((await backend.read()).map((c) => c.id), [attackId], 'only the rule in its scope');
@@ -124,11 +126,21 @@ test('the agent in the victim namespace pulls, applies and reports; attack dropp
   }, 100);
   assert.equal(reported.bytes, 2000 * 128);
 
-  // The appliance goes silent: no renewal, so the lease (2 s) runs out and the agent removes its rule.
+  // A crash of the agent: the rule stays in the kernel, and the restarted agent keeps it (same entry, within its
+  // lease) with its counters instead of removing and re-adding it.
+  agent.kill('SIGKILL');
+  await agent.exit;
+  const restartedAt = Date.now();
+  agent = spawnAgent();
+  await eventually('the restarted agent to report', 20_000, () => ((board.lastReport('web-1')?.at ?? 0) > restartedAt ? true : undefined), 100);
+  await lab.send(ATTACK_SPORT, 500);
+  await eventually('the restarted agent to report the total', 10_000, async () => ((await board.counters(attackId))?.packets === 2500 ? true : undefined), 100);
+
+  // The appliance goes silent: no renewal, so the lease (4 s) runs out and the agent removes its rule.
   await server.stop();
   const silentAt = Date.now();
-  await eventually('the agent to remove its rules', 8_000, async () => ((await backend.read()).length === 0 ? true : undefined), 100);
-  assert.ok(Date.now() - silentAt >= 1_500, 'not before the lease ran out');
+  await eventually('the agent to remove its rules', 10_000, async () => ((await backend.read()).length === 0 ? true : undefined), 100);
+  assert.ok(Date.now() - silentAt >= 3_500, 'not before the lease ran out');
   await lab.send(ATTACK_SPORT, 100);
   assert.equal(await settled(lab, ATTACK_SPORT), attackBefore + 100, 'delivery restored');
   assert.match(agent.output(), /lease expired without contact/);
