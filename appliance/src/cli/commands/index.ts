@@ -1,6 +1,6 @@
 // Every `breakwater` sub-command, in the order `breakwater help` lists them.
 import type { Command } from '../command.js';
-import { agentFingerprint, agentRun, agentTokenCreate } from './agent.js';
+import { agentFingerprint, agentRun, agentTokenCreate, agentTokenList, agentTokenRevoke } from './agent.js';
 import { backupCreate, backupRestore, backupVerify } from './backup.js';
 import { configCheck } from './config-check.js';
 import { notifyTest } from './notify-test.js';
@@ -9,4 +9,4 @@ import { pluginsList } from './plugins-list.js';
 import { sflowDecode } from './sflow-decode.js';
 import { start } from './start.js';
 
-export const commands: readonly Command[] = [start, configCheck, sflowDecode, pluginsList, pluginsCheck, notifyTest, backupCreate, backupVerify, backupRestore, agentRun, agentTokenCreate, agentFingerprint];
+export const commands: readonly Command[] = [start, configCheck, sflowDecode, pluginsList, pluginsCheck, notifyTest, backupCreate, backupVerify, backupRestore, agentRun, agentTokenCreate, agentTokenList, agentTokenRevoke, agentFingerprint];
