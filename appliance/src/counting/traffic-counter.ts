@@ -41,6 +41,8 @@ export interface TrafficCounterOptions {
   /** The protected prefixes; a subject's network is its index here. */
   networks: readonly ParsedKeyPrefix[];
   samplingOverrides: readonly SamplingOverride[];
+  /** Hosts and blocks without traffic this many ticks may be evicted (detection calls evictIdle). */
+  idleTicks: number;
   ringSize?: number;
   benignSize?: number;
   benignPerTick?: number;
@@ -80,6 +82,13 @@ export class TrafficCounter {
   earlySamples = 0;
   /** Promotions refused because the pool was full (the subject retries on its next sample). */
   promotionsRefused = 0;
+  readonly idleTicks: number;
+  /**
+   * A host's cached link to its block entry is trusted while the host's previous sample is at most this many
+   * ticks old: the block got that sample too, so it cannot have been evicted as idle since (margin: a window of
+   * late samples and 10 s of clock skew between sample times and the evicting tick).
+   */
+  private readonly linkTrustTicks: number;
 
   /** Estimated packets and bytes counted (protected destinations only). */
   get packets(): number {
@@ -98,6 +107,8 @@ export class TrafficCounter {
   constructor(options: TrafficCounterOptions) {
     this.tickMs = options.tickMs;
     this.windowTicks = options.windowTicks;
+    this.idleTicks = options.idleTicks;
+    this.linkTrustTicks = options.idleTicks - options.windowTicks - Math.ceil(10_000 / options.tickMs);
     this.epochMs = options.epochMs;
     const W = options.windowTicks;
     const n = Math.max(1, options.networks.length);
@@ -126,7 +137,7 @@ export class TrafficCounter {
       const e = located >= 0 ? located : this.networks.insert(located, networkTag(p.family, p.length), words, 0, i);
       if (e !== i) throw new Error(`duplicate protected prefix ${p.text}`);
       const slot = this.pool.acquire(SubjectKind.network, e);
-      this.networks.slot[e] = slot;
+      this.networks.setSlot(e, slot);
     });
   }
 
@@ -192,7 +203,7 @@ export class TrafficCounter {
         }
         host = hosts.insert(host, family, u32, d, network);
       } else {
-        network = hosts.network[host]!;
+        network = hosts.networkOf(host);
       }
       let rate = u32[(at + FlowField.samplingRate) >>> 2]!;
       if (override >= 0) {
@@ -208,20 +219,25 @@ export class TrafficCounter {
       totals[1]! += sampleBytes;
       const vector = classifyVector(u8[at + FlowField.protocol]!, u8[at + FlowField.tcpFlags]!, u8[at + FlowField.flags]!, u16[(at + FlowField.srcPort) >>> 1]!);
 
-      if (host >= 0) this.countSubject(hosts, SubjectKind.host, host, network, tick, vector, rate, sampleBytes, u8, u16, u32, at);
-
-      const m = family === 4 ? this.blockMask4 : this.blockMask6;
-      blockKey[0] = u32[d]! & m[0]!;
-      blockKey[1] = u32[d + 1]! & m[1]!;
-      blockKey[2] = u32[d + 2]! & m[2]!;
-      blockKey[3] = u32[d + 3]! & m[3]!;
+      // The host's block: its cached link while that is certain to be valid, else a lookup (and a new link).
       const blocks = this.blocks;
-      let block = blocks.locate(family, blockKey, 0);
-      if (block < 0) block = blocks.insert(block, family, blockKey, 0, network);
+      let block = host >= 0 ? hosts.linkOf(host) : -1;
+      if (block >= 0 && hosts.newestTick(host) < tick - this.linkTrustTicks) block = -1;
+      if (block < 0) {
+        const m = family === 4 ? this.blockMask4 : this.blockMask6;
+        blockKey[0] = u32[d]! & m[0]!;
+        blockKey[1] = u32[d + 1]! & m[1]!;
+        blockKey[2] = u32[d + 2]! & m[2]!;
+        blockKey[3] = u32[d + 3]! & m[3]!;
+        block = blocks.locate(family, blockKey, 0);
+        if (block < 0) block = blocks.insert(block, family, blockKey, 0, network);
+        if (host >= 0) hosts.setLink(host, block);
+      }
+      if (host >= 0) this.countSubject(hosts, SubjectKind.host, host, network, tick, vector, rate, sampleBytes, u8, u16, u32, at);
       if (block >= 0) this.countSubject(blocks, SubjectKind.block, block, network, tick, vector, rate, sampleBytes, u8, u16, u32, at);
 
       const nets = this.networks;
-      if (nets.add(network, tick, rate, sampleBytes)) this.pool.add(nets.slot[network]!, tick, vector, rate, sampleBytes, u8, u16, u32, at);
+      if (nets.add(network, tick, rate, sampleBytes)) this.pool.add(nets.slotOf(network), tick, vector, rate, sampleBytes, u8, u16, u32, at);
     }
   }
 
@@ -240,7 +256,7 @@ export class TrafficCounter {
     at: number,
   ): void {
     if (!table.add(e, tick, rate, sampleBytes)) return;
-    let slot = table.slot[e]!;
+    let slot = table.slotOf(e);
     if (slot < 0) {
       const host = kind === SubjectKind.host;
       if (!table.reaches(e, tick, host ? this.promoteHostPackets : this.promoteBlockPackets, host ? this.promoteHostBytes : this.promoteBlockBytes, network)) return;
@@ -249,7 +265,7 @@ export class TrafficCounter {
         this.promotionsRefused++;
         return;
       }
-      table.slot[e] = slot;
+      table.setSlot(e, slot);
     }
     this.pool.add(slot, tick, vector, rate, sampleBytes, u8, u16, u32, at);
   }
@@ -264,13 +280,14 @@ export class TrafficCounter {
     const kind = this.pool.ownerKind[slot]!;
     if (kind === SubjectKind.network) return;
     const e = this.pool.ownerEntry[slot]!;
-    if (e >= 0) this.table(kind).slot[e] = -1;
+    if (e >= 0) this.table(kind).setSlot(e, -1);
     this.pool.release(slot);
   }
 
-  /** Frees idle, unpromoted host and block entries, a bounded number per call. */
-  evictIdle(cutoffTick: number, budget: number): number {
-    return this.hosts.evictIdle(cutoffTick, budget) + this.blocks.evictIdle(cutoffTick, budget >>> 2);
+  /** Frees host and block entries idle for idleTicks before `tick` and not promoted, a bounded number per call. */
+  evictIdle(tick: number, budget: number): number {
+    const cutoff = tick - this.idleTicks;
+    return this.hosts.evictIdle(cutoff, budget) + this.blocks.evictIdle(cutoff, budget >>> 2);
   }
 
   private viewsFor(bytes: Uint8Array): BatchViews {

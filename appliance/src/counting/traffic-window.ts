@@ -1,18 +1,21 @@
 // The compact per-subject window table: for every destination (or /24 and /64 block, or configured prefix) that
 // traffic reaches, estimated packets and bytes in a ring of tick buckets (the sliding window), in typed arrays.
-// It is the first level of counting and the part that must fit a million destinations: 110 bytes of entry plus
+// It is the first level of counting and the part that must fit a million destinations: 116 bytes of entry plus
 // 8 bytes of hash index per subject (layout below), no objects, nothing allocated when a sample is added.
 // Per-vector detail lives in vector-windows.ts, only for subjects promoted there.
 //
-// Layout, entry e (dense arrays, e < capacity):
-//   keys[4e..4e+3] u32   address words (the FlowBatch's order: IPv4 in word 0)
-//   tags[e] u32          0 = free; else family (4|6) | prefix length << 8
-//   lastTick[e] u32      newest tick written + 1 (0 = none); a free entry holds the next free entry + 1 instead
-//   buckets[2W·e ..] f32 packets then bytes, per tick t at position t mod W
-//   network[e] u16       index of the configured prefix the subject falls in (longest match, found once at insert)
-//   slot[e] i32          its promoted slot in the vector pool, or -1
+// Layout: one record of 9 + 2W u32 words per entry (W = window ticks; 29 words = 116 bytes for W = 10), all of an
+// entry's fields side by side, so counting a sample touches the entry's two cache lines and nothing else:
+//   0..3  address words (the FlowBatch's order: IPv4 in word 0)
+//   4     tag: 0 = free; else family (4|6) | prefix length << 8
+//   5     newest tick written + 1 (0 = none); a free entry holds the next free entry + 1 instead
+//   6     network: index of the configured prefix the subject falls in (longest match, found once at insert)
+//   7     slot: its promoted slot in the vector pool, or -1
+//   8     link: a caller's reference to another table's entry (a host's block), or -1
+//   9..   buckets: packets then bytes (f32), per tick t at position t mod W
 // Hash index: an Int32Array of entry + 1 (0 = empty), open addressing with linear probing, load ≤ 0.5, entries
-// removed by backward-shift deletion so no tombstones build up.
+// removed by backward-shift deletion so no tombstones build up. Entries never move: a link stays valid for as long
+// as the entry it names is in use.
 //
 // Keys are passed as (array, word offset), never as four number arguments: an address word above 2^30 is not a
 // small integer, and V8 boxes it in a heap number whenever it crosses a call that was not inlined.
@@ -22,6 +25,12 @@
 // inside the window goes to its own bucket, so batches that arrive slightly out of order count correctly.
 
 const EMPTY_TAG = 0;
+const F_TAG = 4;
+const F_LAST = 5;
+const F_NETWORK = 6;
+const F_SLOT = 7;
+const F_LINK = 8;
+const F_BUCKETS = 9;
 
 export interface TrafficWindowOptions {
   capacity: number;
@@ -32,12 +41,11 @@ export interface TrafficWindowOptions {
 export class TrafficWindowTable {
   readonly capacity: number;
   readonly windowTicks: number;
-  readonly keys: Uint32Array;
-  readonly tags: Uint32Array;
-  readonly lastTick: Uint32Array;
-  readonly buckets: Float32Array;
-  readonly network: Uint16Array;
-  readonly slot: Int32Array;
+  /** u32 words per entry. */
+  readonly stride: number;
+  private readonly u32: Uint32Array;
+  private readonly i32: Int32Array;
+  private readonly f32: Float32Array;
   private readonly index: Int32Array;
   private readonly mask: number;
   /** Entries handed out so far from the never-used tail; entries below it are in use or on the free list. */
@@ -57,16 +65,15 @@ export class TrafficWindowTable {
     if (!Number.isInteger(windowTicks) || windowTicks < 1 || windowTicks > 64) throw new RangeError('windowTicks must be 1..64');
     this.capacity = capacity;
     this.windowTicks = windowTicks;
+    this.stride = F_BUCKETS + 2 * windowTicks;
     let size = 16;
     while (size < capacity * 2) size *= 2;
     this.mask = size - 1;
     this.index = new Int32Array(size);
-    this.keys = new Uint32Array(capacity * 4);
-    this.tags = new Uint32Array(capacity);
-    this.lastTick = new Uint32Array(capacity);
-    this.buckets = new Float32Array(capacity * windowTicks * 2);
-    this.network = new Uint16Array(capacity);
-    this.slot = new Int32Array(capacity).fill(-1);
+    const buffer = new ArrayBuffer(capacity * this.stride * 4);
+    this.u32 = new Uint32Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.f32 = new Float32Array(buffer);
   }
 
   get size(): number {
@@ -75,7 +82,7 @@ export class TrafficWindowTable {
 
   /** Bytes of typed-array storage, for reports (the whole table, whatever its fill). */
   get storageBytes(): number {
-    return this.index.byteLength + this.keys.byteLength + this.tags.byteLength + this.lastTick.byteLength + this.buckets.byteLength + this.network.byteLength + this.slot.byteLength;
+    return this.index.byteLength + this.u32.byteLength;
   }
 
   /**
@@ -84,14 +91,14 @@ export class TrafficWindowTable {
    */
   locate(tag: number, src: Uint32Array, at: number): number {
     const index = this.index;
-    const keys = this.keys;
+    const u32 = this.u32;
+    const stride = this.stride;
     let p = hashKey(tag, src, at) & this.mask;
     for (;;) {
       const ref = index[p]!;
       if (ref === 0) return -(p + 1);
-      const e = ref - 1;
-      const k = e << 2;
-      if (this.tags[e] === tag && keys[k] === src[at] && keys[k + 1] === src[at + 1] && keys[k + 2] === src[at + 2] && keys[k + 3] === src[at + 3]) return e;
+      const k = (ref - 1) * stride;
+      if (u32[k + F_TAG] === tag && u32[k] === src[at] && u32[k + 1] === src[at + 1] && u32[k + 2] === src[at + 2] && u32[k + 3] === src[at + 3]) return ref - 1;
       p = (p + 1) & this.mask;
     }
   }
@@ -104,9 +111,11 @@ export class TrafficWindowTable {
   /** Inserts at the position locate() returned (as -(p + 1)); returns the entry, or -1 when the table is full. */
   insert(located: number, tag: number, src: Uint32Array, at: number, network: number): number {
     let e: number;
+    const u32 = this.u32;
+    const stride = this.stride;
     if (this.freeHead !== 0) {
       e = this.freeHead - 1;
-      this.freeHead = this.lastTick[e]!;
+      this.freeHead = u32[e * stride + F_LAST]!;
     } else if (this.highWater < this.capacity) {
       e = this.highWater++;
     } else {
@@ -114,16 +123,17 @@ export class TrafficWindowTable {
       return -1;
     }
     this.index[-located - 1] = e + 1;
-    const k = e << 2;
-    this.keys[k] = src[at]!;
-    this.keys[k + 1] = src[at + 1]!;
-    this.keys[k + 2] = src[at + 2]!;
-    this.keys[k + 3] = src[at + 3]!;
-    this.tags[e] = tag;
-    this.lastTick[e] = 0;
-    this.network[e] = network;
-    this.slot[e] = -1;
-    this.buckets.fill(0, e * this.windowTicks * 2, (e + 1) * this.windowTicks * 2);
+    const k = e * stride;
+    u32[k] = src[at]!;
+    u32[k + 1] = src[at + 1]!;
+    u32[k + 2] = src[at + 2]!;
+    u32[k + 3] = src[at + 3]!;
+    u32[k + F_TAG] = tag;
+    u32[k + F_LAST] = 0;
+    u32[k + F_NETWORK] = network;
+    this.i32[k + F_SLOT] = -1;
+    this.i32[k + F_LINK] = -1;
+    this.f32.fill(0, k + F_BUCKETS, k + stride);
     this.entries++;
     return e;
   }
@@ -131,25 +141,27 @@ export class TrafficWindowTable {
   /** Adds estimated packets and bytes at a tick. False when the tick is older than the window (dropped). */
   add(e: number, tick: number, packets: number, bytes: number): boolean {
     const W = this.windowTicks;
-    const base = e * W * 2;
-    const last = this.lastTick[e]! - 1;
-    const b = this.buckets;
+    const k = e * this.stride;
+    const b = k + F_BUCKETS;
+    const u32 = this.u32;
+    const f32 = this.f32;
+    const last = u32[k + F_LAST]! - 1;
     if (tick > last) {
       // Zero the buckets of ticks (last, tick]: at most the whole ring.
       const stale = last < 0 || tick - last >= W ? W : tick - last;
       for (let n = 0; n < stale; n++) {
-        const at = base + ((((tick - n) % W) + W) % W) * 2;
-        b[at] = 0;
-        b[at + 1] = 0;
+        const at = b + ((((tick - n) % W) + W) % W) * 2;
+        f32[at] = 0;
+        f32[at + 1] = 0;
       }
-      this.lastTick[e] = tick + 1;
+      u32[k + F_LAST] = tick + 1;
     } else if (tick <= last - W) {
       this.lateSamples++;
       return false;
     }
-    const at = base + (tick % W) * 2;
-    b[at]! += packets;
-    b[at + 1]! += bytes;
+    const at = b + (tick % W) * 2;
+    f32[at]! += packets;
+    f32[at + 1]! += bytes;
     return true;
   }
 
@@ -172,29 +184,54 @@ export class TrafficWindowTable {
 
   private windowSum(e: number, tick: number, field: number): number {
     const W = this.windowTicks;
-    const last = this.lastTick[e]! - 1;
+    const k = e * this.stride;
+    const last = this.u32[k + F_LAST]! - 1;
     if (last < 0 || last <= tick - W) return 0;
-    const base = e * W * 2 + field;
-    const b = this.buckets;
+    const base = k + F_BUCKETS + field;
+    const f32 = this.f32;
     let sum = 0;
     // Buckets for ticks (tick - W, min(tick, last)] are valid; newer ones (a sample ahead of `tick`) are not counted.
     const hi = last < tick ? last : tick;
-    for (let t = tick - W + 1; t <= hi; t++) if (t >= 0) sum += b[base + (t % W) * 2]!;
+    for (let t = tick - W + 1; t <= hi; t++) if (t >= 0) sum += f32[base + (t % W) * 2]!;
     return sum;
   }
 
   /** Newest tick with traffic, or -1. */
   newestTick(e: number): number {
-    return this.lastTick[e]! - 1;
+    return this.u32[e * this.stride + F_LAST]! - 1;
+  }
+
+  tagOf(e: number): number {
+    return this.u32[e * this.stride + F_TAG]!;
+  }
+
+  networkOf(e: number): number {
+    return this.u32[e * this.stride + F_NETWORK]!;
+  }
+
+  slotOf(e: number): number {
+    return this.i32[e * this.stride + F_SLOT]!;
+  }
+
+  setSlot(e: number, slot: number): void {
+    this.i32[e * this.stride + F_SLOT] = slot;
+  }
+
+  linkOf(e: number): number {
+    return this.i32[e * this.stride + F_LINK]!;
+  }
+
+  setLink(e: number, link: number): void {
+    this.i32[e * this.stride + F_LINK] = link;
   }
 
   /** Address words of an entry, into out[0..3]. */
   readKey(e: number, out: Uint32Array): void {
-    const k = e << 2;
-    out[0] = this.keys[k]!;
-    out[1] = this.keys[k + 1]!;
-    out[2] = this.keys[k + 2]!;
-    out[3] = this.keys[k + 3]!;
+    const k = e * this.stride;
+    out[0] = this.u32[k]!;
+    out[1] = this.u32[k + 1]!;
+    out[2] = this.u32[k + 2]!;
+    out[3] = this.u32[k + 3]!;
   }
 
   /**
@@ -205,11 +242,14 @@ export class TrafficWindowTable {
     let removed = 0;
     const limit = this.highWater;
     if (limit === 0) return 0;
+    const u32 = this.u32;
+    const stride = this.stride;
     for (let n = 0; n < budget; n++) {
       const e = this.evictCursor;
       this.evictCursor = e + 1 >= limit ? 0 : e + 1;
-      if (this.tags[e] === EMPTY_TAG || this.slot[e]! >= 0) continue;
-      if (this.lastTick[e]! - 1 >= cutoffTick) continue;
+      const k = e * stride;
+      if (u32[k + F_TAG] === EMPTY_TAG || this.i32[k + F_SLOT]! >= 0) continue;
+      if (u32[k + F_LAST]! - 1 >= cutoffTick) continue;
       this.remove(e);
       removed++;
     }
@@ -219,18 +259,20 @@ export class TrafficWindowTable {
 
   /** Removes an entry (backward-shift deletion keeps every probe chain intact). */
   remove(e: number): void {
-    const k = e << 2;
     const index = this.index;
     const mask = this.mask;
-    let i = hashKey(this.tags[e]!, this.keys, k) & mask;
+    const u32 = this.u32;
+    const stride = this.stride;
+    const k = e * stride;
+    let i = hashKey(u32[k + F_TAG]!, u32, k) & mask;
     while (index[i] !== e + 1) i = (i + 1) & mask;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
       const ref = index[j]!;
       if (ref === 0) break;
-      const o = ref - 1;
-      const home = hashKey(this.tags[o]!, this.keys, o << 2) & mask;
+      const o = (ref - 1) * stride;
+      const home = hashKey(u32[o + F_TAG]!, u32, o) & mask;
       // Move j back into the hole at i unless its home lies cyclically in (i, j].
       const between = i <= j ? home > i && home <= j : home > i || home <= j;
       if (!between) {
@@ -239,9 +281,10 @@ export class TrafficWindowTable {
       }
     }
     index[i] = 0;
-    this.tags[e] = EMPTY_TAG;
-    this.slot[e] = -1;
-    this.lastTick[e] = this.freeHead;
+    u32[k + F_TAG] = EMPTY_TAG;
+    this.i32[k + F_SLOT] = -1;
+    this.i32[k + F_LINK] = -1;
+    u32[k + F_LAST] = this.freeHead;
     this.freeHead = e + 1;
     this.entries--;
   }

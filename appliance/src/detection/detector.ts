@@ -144,6 +144,7 @@ export class Detector {
       blockPrefixLength: d.blockPrefixLength,
       networks: this.groups.networks,
       samplingOverrides: d.samplingOverrides,
+      idleTicks: Math.round((d.idleEvictSeconds * 1000) / d.tickMs),
     });
     const b = d.baseline;
     const subWindows = Math.max(1, Math.round((b.windowMinutes * 60) / b.subWindowSeconds));
@@ -205,9 +206,8 @@ export class Detector {
     }
     for (const slot of demote) this.release(slot);
     if (feedBaselines) this.reclaimIfRefused(T);
-    const idleTicks = Math.round((this.d.idleEvictSeconds * 1000) / this.d.tickMs);
     // Visit every entry about twice per idle period, spread over the ticks.
-    counter.evictIdle(T - idleTicks, Math.ceil((2 * this.d.maxDestinations) / idleTicks) + 1);
+    counter.evictIdle(T, Math.ceil((2 * this.d.maxDestinations) / counter.idleTicks) + 1);
     const spent = performance.now() - started;
     this.ticks++;
     this.tickTimeMs += spent;
@@ -282,11 +282,11 @@ export class Detector {
     const kind = pool.ownerKind[slot]!;
     const entry = pool.ownerEntry[slot]!;
     const table = this.counter.table(kind);
-    const network = table.network[entry]!;
-    const tag = table.tags[entry]!;
-    const family = (tag & 0xff) === 6 ? 6 : 4;
-    const k = entry * 4;
-    const address = keyText(family, table.keys[k]!, table.keys[k + 1]!, table.keys[k + 2]!, table.keys[k + 3]!);
+    const network = table.networkOf(entry);
+    const family = (table.tagOf(entry) & 0xff) === 6 ? 6 : 4;
+    const key = new Uint32Array(4);
+    table.readKey(entry, key);
+    const address = keyText(family, key[0]!, key[1]!, key[2]!, key[3]!);
     let subject: string;
     if (kind === SubjectKind.host) subject = address;
     else if (kind === SubjectKind.block) subject = `${address}/${family === 4 ? this.d.blockPrefixLength.ipv4 : this.d.blockPrefixLength.ipv6}`;
@@ -324,7 +324,7 @@ export class Detector {
     const entry = pool.ownerEntry[slot]!;
     const c = this.counter;
     const table = c.table(kind);
-    const network = table.network[entry]!;
+    const network = table.networkOf(entry);
     const host = kind === SubjectKind.host;
     return !table.reaches(entry, T - 1, host ? c.promoteHostPackets : c.promoteBlockPackets, host ? c.promoteHostBytes : c.promoteBlockBytes, network);
   }

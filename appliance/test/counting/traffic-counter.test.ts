@@ -27,6 +27,7 @@ function counter(networks: string[], overrides: { agent: string; rate: number }[
     blockPrefixLength: { ipv4: 24, ipv6: 64 },
     networks: networks.map((p) => parseKeyPrefix(p)!),
     samplingOverrides: overrides,
+    idleTicks: 1200,
   });
 }
 
@@ -96,9 +97,9 @@ test('a destination is promoted (per-vector detail) once its window reaches the 
   runner.run({ startAtMs: T0, sink: (b) => c.consume(b) });
   const loud = c.hosts.locateWords(...addressKey('198.51.100.10'));
   const quiet = c.hosts.locateWords(...addressKey('198.51.100.11'));
-  assert.ok(c.hosts.slot[loud]! >= 0, 'the loud host is promoted');
-  assert.equal(c.hosts.slot[quiet], -1, 'the quiet one is not');
-  const slot = c.hosts.slot[loud]!;
+  assert.ok(c.hosts.slotOf(loud) >= 0, 'the loud host is promoted');
+  assert.equal(c.hosts.slotOf(quiet), -1, 'the quiet one is not');
+  const slot = c.hosts.slotOf(loud);
   assert.equal(c.pool.ownerKind[slot], SubjectKind.host);
   const cells = new Float64Array(18 * 4);
   const T = c.tickOf(T0 + 2000);

@@ -74,6 +74,6 @@ test('a promoted entry is never evicted', () => {
   const t = new TrafficWindowTable({ capacity: 16, windowTicks: 10 });
   const e = insert(t, '198.51.100.2');
   t.add(e, 1, 1, 1);
-  t.slot[e] = 3;
+  t.setSlot(e, 3);
   assert.equal(t.evictIdle(1000, 16), 0);
 });
