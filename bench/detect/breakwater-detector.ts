@@ -1,0 +1,46 @@
+// Runs Breakwater's sFlow intake with the detection service (no health endpoint, no BGP) for bench/detect's live
+// comparison with FastNetMon. Usage: breakwater-detector.ts HOST:PORT CONFIG_JSON. Writes one JSON line per
+// attack.started to stdout with the wall-clock time it was published ({"type":"ready"} first); "stop" on stdin
+// (or its end) stops it.
+import { createInterface } from 'node:readline';
+import { EventBus } from '../../appliance/src/bus/event-bus.js';
+import { validateConfig } from '../../appliance/src/config/load.js';
+import { DestinationTable } from '../../appliance/src/counting/destination-table.js';
+import { tapBatches } from '../../appliance/src/counting/batch-tap.js';
+import type { AttackEvent } from '../../appliance/src/detection/attack.js';
+import { DetectionService } from '../../appliance/src/detection/detection-service.js';
+import { SflowIntake } from '../../appliance/src/intake/sflow-intake.js';
+import { createLogger } from '../../appliance/src/log.js';
+
+const [listen = '127.0.0.1:6343', configJson = '{}'] = process.argv.slice(2);
+const result = validateConfig(JSON.parse(configJson));
+if (!result.ok) throw new Error(JSON.stringify(result.problems));
+const log = createLogger({ level: 'warn', fd: 2 });
+const bus = new EventBus<AttackEvent>();
+bus.on('attack.started', (e) => {
+  process.stdout.write(`${JSON.stringify({ type: 'started', at: Date.now(), target: e.attack.target, vector: e.attack.vector, detectionLatencyMs: e.attack.detectionLatencyMs, firstSampleAt: e.attack.firstSampleAt, windowMs: e.attack.threshold.windowMs })}\n`);
+});
+const detection = new DetectionService({ config: result.config, bus, log });
+const intake = new SflowIntake({
+  config: { listen: [listen], receiveBufferBytes: 32 << 20, workers: 0, maxAgents: 1000 },
+  destinations: new DestinationTable(1 << 18),
+  log,
+});
+tapBatches(intake.consumer, (b) => detection.consume(b), (err) => log.error({ err }, 'detection failed'));
+await detection.start();
+await intake.start();
+process.stdout.write(`${JSON.stringify({ type: 'ready' })}\n`);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await intake.stop();
+  await detection.stop();
+  process.stdout.write(`${JSON.stringify({ type: 'stopped', report: detection.report() })}\n`);
+  process.exit(0);
+}
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (l) => l.trim() === 'stop' && void stop());
+lines.on('close', () => void stop());
+process.on('SIGTERM', () => void stop());

@@ -1,0 +1,544 @@
+// bench/detect: how fast Breakwater's detection decides, and what counting costs.
+//
+//  1. Throughput and memory: FlowBatches to 1,000,000 distinct destinations through counting/detection (ticks
+//     included), and the same sFlow datagrams through decode → FlowBatch → intake consumer with and without
+//     detection (the appliance's in-process path). Bytes per destination from the heap (V8 heap + array
+//     buffers): the whole detector after it tracks 1M destinations, and the marginal cost of one destination.
+//  2. Latency, simulated clock: floods at 2x and 10x a threshold, sampled 1:1000, on top of background traffic
+//     to 100,000 destinations; each trial a fresh victim. Datagrams go through the real path (sFlow encoder →
+//     decoder → FlowBatch → detector) with ticks every 100 ms of scenario time; latency is attack.started minus
+//     the true time of the first attack sample. Processing time is not in these numbers (see 1 and 3 for that).
+//     At 20,000 pps (FastNetMon's default threshold_pps) with the default 1 s + 0.5 s windows and with the 1 s
+//     window alone, and at 100,000 pps.
+//  3. Live, wall clock, against FastNetMon 1.2.4: one sender replays the same sFlow over UDP to Breakwater (intake
+//     + detection service, real timers) and to FastNetMon (threshold_pps 20000, 1 s averaging, notify script),
+//     both in one network namespace with only loopback up; latency = callback time minus the send time of the
+//     first attack datagram.
+//
+// Usage: npm run bench:detect -- [--trials 100] [--live-trials 10] [--skip-live] [--skip-fastnetmon] [--out FILE]
+// Writes bench/results/detect-<date>.json. Part 3 needs root (ip netns) and fastnetmon; everything is bounded.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { validateConfig } from '../../appliance/src/config/load.js';
+import { DestinationTable } from '../../appliance/src/counting/destination-table.js';
+import type { AttackEvent } from '../../appliance/src/detection/attack.js';
+import { Detector, type DetectorConfig } from '../../appliance/src/detection/detector.js';
+import { AgentTable } from '../../appliance/src/intake/agent-table.js';
+import { BatchConsumer } from '../../appliance/src/intake/batch-consumer.js';
+import { FlowBatchWriter } from '../../appliance/src/intake/flow-batch-writer.js';
+import { HeaderField } from '../../appliance/src/intake/flow-batch.js';
+import { SflowDecoder } from '../../appliance/src/sflow/datagram-decoder.js';
+import { attackTraffic, rate, ScenarioRunner, webServerTraffic, type TrafficShape } from '../../appliance/src/synthetic/traffic-scenarios.js';
+import type { LivePlan } from './live-sender.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const { values } = parseArgs({
+  options: {
+    trials: { type: 'string', default: '100' },
+    'live-trials': { type: 'string', default: '10' },
+    'skip-live': { type: 'boolean', default: false },
+    'skip-fastnetmon': { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+const TRIALS = Number(values.trials);
+const LIVE_TRIALS = Number(values['live-trials']);
+const THRESHOLD = 20_000;
+const SAMPLING = 1000;
+const T0 = Date.UTC(2026, 0, 5);
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** 198.18.0.0 + n (n < 131072), inside the benchmark range 198.18.0.0/15. */
+function benchAddress(n: number): string {
+  return `198.${18 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+interface LatencySummary {
+  trials: number;
+  detected: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+function summarize(latencies: number[], trials: number): LatencySummary {
+  const s = [...latencies].sort((a, b) => a - b);
+  return { trials, detected: s.length, p50: Math.round(percentile(s, 50)), p95: Math.round(percentile(s, 95)), max: Math.round(s[s.length - 1] ?? Number.NaN) };
+}
+
+/**
+ * The comparison configuration: one static total threshold (20,000 pps is FastNetMon's threshold_pps default);
+ * every other default threshold switched off (threshold sets merge with the defaults key by key; 0 turns one off).
+ */
+function benchConfig(networks: string[], extra: Record<string, unknown> = {}, threshold = THRESHOLD): DetectorConfig {
+  const defaults = validateConfig({});
+  if (!defaults.ok) throw new Error('defaults do not validate');
+  const off = (set: Record<string, unknown>) => Object.fromEntries(Object.keys(set).map((k) => [k, { pps: 0, bps: 0 }]));
+  const r = validateConfig({
+    networks,
+    detection: {
+      thresholds: { ...off(defaults.config.detection.thresholds), total: { pps: threshold } },
+      blockThresholds: off(defaults.config.detection.blockThresholds),
+      baseline: { enabled: false },
+      quietSeconds: 2,
+      ...extra,
+    },
+  });
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return { networks: r.config.networks, hostGroups: r.config.hostGroups, detection: r.config.detection };
+}
+
+// ---------- 1. latency on a simulated clock ----------
+
+function latencyRun(label: string, extra: Record<string, unknown>, threshold = THRESHOLD): Record<string, LatencySummary> {
+  const config = benchConfig(['198.18.0.0/15'], { maxDestinations: 262_144, ...extra }, threshold);
+  const events: AttackEvent[] = [];
+  const detector = new Detector({ config, epochMs: T0 - 60_000, emit: (e) => events.push(e) });
+  const gapMs = 5000;
+  const shapes: TrafficShape[] = [
+    // 100,000 background destinations, ~40 pps each: 4M pps, 4,000 samples/s at 1:1000.
+    webServerTraffic({ name: 'background', to: { prefix: '198.18.0.0/15', hosts: 100_000, first: 1 }, rate: rate.constant(4_000_000), samplingRate: SAMPLING }),
+  ];
+  const trials: { name: string; victim: string; factor: number }[] = [];
+  for (let i = 0; i < 2 * TRIALS; i++) {
+    const factor = i % 2 === 0 ? 2 : 10;
+    const victim = benchAddress(110_000 + i);
+    const name = `trial-${i}`;
+    trials.push({ name, victim, factor });
+    shapes.push(attackTraffic('udp_flood', { name, to: victim, rate: rate.constant(factor * threshold), samplingRate: SAMPLING, startMs: 3000 + i * gapMs, endMs: 3000 + i * gapMs + 3000 }));
+  }
+  const durationMs = 3000 + 2 * TRIALS * gapMs + 1000;
+  const started = performance.now();
+  let lastProgress = started;
+  const run = new ScenarioRunner({ name: 'latency', durationMs, seed: 17, shapes, attacks: [] }).run({
+    startAtMs: T0,
+    sink: (b) => detector.consume(b),
+    onTick: (t) => detector.tick(t),
+    onStep: (now) => {
+      if (performance.now() - lastProgress > 5000) {
+        lastProgress = performance.now();
+        log(`  ${label}: ${Math.round((now - T0) / 1000)} of ${durationMs / 1000} simulated seconds`);
+      }
+    },
+  });
+  const byVictim = new Map(events.filter((e) => e.type === 'attack.started').map((e) => [e.attack.target, e.attack]));
+  const lat: Record<number, number[]> = { 2: [], 10: [] };
+  for (const t of trials) {
+    const a = byVictim.get(t.victim);
+    const first = run.firstAttackSample.get(t.name);
+    if (a && first !== undefined) lat[t.factor]!.push(a.startedAt - first);
+  }
+  const falsePositives = [...byVictim.keys()].filter((v) => !trials.some((t) => t.victim === v)).length;
+  const out = { '2x': summarize(lat[2]!, TRIALS), '10x': summarize(lat[10]!, TRIALS) };
+  log(`  ${label}: ${run.samples.toLocaleString('en')} samples in ${((performance.now() - started) / 1000).toFixed(1)} s; false positives ${falsePositives}`);
+  for (const [k, v] of Object.entries(out)) log(`    ${k.padEnd(4)} detected ${v.detected}/${v.trials}  p50 ${v.p50} ms  p95 ${v.p95} ms  max ${v.max} ms`);
+  return { ...out, falsePositives: falsePositives as unknown as LatencySummary };
+}
+
+// ---------- 2. throughput and memory ----------
+
+/** V8 heap + array buffers after full collections (array buffers are freed by a sweeper after the GC: wait). */
+async function heapBytes(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/** sFlow datagrams and FlowBatches of traffic to `destinations` distinct addresses in 100.64.0.0/10. */
+function makeTraffic(destinations: number, samples: number): { batches: Uint8Array[]; datagrams: Uint8Array[]; durationMs: number } {
+  const pps = 2_000_000;
+  const durationMs = Math.ceil((samples / (pps / SAMPLING)) * 1000);
+  const batches: Uint8Array[] = [];
+  const datagrams: Uint8Array[] = [];
+  new ScenarioRunner({
+    name: 'throughput',
+    durationMs,
+    seed: 23,
+    attacks: [],
+    shapes: [attackTraffic('udp_flood', { name: 'spread', to: { prefix: '100.64.0.0/10', hosts: destinations, first: 1 }, from: { prefix: '198.18.0.0/15', count: 100_000 }, rate: rate.constant(pps), samplingRate: SAMPLING })],
+  }).run({ startAtMs: T0, sink: (b) => batches.push(b.slice()), onDatagram: (d) => datagrams.push(d.slice()) });
+  return { batches, datagrams, durationMs };
+}
+
+/** Shifts a batch's base time (header f64) so a replayed pass is later than the one before. */
+function shiftBatch(batch: Uint8Array, deltaMs: number): void {
+  const f64 = new Float64Array(batch.buffer, batch.byteOffset, 4);
+  f64[HeaderField.baseTimeMs >>> 3]! += deltaMs;
+}
+
+async function throughput(): Promise<Record<string, unknown>> {
+  const DEST = 1_000_000;
+  log('  generating traffic to 1,000,000 destinations (100.64.0.0/10) ...');
+  const fill = makeTraffic(DEST, 4_000_000);
+  const fillSamples = fill.batches.reduce((n, b) => n + new Uint32Array(b.buffer, b.byteOffset, 4)[2]!, 0);
+  log(`  ${fill.batches.length} batches, ${fill.datagrams.length} datagrams, ~${fillSamples.toLocaleString('en')} records`);
+
+  const config = benchConfig(['100.64.0.0/10'], { maxDestinations: 1_048_576, maxBlocks: 262_144, idleEvictSeconds: 3600 });
+  // The marginal cost of a destination: a detector for 1,048,576 destinations against one for 16.
+  const base0 = await heapBytes();
+  const small = new Detector({ config: benchConfig(['100.64.0.0/10'], { maxDestinations: 16, maxBlocks: 262_144 }), epochMs: T0 });
+  const smallBytes = (await heapBytes()) - base0;
+  void small.counter;
+  const before = await heapBytes();
+  const detector = new Detector({ config, epochMs: T0 - 60_000 });
+  const empty = await heapBytes();
+  const marginal = (empty - before - smallBytes) / (1_048_576 - 16);
+  let now = T0;
+  let nextTick = T0 + 100;
+  const consumeTimed = (list: Uint8Array[], shift: number) => {
+    for (const b of list) {
+      if (shift) shiftBatch(b, shift);
+      detector.consume(b);
+      const base = new Float64Array(b.buffer, b.byteOffset, 4)[3]!;
+      if (base > now) now = base;
+      while (nextTick <= now) {
+        detector.tick(nextTick);
+        nextTick += 100;
+      }
+    }
+  };
+  consumeTimed(fill.batches, 0);
+  const tracked = detector.counter.hosts.size;
+  const full = await heapBytes();
+  const perDestination = (full - before) / tracked;
+  const tableBytes = detector.counter.hosts.storageBytes / detector.counter.hosts.capacity;
+  log(`  tracked ${tracked.toLocaleString('en')} destinations; heap + array buffers of the whole detector: ${((full - before) / 1048576).toFixed(1)} MiB (${perDestination.toFixed(1)} B per tracked destination, fixed pools included), ${((empty - before) / 1048576).toFixed(1)} MiB of it allocated at construction`);
+  log(`  marginal cost of a destination (1M-slot detector minus a 16-slot one): ${marginal.toFixed(1)} B; level-one table layout: ${tableBytes.toFixed(1)} B per slot`);
+
+  // Counting/detection alone on FlowBatches, with 1M destinations tracked; three passes, each later in time.
+  const samplesPerPass = detector.counter.samples;
+  const startSamples = detector.counter.samples;
+  const t0 = performance.now();
+  for (let pass = 1; pass <= 3; pass++) consumeTimed(fill.batches, fill.durationMs);
+  const seconds = (performance.now() - t0) / 1000;
+  const counted = detector.counter.samples - startSamples;
+  const detectionRate = counted / seconds;
+  log(`  FlowBatch → counting/detection: ${Math.round(detectionRate).toLocaleString('en')} flow samples/s (${counted.toLocaleString('en')} samples, ${detector.counter.hosts.size.toLocaleString('en')} destinations tracked, ${detector.ticks} ticks, mean tick ${(detector.tickTimeMs / detector.ticks).toFixed(2)} ms)`);
+  void samplesPerPass;
+
+  // The in-process appliance path on the same datagrams: decode → FlowBatch → intake consumer (→ detection).
+  const pipeline = (withDetection: boolean): number => {
+    const agents = new AgentTable(100);
+    const consumer = new BatchConsumer(agents, new DestinationTable(1 << 18));
+    const det = withDetection ? detector : undefined;
+    const writer = new FlowBatchWriter({
+      sink: (b) => {
+        consumer.consume(b);
+        det?.consume(b);
+      },
+    });
+    const decoder = new SflowDecoder();
+    const t = performance.now();
+    let time = now + 1000;
+    let i = 0;
+    for (const d of fill.datagrams) {
+      writer.beginDatagram(time);
+      const status = decoder.decode(d, writer);
+      writer.endDatagram(decoder.header, status, d.length, decoder.lastFlowSamples, 0, 0, 0);
+      if (++i % 8 === 0) time += 1;
+      if (det && time >= nextTick) {
+        det.tick(nextTick);
+        nextTick += 100;
+      }
+    }
+    writer.flush();
+    now = time;
+    return consumer.flowSamples / ((performance.now() - t) / 1000);
+  };
+  pipeline(false);
+  const intakeOnly = pipeline(false);
+  const withDetection = pipeline(true);
+  log(`  decode → FlowBatch → intake consumer: ${Math.round(intakeOnly).toLocaleString('en')} samples/s; + detection (1M destinations): ${Math.round(withDetection).toLocaleString('en')} samples/s`);
+  return {
+    destinationsTracked: tracked,
+    heapBytesPerDestination: Math.round(perDestination * 10) / 10,
+    heapBytesTotal: full - before,
+    heapBytesAtConstruction: empty - before,
+    marginalBytesPerDestination: Math.round(marginal * 10) / 10,
+    levelOneBytesPerDestination: Math.round(tableBytes * 10) / 10,
+    countingDetectionSamplesPerSecond: Math.round(detectionRate),
+    decodeIntakeSamplesPerSecond: Math.round(intakeOnly),
+    decodeIntakeDetectionSamplesPerSecond: Math.round(withDetection),
+  };
+}
+
+// ---------- 3. live against FastNetMon ----------
+
+const work = mkdtempSync(join(tmpdir(), 'bw-detect-'));
+const namespaces = new Set<string>();
+const children = new Set<ChildProcess>();
+
+function cleanup(): void {
+  for (const c of children) {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  children.clear();
+  for (const ns of namespaces) {
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    } catch {
+      // gone
+    }
+  }
+  namespaces.clear();
+  rmSync(work, { recursive: true, force: true });
+}
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+
+function spawnInNs(ns: string, cmd: string, args: string[], stdin: 'pipe' | 'ignore' = 'ignore'): ChildProcess {
+  const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { detached: true, stdio: [stdin, 'pipe', 'pipe'], cwd: root });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+function jsonLines(child: ChildProcess, onLine: (o: Record<string, unknown>) => void): void {
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    try {
+      onLine(JSON.parse(l) as Record<string, unknown>);
+    } catch {
+      // not ours
+    }
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function live(withFastnetmon: boolean): Promise<Record<string, unknown>> {
+  const ns = `bw-detect-${process.pid}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  namespaces.add(ns);
+  execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+  const BW_PORT = 6343;
+  const FNM_PORT = 6344;
+
+  const bench = benchConfig(['198.18.0.0/15'], { maxDestinations: 262_144 });
+  const bwConfig = { networks: bench.networks, detection: bench.detection };
+  const bw = spawnInNs(ns, process.execPath, ['--conditions=source', '--import', 'tsx', 'bench/detect/breakwater-detector.ts', `127.0.0.1:${BW_PORT}`, JSON.stringify(bwConfig)], 'pipe');
+  const bwStarted = new Map<string, number>();
+  const bwReady = new Promise<void>((resolve) => jsonLines(bw, (o) => (o.type === 'ready' ? resolve() : o.type === 'started' ? bwStarted.set(String(o.target), Number(o.at)) : undefined)));
+  bw.stderr!.on('data', (d: Buffer) => process.stderr.write(`[breakwater] ${d}`));
+
+  const fnmBans = new Map<string, number>();
+  let fnmDir = '';
+  if (withFastnetmon) {
+    fnmDir = join(work, 'fastnetmon');
+    mkdirSync(fnmDir);
+    writeFileSync(join(fnmDir, 'networks_list'), '198.18.0.0/15\n');
+    writeFileSync(join(fnmDir, 'networks_whitelist'), '');
+    const notify = join(fnmDir, 'notify.sh');
+    // Records when FastNetMon calls it: ms since the epoch, then its arguments (ip, direction, pps, action).
+    writeFileSync(notify, `#!/bin/sh\necho "$(date +%s%3N) $1 $2 $3 $4" >> ${join(fnmDir, 'notify.log')}\ncat > /dev/null\n`, { mode: 0o755 });
+    // disable_usage_report = on ALWAYS; the namespace has no route off the machine anyway.
+    writeFileSync(
+      join(fnmDir, 'fastnetmon.conf'),
+      `disable_usage_report = on
+logging_level = info
+logging_local_syslog_logging = off
+logging_remote_syslog_logging = off
+enable_ban = on
+enable_ban_ipv6 = off
+process_incoming_traffic = on
+process_outgoing_traffic = off
+ban_details_records_count = 1
+ban_time = 3600
+unban_only_if_attack_finished = on
+networks_list_path = ${fnmDir}/networks_list
+white_list_path = ${fnmDir}/networks_whitelist
+check_period = 1
+enable_connection_tracking = off
+ban_for_pps = on
+ban_for_bandwidth = off
+ban_for_flows = off
+threshold_pps = ${THRESHOLD}
+threshold_mbps = 100000
+threshold_flows = 1000000
+mirror_afpacket = off
+mirror_afxdp = off
+mirror_netmap = off
+pcap = off
+netflow = off
+sflow = on
+sflow_port = ${FNM_PORT}
+sflow_host = 127.0.0.1
+average_calculation_time = 1
+speed_calculation_delay = 1
+notify_script_path = ${notify}
+collect_attack_pcap_dumps = off
+redis_enabled = off
+mongodb_enabled = off
+exabgp = off
+gobgp = off
+influxdb = off
+graphite = off
+kafka_traffic_export = off
+monitor_local_ip_addresses = off
+pid_path = ${fnmDir}/fastnetmon.pid
+cli_stats_file_path = ${fnmDir}/fastnetmon.dat
+cli_stats_ipv6_file_path = ${fnmDir}/fastnetmon_ipv6.dat
+enable_api = off
+prometheus = off
+`,
+    );
+    const fnm = spawnInNs(ns, '/usr/sbin/fastnetmon', ['--configuration_file', join(fnmDir, 'fastnetmon.conf'), '--log_file', join(fnmDir, 'fastnetmon.log')]);
+    fnm.stderr!.on('data', () => {});
+    fnm.stdout!.on('data', () => {});
+  }
+  await bwReady;
+  await sleep(withFastnetmon ? 3000 : 500);
+
+  const trials: LivePlan['trials'] = [];
+  const gap = 10_000;
+  for (let i = 0; i < 2 * LIVE_TRIALS; i++) {
+    trials.push({ victim: benchAddress(120_000 + i), pps: (i % 2 === 0 ? 2 : 10) * THRESHOLD, startMs: 4000 + i * gap, durationMs: 7000 });
+  }
+  const plan: LivePlan = {
+    host: '127.0.0.1',
+    ports: withFastnetmon ? [BW_PORT, FNM_PORT] : [BW_PORT],
+    samplingRate: SAMPLING,
+    background: { prefix: '198.18.0.0/15', hosts: 100_000, pps: 2_000_000 },
+    trials,
+    durationMs: 4000 + trials.length * gap,
+    seed: 29,
+  };
+  const planFile = join(work, 'plan.json');
+  writeFileSync(planFile, JSON.stringify(plan));
+  log(`  sending ${plan.durationMs / 1000} s of sFlow (${trials.length} trials, background 2M pps to 100,000 destinations at 1:${SAMPLING}) to ${withFastnetmon ? 'Breakwater and FastNetMon' : 'Breakwater'} ...`);
+  const sender = spawnInNs(ns, process.execPath, ['--conditions=source', '--import', 'tsx', 'bench/detect/live-sender.ts', planFile]);
+  const firstSent = new Map<string, number>();
+  let sendErrors = 0;
+  const done = new Promise<void>((resolve) => {
+    jsonLines(sender, (o) => {
+      if (o.type === 'first-attack-datagram') firstSent.set(String(o.victim), Number(o.sentAt));
+      if (o.type === 'done') {
+        sendErrors = Number(o.errors);
+        resolve();
+      }
+    });
+    sender.on('exit', () => resolve());
+  });
+  sender.stderr!.on('data', (d: Buffer) => process.stderr.write(`[sender] ${d}`));
+  await done;
+  await sleep(3000);
+  bw.stdin!.end('stop\n');
+  await sleep(500);
+  if (withFastnetmon) {
+    for (const line of readFileSafe(join(fnmDir, 'notify.log')).split('\n')) {
+      const [at, ip, , , action] = line.split(' ');
+      if (ip && action === 'ban' && !fnmBans.has(ip)) fnmBans.set(ip, Number(at));
+    }
+  }
+  for (const c of [...children]) {
+    try {
+      process.kill(-c.pid!, 'SIGTERM');
+    } catch {
+      // gone
+    }
+  }
+  await sleep(1000);
+  cleanup();
+
+  const result: Record<string, unknown> = { sendErrors };
+  for (const [name, calls] of [['breakwater', bwStarted], ...(withFastnetmon ? [['fastnetmon', fnmBans]] : [])] as [string, Map<string, number>][]) {
+    const lat: Record<number, number[]> = { 2: [], 10: [] };
+    trials.forEach((t) => {
+      const sent = firstSent.get(t.victim);
+      const at = calls.get(t.victim);
+      if (sent !== undefined && at !== undefined) lat[t.pps / THRESHOLD]!.push(at - sent);
+    });
+    const r = { '2x': summarize(lat[2]!, LIVE_TRIALS), '10x': summarize(lat[10]!, LIVE_TRIALS) };
+    result[name] = r;
+    for (const [k, v] of Object.entries(r)) log(`    ${name.padEnd(11)} ${k.padEnd(4)} detected ${v.detected}/${v.trials}  p50 ${v.p50} ms  p95 ${v.p95} ms  max ${v.max} ms`);
+  }
+  return result;
+}
+
+function readFileSafe(p: string): string {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function haveFastnetmon(): boolean {
+  try {
+    execFileSync('/usr/sbin/fastnetmon', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  log(`bench/detect: ${cpus().length} cores (${cpus()[0]?.model}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${TRIALS} trials per level (simulated), ${LIVE_TRIALS} live`);
+  log('1. throughput and memory (1,000,000 destinations)');
+  const through = await throughput();
+  log('2. latency, simulated clock (sampling 1:1000, 100,000 background destinations)');
+  const simulated = latencyRun('threshold 20,000 pps, 1 s + 0.5 s windows (default)', {});
+  const simulatedMainOnly = latencyRun('threshold 20,000 pps, 1 s window only', { fastWindowMs: 0 });
+  const simulated100k = latencyRun('threshold 100,000 pps, 1 s + 0.5 s windows', {}, 100_000);
+  let liveResult: Record<string, unknown> | undefined;
+  if (!values['skip-live']) {
+    const fnm = !values['skip-fastnetmon'] && haveFastnetmon();
+    log(`3. live over UDP, wall clock, threshold 20,000 pps${fnm ? ', against FastNetMon 1.2.4' : ''}`);
+    try {
+      liveResult = await live(fnm);
+    } catch (err) {
+      log(`  live part failed: ${(err as Error).message}`);
+      cleanup();
+    }
+  }
+  const result = {
+    date: started.toISOString(),
+    command: `npm run bench:detect -- --trials ${TRIALS} --live-trials ${LIVE_TRIALS}${values['skip-live'] ? ' --skip-live' : ''}`,
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version, heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 1048576) },
+    threshold: { pps: THRESHOLD, sampling: SAMPLING },
+    simulated: { threshold20k: simulated, threshold20kMainWindowOnly: simulatedMainOnly, threshold100k: simulated100k },
+    throughput: through,
+    live: liveResult,
+  };
+  const out = values.out ?? join(root, `bench/results/detect-${started.toISOString().slice(0, 10)}.json`);
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  log(`wrote ${out}`);
+}
+
+main().then(
+  () => {
+    cleanup();
+    process.exit(0);
+  },
+  (err: unknown) => {
+    console.error(err);
+    cleanup();
+    process.exit(1);
+  },
+);
