@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { checkBgpConfig } from '../bgp/peers.js';
 import { checkHostGroups } from '../detection/host-groups.js';
 import { BreakwaterError } from '../errors.js';
+import { checkRunbooks } from '../mitigation/runbook-validate.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { REDACTED_KEYS } from './secret.js';
 
@@ -57,6 +58,7 @@ function checkSemantics(config: Config, schemaOk: boolean): ConfigProblem[] {
   });
   problems.push(...checkBgpConfig(config.bgp));
   problems.push(...checkHostGroups(config));
+  problems.push(...checkRunbooks(config));
   return problems;
 }
 

@@ -5,6 +5,7 @@ import { DetectionSchema, HostGroupsSchema, NetworksSchema } from './detection-s
 import { NotifySchema } from './notify-schema.js';
 import { PluginsSchema } from './plugins-schema.js';
 import { FirewallSchema } from '../firewall/config-schema.js';
+import { MitigationSchema, RunbooksSchema } from '../mitigation/runbook-schema.js';
 
 const ListenAddress = Type.String({
   description: 'host:port; IPv6 hosts in brackets, e.g. "[::]:6343"',
@@ -141,6 +142,8 @@ export const ConfigSchema = Type.Object(
     notify: NotifySchema,
     bgp: BgpSchema,
     firewall: FirewallSchema,
+    runbooks: RunbooksSchema,
+    mitigation: MitigationSchema,
   },
   { additionalProperties: false },
 );
