@@ -42,3 +42,21 @@ test('retry decisions: Retry-After is honoured (at least 1 s), the bounds give u
   assert.deepEqual(nextRetry({ attempts: 3, createdAt: 0, now: 0 }, policy, half), { giveUp: 'attempts' });
   assert.deepEqual(nextRetry({ attempts: 1, createdAt: 0, now: 59_500 }, policy, half), { giveUp: 'age' });
 });
+
+test('failures: a DeliveryError rebuilt from an isolated plugin\'s message (code only) keeps its meaning', async () => {
+  const { classifyFailure } = await import('../../src/notify/delivery-outcome.js');
+  const { PluginError, DeliveryError } = await import('@breakwater/sdk');
+  // What the loader rebuilds from the child's wire error: name, message and code, no other fields.
+  const wire = Object.assign(new Error('Slack answered 404: no_service'), { name: 'DeliveryError', code: 'BW_ERR_NOTIFY_REJECTED' });
+  const hook = (cause: unknown) => new PluginError('BW_ERR_PLUGIN_HOOK', 'Plugin p failed in hook notify', { plugin: 'p', hook: 'notify', cause });
+  assert.deepEqual(classifyFailure(hook(wire)), { kind: 'rejected', code: 'BW_ERR_NOTIFY_REJECTED', message: 'Slack answered 404: no_service' });
+  assert.deepEqual(classifyFailure(hook(new DeliveryError('BW_ERR_NOTIFY_RATE_LIMITED', 'slow', { status: 429, retryAfterMs: 5_000 }))), {
+    kind: 'rate-limited',
+    code: 'BW_ERR_NOTIFY_RATE_LIMITED',
+    message: 'slow',
+    status: 429,
+    retryAfterMs: 5_000,
+  });
+  assert.equal(classifyFailure(hook(new Error('boom'))).kind, 'retry');
+  assert.equal(classifyFailure(new PluginError('BW_ERR_PLUGIN_UNAVAILABLE', 'restarting', { plugin: 'p', hook: 'notify' })).code, 'BW_ERR_PLUGIN_UNAVAILABLE');
+});
