@@ -55,13 +55,20 @@ export class AgentApiServer implements Component {
       void reply.code(status).send({ code: err.code ?? 'error', message: err.message });
     });
 
+    // Authentication runs first, on every request: an unauthenticated caller learns nothing, not even which bodies
+    // would be valid.
+    const agents = new WeakMap<FastifyRequest, AgentToken>();
+    app.addHook('onRequest', async (req) => {
+      agents.set(req, await authenticate(req));
+    });
+    const agentOf = (req: FastifyRequest): AgentToken => agents.get(req)!;
+
     app.get('/api/agent/v1/rules', async (req) => {
-      const token = await authenticate(req);
+      const token = agentOf(req);
       return { agent: token.name, serverTime: Date.now(), leaseSeconds, rules: board.entriesFor(token) };
     });
     app.post('/api/agent/v1/report', { schema: { body: ReportSchema } }, async (req, reply) => {
-      const token = await authenticate(req);
-      board.report(token, (req.body as { counters: { id: string; expiresAt: number; packets: number; bytes: number }[] }).counters);
+      board.report(agentOf(req), (req.body as { counters: { id: string; expiresAt: number; packets: number; bytes: number }[] }).counters);
       return reply.code(204).send();
     });
 

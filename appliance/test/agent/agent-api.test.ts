@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { AgentRuleBoard } from '../../src/agent-api/agent-rule-board.js';
 import { AgentTokenStore, hashToken } from '../../src/agent-api/token-store.js';
 import { isBreakwaterError } from '../../src/errors.js';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/run.js';
 import { makeTempDir, cleanUpEverything } from '../support/netns.js';
 
 test('tokens: stored as sha256 with canonical prefixes, verified, replaced by name, revoked', async (t) => {
@@ -41,4 +43,26 @@ test('board: entries by scope, expired entries withheld, counters summed over ag
   assert.equal(await board.counters(b.id), undefined, 'web-1 may not report for a rule outside its scope');
   now += 11_000;
   assert.deepEqual(board.entriesFor(web1), []);
+});
+
+test('CLI: agent token create prints the token once, list shows no secret, revoke ends it', async (t) => {
+  t.after(() => cleanUpEverything());
+  const dataDir = makeTempDir('token-cli');
+  const run = async (...args: string[]): Promise<{ code: number; out: string }> => {
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const code = await main(args, { stdout, stderr: new PassThrough(), stdin: new PassThrough() });
+    return { code, out };
+  };
+  const created = await run('agent', 'token', 'create', '--name', 'web-1', '--prefixes', '203.0.113.10/32,2001:db8::10/128', '--data-dir', dataDir);
+  assert.equal(created.code, 0);
+  const token = created.out.trim();
+  const listed = await run('agent', 'token', 'list', '--data-dir', dataDir);
+  assert.match(listed.out, /^web-1\t203\.0\.113\.10\/32,2001:db8::10\/128\t/);
+  assert.ok(!listed.out.includes(token));
+  assert.equal((await run('agent', 'token', 'revoke', '--name', 'web-1', '--data-dir', dataDir)).code, 0);
+  assert.equal(await new AgentTokenStore(dataDir).verify(token), undefined);
+  assert.equal((await run('agent', 'token', 'revoke', '--name', 'web-1', '--data-dir', dataDir)).code, 1);
+  assert.equal((await run('agent', 'token', 'create', '--name', 'x', '--data-dir', dataDir)).code, 2);
 });

@@ -57,7 +57,7 @@ before(async () => {
   token = (await cli(['agent', 'token', 'create', '--name', 'web-1', '--prefixes', `${lab.link.b.ipv4}/32`, '--data-dir', dataDir])).out.trim();
   otherToken = (await new AgentTokenStore(dataDir).create('db-1', ['203.0.113.0/24'])).token;
   board = new AgentRuleBoard();
-  server = new AgentApiServer({ host: HOST_ADDR, port: 0, dataDir, leaseSeconds: 4, tokens: new AgentTokenStore(dataDir), board });
+  server = new AgentApiServer({ host: HOST_ADDR, port: 0, dataDir, leaseSeconds: 10, tokens: new AgentTokenStore(dataDir), board });
   await server.start();
   backend = new NftBackend({ prefix: ['ip', 'netns', 'exec', lab.victim] });
 });
@@ -89,6 +89,8 @@ test('tokens are stored hashed, and each token sees only rules inside its prefix
   const bad = await pinnedRequest({ url: url('/api/agent/v1/rules'), method: 'GET', token: 'bwa_web-1_forged', fingerprint: server.fingerprint });
   assert.equal(bad.status, 401);
   assert.equal((bad.body as { code: string }).code, 'BW_ERR_AGENT_TOKEN');
+  const badReport = await pinnedRequest({ url: url('/api/agent/v1/report'), method: 'POST', token: 'nope', fingerprint: server.fingerprint, body: { not: 'a report' } });
+  assert.equal(badReport.status, 401, 'authentication comes before body validation');
   // A report about a rule outside the token's scope is not taken.
   await pinnedRequest({ url: url('/api/agent/v1/report'), method: 'POST', token, fingerprint: server.fingerprint, body: { counters: [{ id: foreign, expiresAt: 0, packets: 5, bytes: 5 }] } });
   assert.equal(await board.counters(foreign), undefined);
@@ -136,11 +138,11 @@ test('the agent in the victim namespace pulls, applies and reports; attack dropp
   await lab.send(ATTACK_SPORT, 500);
   await eventually('the restarted agent to report the total', 10_000, async () => ((await board.counters(attackId))?.packets === 2500 ? true : undefined), 100);
 
-  // The appliance goes silent: no renewal, so the lease (4 s) runs out and the agent removes its rule.
+  // The appliance goes silent: no renewal, so the lease (10 s) runs out and the agent removes its rule.
   await server.stop();
   const silentAt = Date.now();
-  await eventually('the agent to remove its rules', 10_000, async () => ((await backend.read()).length === 0 ? true : undefined), 100);
-  assert.ok(Date.now() - silentAt >= 3_500, 'not before the lease ran out');
+  await eventually('the agent to remove its rules', 16_000, async () => ((await backend.read()).length === 0 ? true : undefined), 100);
+  assert.ok(Date.now() - silentAt >= 9_000, 'not before the lease ran out');
   await lab.send(ATTACK_SPORT, 100);
   assert.equal(await settled(lab, ATTACK_SPORT), attackBefore + 100, 'delivery restored');
   assert.match(agent.output(), /lease expired without contact/);

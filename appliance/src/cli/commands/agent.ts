@@ -95,6 +95,43 @@ export const agentTokenCreate: Command = {
   },
 };
 
+export const agentTokenList: Command = {
+  path: ['agent', 'token', 'list'],
+  summary: 'list agent tokens: name, prefixes, created (the tokens themselves are not stored)',
+  usage: 'breakwater agent token list [--data-dir DIR]',
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string', default: DEFAULT_DATA_DIR } } });
+    try {
+      for (const t of await new AgentTokenStore(values['data-dir']).list()) {
+        io.stdout.write(`${t.name}\t${t.prefixes.join(',')}\t${new Date(t.createdAt).toISOString()}\n`);
+      }
+      return 0;
+    } catch (err) {
+      return fail(io, err);
+    }
+  },
+};
+
+export const agentTokenRevoke: Command = {
+  path: ['agent', 'token', 'revoke'],
+  summary: "revoke an agent's token: its next poll is refused, and its rules go when its lease runs out",
+  usage: 'breakwater agent token revoke --name N [--data-dir DIR]',
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { name: { type: 'string' }, 'data-dir': { type: 'string', default: DEFAULT_DATA_DIR } } });
+    if (values.name === undefined) {
+      io.stderr.write(`BW_ERR_CLI_USAGE: give --name\nusage: ${this.usage}\n`);
+      return 2;
+    }
+    try {
+      if (await new AgentTokenStore(values['data-dir']).revoke(values.name)) return 0;
+      io.stderr.write(`no agent token named ${values.name}\n`);
+      return 1;
+    } catch (err) {
+      return fail(io, err);
+    }
+  },
+};
+
 export const agentFingerprint: Command = {
   path: ['agent', 'fingerprint'],
   summary: "print the agent API certificate's sha256 fingerprint (what agents pin with --fingerprint); creates the certificate if missing",
