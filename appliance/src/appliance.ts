@@ -11,6 +11,7 @@ import { DetectionService } from './detection/detection-service.js';
 import type { Config } from './config/schema.js';
 import { DestinationTable, defaultDestinationCapacity } from './counting/destination-table.js';
 import { prepareDataDir } from './data-dir.js';
+import { Tier1Firewall } from './firewall/tier1-firewall.js';
 import { HealthServer } from './health/health-server.js';
 import { SflowIntake } from './intake/sflow-intake.js';
 import type { Logger } from './log.js';
@@ -32,6 +33,8 @@ export class Appliance {
   readonly notify: NotifyService;
   /** The BGP speaker of bgp.speaker, or undefined for "none". */
   readonly speaker: BgpSpeaker | undefined;
+  /** Tier 1 local filtering and the agent API, when the firewall section enables either: the engine's firewall backend. */
+  readonly firewall: Tier1Firewall | undefined;
 
   constructor(private readonly options: ApplianceOptions) {
     const { config, log } = options;
@@ -45,15 +48,18 @@ export class Appliance {
     tapBatches(this.intake.consumer, (batch) => this.detection.consume(batch), (err) => detectionLog.error({ err }, 'detection failed on a FlowBatch'));
     this.speaker = createSpeaker({ config: config.bgp, dataDir: config.dataDir, log: log.child({ component: 'bgp' }) });
     const speaker = this.speaker;
+    const firewall = new Tier1Firewall(config.firewall, config.dataDir);
+    this.firewall = firewall.enabled ? firewall : undefined;
     this.health = new HealthServer({
       host: config.health.host,
       port: config.health.port,
       log: log.child({ component: 'health' }),
-      sections: { intake: () => this.intake.report(), detection: () => this.detection.report(), notify: () => this.notify.report(), ...(speaker ? { bgp: () => speaker.report() } : {}) },
+      sections: { intake: () => this.intake.report(), detection: () => this.detection.report(), notify: () => this.notify.report(), ...(speaker ? { bgp: () => speaker.report() } : {}), ...(this.firewall ? { firewall: () => firewall.report() } : {}) },
     });
     // The speaker starts before detection (its consumer's consumer) and stops after it, withdrawing per bgp.shutdown.
     // Notify subscribes to the bus when it starts, before detection: every attack event of the run is seen.
-    this.components.push(this.health, this.notify, ...(speaker ? [speaker] : []), this.detection, this.intake);
+    // The firewall (like the speaker) is up before detection, so the first attack finds it reconciled.
+    this.components.push(this.health, this.notify, ...(speaker ? [speaker] : []), ...(this.firewall ? [this.firewall] : []), this.detection, this.intake);
   }
 
   async start(): Promise<void> {

@@ -46,6 +46,14 @@ export class Tier1Firewall implements Component {
     await this.local?.stop();
   }
 
+  /** The /health section: which backend filters here, how many rules it holds, where agents connect. */
+  report(): Record<string, unknown> {
+    return {
+      local: this.local ? { backend: this.local.backend.kind, rules: this.local.entries().length } : null,
+      agents: this.agentApi ? { port: this.agentApi.port, fingerprint: this.agentApi.fingerprint } : null,
+    };
+  }
+
   /** The engine's FirewallBackend (mitigation/facades.ts): `attackId` is the owning mitigation's id. */
   async apply(rule: FirewallRule, options: MitigationOptions): Promise<MitigationReceipt> {
     if (!this.enabled) throw new BreakwaterError('BW_ERR_FIREWALL_UNAVAILABLE', ['firewall.local is false and firewall.agents.enabled is false']);
