@@ -50,6 +50,10 @@ chmod -R go-w "$APP"
 breakwater config check /etc/breakwater/breakwater.yaml
 breakwater help >/dev/null
 node -e "import('$APP/appliance/dist/index.js').then(() => console.log('[provision] the controller loads on Node ' + process.version))"
+# Compiled addons were built on the build host: prove each loads under the image's Node.
+if [ -d "$APP/node_modules/better-sqlite3" ]; then
+  (cd "$APP" && node -e "const Database = require('better-sqlite3'); new Database(':memory:').prepare('select 1').get(); console.log('[provision] better-sqlite3 works on Node ' + process.version)")
+fi
 
 step "services"
 systemctl enable breakwater.service breakwater-firstboot.service bird.service exabgp.service nftables.service \

@@ -248,6 +248,8 @@ test('the appliance image boots, runs its services, counts sFlow, and every copy
       assert.equal(await first.ssh('pgrep -u bird -x bird | wc -l'), '1', 'BIRD runs as user bird');
       assert.ok(Number(await first.ssh('pgrep -u exabgp -f /usr/sbin/exabgp | wc -l')) >= 1, 'ExaBGP runs as user exabgp');
       assert.match(await first.ssh('birdc show status'), /Daemon is up and running/);
+      // The controller drives this BIRD through its control socket (bgp.bird.socket): user breakwater may.
+      assert.match(await first.ssh('runuser -u breakwater -- birdc -s /run/bird/bird.ctl show status'), /Daemon is up and running/);
       const ordered = await first.ssh("systemctl show -p After --value breakwater");
       assert.match(ordered, /bird\.service/);
       assert.match(ordered, /exabgp\.service/);
