@@ -79,21 +79,22 @@ export class FirewallService {
     const now = this.now();
     for (const entry of [...this.desired.values()]) {
       if (entry.expiresAt > now) continue;
-      this.desired.delete(entry.id);
+      // Forgotten only once the kernel let go of it: a failed removal is retried by the next sweep.
       await this.serial(() => this.backend.uninstall(entry.id));
+      this.desired.delete(entry.id);
       this.options.onRemoved?.(entry, 'expired');
     }
     this.schedule();
   }
 
-  private schedule(): void {
+  private schedule(minWaitMs = 0): void {
     clearTimeout(this.timer);
     if (this.desired.size === 0) return;
     const next = Math.min(...[...this.desired.values()].map((e) => e.expiresAt));
-    const wait = Math.max(0, Math.min(next - this.now(), this.options.sweepMs ?? 60_000));
+    const wait = Math.max(minWaitMs, Math.min(next - this.now(), this.options.sweepMs ?? 60_000));
     this.timer = setTimeout(() => {
-      // A failed sweep (nft busy, killed) is retried by the next timer; the entry stays desired-expired until then.
-      this.sweep().catch(() => this.schedule());
+      // A failed sweep (nft busy, killed) is retried a second later; the expired entry stays tracked until then.
+      this.sweep().catch(() => this.schedule(1_000));
     }, wait + 5);
     this.timer.unref();
   }
