@@ -65,7 +65,6 @@ export const errorCodes = {
   BW_ERR_NOTIFY_RATE_LIMITED: { message: '%s limits the rate: %s; the channel waits as long as it asked', status: 429 },
   BW_ERR_NOTIFY_GAVE_UP: { message: 'Notification %s to channel %s given up after %s: %s', status: 504 },
   BW_ERR_NOTIFY_CHANNEL: { message: 'Notification channel %s cannot be used: %s', status: 404 },
-  BW_ERR_NOTIFY_STORE: { message: 'The notification outbox in %s cannot be opened: %s', status: 500 },
   BW_ERR_FIREWALL_UNSUPPORTED: { message: 'The local firewall cannot express %s: %s; use a FlowSpec or upstream tier for this signature', status: 422 },
   BW_ERR_FIREWALL_COMMAND: { message: 'Firewall command `%s` failed: %s', status: 500 },
   BW_ERR_FIREWALL_UNAVAILABLE: { message: 'No usable firewall on this host (%s): install nftables (nft) or iptables, or set firewall.backend', status: 503 },

@@ -1,15 +1,12 @@
 // The persistent outbox: every message due to a channel is a row of notify_outbox in the appliance database
-// (DATADIR/breakwater.sqlite, WAL), written before any delivery is tried, so a restart resumes where the last
+// (DATADIR/breakwater.sqlite, opened by storage/sqlite.ts), written before any delivery is tried, so a restart resumes where the last
 // run stopped. A row ends delivered, failed (given up: its reason says why) or suppressed (a duplicate, over
 // the rate limit, or the end of an attack the channel was never told about); every attempt is a row of
 // notify_attempts with its outcome, error code, HTTP status and the Retry-After it was given. Finished rows
 // are kept `keepDays` for the audit trail (failures() reads them) and then deleted. This module owns only
 // the notify_* tables and their queries.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { NotificationEvent } from '@breakwater/sdk';
-import { BreakwaterError } from '../errors.js';
+import { migrate, openDatabase, type DatabaseHandle, type Migration, type SqliteDatabase } from '../storage/sqlite.js';
 import type { OutcomeKind } from './delivery-outcome.js';
 
 export type OutboxStatus = 'pending' | 'delivered' | 'failed' | 'suppressed';
@@ -56,13 +53,9 @@ export interface NewRow {
   reason?: OutboxReason;
 }
 
-/** The database file under a data directory; one file for the appliance, tables namespaced per module. */
-export const DATABASE_FILE_NAME = 'breakwater.sqlite';
+export { DATABASE_FILE_NAME } from '../storage/sqlite.js';
 
-// Bookkeeping shared with the other owners of tables in this file: one row per namespace and version.
-const MIGRATIONS_TABLE = 'CREATE TABLE IF NOT EXISTS storage_migrations (namespace TEXT NOT NULL, version INTEGER NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (namespace, version))';
-
-const MIGRATIONS: { version: number; up: string }[] = [
+const MIGRATIONS: Migration[] = [
   {
     version: 1,
     up: `
@@ -147,32 +140,26 @@ function fromRaw(r: RawRow): OutboxRow {
 }
 
 export class OutboxStore {
-  private constructor(private readonly db: Database.Database) {}
+  private readonly db: SqliteDatabase;
 
-  /** Opens (creating) the database file and brings the notify tables up to date. Throws BW_ERR_NOTIFY_STORE. */
+  private constructor(private readonly handle: DatabaseHandle) {
+    this.db = handle.db;
+  }
+
+  /** Opens (or shares) the appliance database and brings the notify tables up to date. Throws BW_ERR_STORAGE. */
   static open(path: string): OutboxStore {
-    let db: Database.Database | undefined;
+    const handle = openDatabase(path);
     try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
-      db = new Database(path);
-      db.pragma('busy_timeout = 5000');
-      db.pragma('journal_mode = WAL');
-      // NORMAL: in WAL mode a commit survives the process crashing and needs no fsync, so queueing a message
-      // costs no disk flush on the event path; a power cut may lose the last moments of the outbox, which
-      // would at worst repeat or drop a message, never a mitigation.
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      migrate(db);
-      return new OutboxStore(db);
+      migrate(handle.db, 'notify', MIGRATIONS);
     } catch (err) {
-      db?.close();
-      if (err instanceof BreakwaterError) throw err;
-      throw new BreakwaterError('BW_ERR_NOTIFY_STORE', [path, (err as Error).message], { cause: err });
+      handle.release();
+      throw err;
     }
+    return new OutboxStore(handle);
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    this.handle.release();
   }
 
   /** Runs fn in one transaction: the checks and inserts of one batch of events see each other. */
@@ -334,21 +321,5 @@ export class OutboxStore {
         .prepare('SELECT attempt, at, duration_ms, outcome, error_code, error, http_status, retry_after_ms FROM notify_attempts WHERE outbox_id = ? ORDER BY id')
         .all(outboxId) as { attempt: number; at: number; duration_ms: number; outcome: OutcomeKind; error_code: string | null; error: string | null; http_status: number | null; retry_after_ms: number | null }[]
     ).map((a) => ({ attempt: a.attempt, at: a.at, durationMs: a.duration_ms, outcome: a.outcome, errorCode: a.error_code, error: a.error, httpStatus: a.http_status, retryAfterMs: a.retry_after_ms }));
-  }
-}
-
-function migrate(db: Database.Database): void {
-  db.exec(MIGRATIONS_TABLE);
-  const current = (db.prepare("SELECT MAX(version) AS v FROM storage_migrations WHERE namespace = 'notify'").get() as { v: number | null }).v ?? 0;
-  const latest = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
-  if (current > latest) {
-    throw new BreakwaterError('BW_ERR_NOTIFY_STORE', [db.name, `its notify tables are at version ${current}, newer than this release knows (${latest}): run the newer release`]);
-  }
-  for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(m.up);
-      db.prepare("INSERT INTO storage_migrations (namespace, version, applied_at) VALUES ('notify', ?, ?)").run(m.version, Date.now());
-    })();
   }
 }
