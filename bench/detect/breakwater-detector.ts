@@ -15,7 +15,8 @@ import { createLogger } from '../../appliance/src/log.js';
 const [listen = '127.0.0.1:6343', configJson = '{}'] = process.argv.slice(2);
 const result = validateConfig(JSON.parse(configJson));
 if (!result.ok) throw new Error(JSON.stringify(result.problems));
-const log = createLogger({ level: 'warn', fd: 2 });
+// Errors only: attack events go to stdout as JSON lines, and warn-level logs of each one would flood the bench's output.
+const log = createLogger({ level: 'error', fd: 2 });
 const bus = new EventBus<AttackEvent>();
 bus.on('attack.started', (e) => {
   process.stdout.write(`${JSON.stringify({ type: 'started', at: Date.now(), target: e.attack.target, vector: e.attack.vector, detectionLatencyMs: e.attack.detectionLatencyMs, firstSampleAt: e.attack.firstSampleAt, windowMs: e.attack.threshold.windowMs })}\n`);

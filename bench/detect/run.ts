@@ -15,7 +15,8 @@
 //     both in one network namespace with only loopback up; latency = callback time minus the send time of the
 //     first attack datagram.
 //
-// Usage: npm run bench:detect -- [--trials 100] [--live-trials 10] [--skip-live] [--skip-fastnetmon] [--out FILE]
+// Usage: npm run bench:detect -- [--trials 100] [--live-trials 10] [--parts throughput,latency,live] [--skip-live]
+//        [--skip-fastnetmon] [--out FILE]
 // Writes bench/results/detect-<date>.json. Part 3 needs root (ip netns) and fastnetmon; everything is bounded.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,10 +45,12 @@ const { values } = parseArgs({
     'live-trials': { type: 'string', default: '10' },
     'skip-live': { type: 'boolean', default: false },
     'skip-fastnetmon': { type: 'boolean', default: false },
+    parts: { type: 'string', default: 'throughput,latency,live' },
     out: { type: 'string' },
   },
 });
 const TRIALS = Number(values.trials);
+const PARTS = new Set(values.parts!.split(','));
 const LIVE_TRIALS = Number(values['live-trials']);
 const THRESHOLD = 20_000;
 const SAMPLING = 1000;
@@ -164,19 +167,37 @@ async function heapBytes(): Promise<number> {
   return m.heapUsed + m.arrayBuffers;
 }
 
-/** sFlow datagrams and FlowBatches of traffic to `destinations` distinct addresses in 100.64.0.0/10. */
+/**
+ * sFlow datagrams and FlowBatches of traffic to `destinations` distinct addresses in 100.64.0.0/10. Batches are
+ * cut at 1,024 records, as the intake's writer cuts them under load.
+ */
 function makeTraffic(destinations: number, samples: number): { batches: Uint8Array[]; datagrams: Uint8Array[]; durationMs: number } {
   const pps = 2_000_000;
   const durationMs = Math.ceil((samples / (pps / SAMPLING)) * 1000);
   const batches: Uint8Array[] = [];
   const datagrams: Uint8Array[] = [];
+  const times: number[] = [];
   new ScenarioRunner({
     name: 'throughput',
     durationMs,
     seed: 23,
     attacks: [],
     shapes: [attackTraffic('udp_flood', { name: 'spread', to: { prefix: '100.64.0.0/10', hosts: destinations, first: 1 }, from: { prefix: '198.18.0.0/15', count: 100_000 }, rate: rate.constant(pps), samplingRate: SAMPLING })],
-  }).run({ startAtMs: T0, sink: (b) => batches.push(b.slice()), onDatagram: (d) => datagrams.push(d.slice()) });
+  }).run({
+    startAtMs: T0,
+    onDatagram: (d, at) => {
+      datagrams.push(d.slice());
+      times.push(at);
+    },
+  });
+  const writer = new FlowBatchWriter({ sink: (b) => batches.push(b.slice()), targetRecords: 1024 });
+  const decoder = new SflowDecoder();
+  datagrams.forEach((d, i) => {
+    writer.beginDatagram(times[i]!);
+    const status = decoder.decode(d, writer);
+    writer.endDatagram(decoder.header, status, d.length, decoder.lastFlowSamples, 0, 0, 0);
+  });
+  writer.flush();
   return { batches, datagrams, durationMs };
 }
 
@@ -499,15 +520,25 @@ function haveFastnetmon(): boolean {
 
 async function main(): Promise<void> {
   const started = new Date();
+  const startLoad = loadavg();
   log(`bench/detect: ${cpus().length} cores (${cpus()[0]?.model}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${TRIALS} trials per level (simulated), ${LIVE_TRIALS} live`);
-  log('1. throughput and memory (1,000,000 destinations)');
-  const through = await throughput();
-  log('2. latency, simulated clock (sampling 1:1000, 100,000 background destinations)');
-  const simulated = latencyRun('threshold 20,000 pps, 1 s + 0.5 s windows (default)', {});
-  const simulatedMainOnly = latencyRun('threshold 20,000 pps, 1 s window only', { fastWindowMs: 0 });
-  const simulated100k = latencyRun('threshold 100,000 pps, 1 s + 0.5 s windows', {}, 100_000);
+  let through: Record<string, unknown> | undefined;
+  if (PARTS.has('throughput')) {
+    log('1. throughput and memory (1,000,000 destinations)');
+    through = await throughput();
+  }
+  let simulated: Record<string, Record<string, LatencySummary>> | undefined;
+  if (PARTS.has('latency')) {
+    log('2. latency, simulated clock (sampling 1:1000, 100,000 background destinations)');
+    simulated = {
+      threshold20k: latencyRun('threshold 20,000 pps, 1 s + 0.5 s windows (default)', {}),
+      threshold20kMainWindowOnly: latencyRun('threshold 20,000 pps, 1 s window only', { fastWindowMs: 0 }),
+      threshold20kConfidence90: latencyRun('threshold 20,000 pps, confidence 0.90', { confidence: 0.9 }),
+      threshold100k: latencyRun('threshold 100,000 pps, 1 s + 0.5 s windows (default)', {}, 100_000),
+    };
+  }
   let liveResult: Record<string, unknown> | undefined;
-  if (!values['skip-live']) {
+  if (!values['skip-live'] && PARTS.has('live')) {
     const fnm = !values['skip-fastnetmon'] && haveFastnetmon();
     log(`3. live over UDP, wall clock, threshold 20,000 pps${fnm ? ', against FastNetMon 1.2.4' : ''}`);
     try {
@@ -519,10 +550,12 @@ async function main(): Promise<void> {
   }
   const result = {
     date: started.toISOString(),
-    command: `npm run bench:detect -- --trials ${TRIALS} --live-trials ${LIVE_TRIALS}${values['skip-live'] ? ' --skip-live' : ''}`,
+    command: `npm run bench:detect -- --trials ${TRIALS} --live-trials ${LIVE_TRIALS} --parts ${[...PARTS].join(',')}${values['skip-live'] ? ' --skip-live' : ''}`,
+    loadAverageAtStart: startLoad,
+    loadAverageAtEnd: loadavg(),
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version, heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 1048576) },
     threshold: { pps: THRESHOLD, sampling: SAMPLING },
-    simulated: { threshold20k: simulated, threshold20kMainWindowOnly: simulatedMainOnly, threshold100k: simulated100k },
+    simulated,
     throughput: through,
     live: liveResult,
   };
