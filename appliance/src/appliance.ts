@@ -15,7 +15,14 @@ import { Tier1Firewall } from './firewall/tier1-firewall.js';
 import { HealthServer } from './health/health-server.js';
 import { SflowIntake } from './intake/sflow-intake.js';
 import type { Logger } from './log.js';
+import { registerControlRoutes } from './mitigation/control-routes.js';
+import { detectionRateSource } from './mitigation/effectiveness.js';
+import { MitigationEngine } from './mitigation/mitigation-engine.js';
+import { createMitigationBus, type MitigationBus } from './mitigation/mitigation-events.js';
+import { notificationOf } from './mitigation/notifications.js';
+import { attackUrl } from './notify/attack-events.js';
 import { NotifyService } from './notify/notify-service.js';
+import { PluginRegistry } from './plugins/registry.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -35,8 +42,13 @@ export class Appliance {
   readonly speaker: BgpSpeaker | undefined;
   /** Tier 1 local filtering and the agent API, when the firewall section enables either: the engine's firewall backend. */
   readonly firewall: Tier1Firewall | undefined;
+  /** Tier plugins (notifiers are loaded per channel by notify). */
+  readonly plugins: PluginRegistry;
+  readonly mitigation: MitigationEngine;
+  /** What the mitigation engine reports: stages engaged, escalations, failures, approvals needed. */
+  readonly mitigationEvents: MitigationBus;
 
-  constructor(private readonly options: ApplianceOptions) {
+  constructor(private options: ApplianceOptions) {
     const { config, log } = options;
     this.destinations = new DestinationTable(defaultDestinationCapacity);
     this.intake = new SflowIntake({ config: config.sflow, destinations: this.destinations, log: log.child({ component: 'intake' }) });
@@ -50,16 +62,73 @@ export class Appliance {
     const speaker = this.speaker;
     const firewall = new Tier1Firewall(config.firewall, config.dataDir);
     this.firewall = firewall.enabled ? firewall : undefined;
+    // The registry asks the engine for each tier's facades when it loads them (at start), so the engine made
+    // just below is there by then.
+    this.plugins = new PluginRegistry({ settings: config.plugins, dataDir: config.dataDir, log: log.child({ component: 'plugins' }), kinds: ['tier'], facades: (plugin) => this.mitigation.facadesFor(plugin) });
+    const mitigationLog = log.child({ component: 'mitigation' });
+    this.mitigationEvents = createMitigationBus((err, event) => mitigationLog.error({ err, event: event.type }, 'a mitigation event subscriber failed'));
+    this.mitigation = new MitigationEngine({
+      config,
+      attacks: this.bus,
+      events: this.mitigationEvents,
+      tiers: this.plugins,
+      ...(speaker !== undefined ? { speaker } : {}),
+      ...(this.firewall !== undefined ? { firewall: this.firewall } : {}),
+      rates: detectionRateSource(this.detection),
+      log: mitigationLog,
+    });
+    this.mitigationEvents.onAny((event) => {
+      const n = notificationOf(event, (id) => attackUrl(config.notify.panelUrl, id));
+      if (n !== undefined) this.notify.publish(n.event, n.channels !== undefined ? { channels: n.channels } : {});
+    });
     this.health = new HealthServer({
       host: config.health.host,
       port: config.health.port,
       log: log.child({ component: 'health' }),
-      sections: { intake: () => this.intake.report(), detection: () => this.detection.report(), notify: () => this.notify.report(), ...(speaker ? { bgp: () => speaker.report() } : {}), ...(this.firewall ? { firewall: () => firewall.report() } : {}) },
+      sections: {
+        intake: () => this.intake.report(),
+        detection: () => this.detection.report(),
+        notify: () => this.notify.report(),
+        mitigation: () => this.mitigation.report(),
+        ...(speaker ? { bgp: () => speaker.report() } : {}),
+        ...(this.firewall ? { firewall: () => firewall.report() } : {}),
+      },
+      routes: [(app) => registerControlRoutes(app, () => this.mitigation)],
     });
     // The speaker starts before detection (its consumer's consumer) and stops after it, withdrawing per bgp.shutdown.
     // Notify subscribes to the bus when it starts, before detection: every attack event of the run is seen.
     // The firewall (like the speaker) is up before detection, so the first attack finds it reconciled.
-    this.components.push(this.health, this.notify, ...(speaker ? [speaker] : []), ...(this.firewall ? [this.firewall] : []), this.detection, this.intake);
+    // Tier plugins load before the engine resumes persisted mitigations (it verifies them with their tiers), and
+    // the engine subscribes before detection starts; in reverse, the engine stops before its plugins.
+    this.components.push(
+      this.health,
+      this.notify,
+      ...(speaker ? [speaker] : []),
+      ...(this.firewall ? [this.firewall] : []),
+      this.plugins,
+      this.mitigation,
+      this.detection,
+      this.intake,
+    );
+  }
+
+  /**
+   * Takes a new configuration without a restart (SIGHUP): runbooks and the mitigation section apply at once;
+   * everything else is read at start only, and a change there is logged as waiting for a restart. The caller
+   * has validated the configuration as a whole.
+   */
+  async reload(config: Config): Promise<{ applied: string[]; restartNeeded: string[] }> {
+    const old = this.options.config;
+    const restartNeeded = (Object.keys(config) as (keyof Config)[]).filter((k) => k !== 'runbooks' && k !== 'mitigation' && JSON.stringify(config[k]) !== JSON.stringify(old[k]));
+    await this.mitigation.reload(config);
+    this.options = { ...this.options, config: { ...old, runbooks: config.runbooks, mitigation: config.mitigation } };
+    if (restartNeeded.length > 0) this.options.log.warn({ sections: restartNeeded }, 'configuration reloaded; these sections change only at the next restart');
+    return { applied: ['runbooks', 'mitigation'], restartNeeded };
+  }
+
+  /** A reload that was refused goes to the audit trail too. */
+  reloadRefused(reason: string): void {
+    this.mitigation.configRejected(reason);
   }
 
   async start(): Promise<void> {

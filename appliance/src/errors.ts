@@ -90,6 +90,7 @@ export const errorCodes = {
   BW_ERR_MITIGATION_APPROVAL_TIMEOUT: { message: 'Stage %s was not approved within %s s and was not engaged', status: 408 },
   BW_ERR_MITIGATION_NOT_FOUND: { message: 'No mitigation %s: %s', status: 404 },
   BW_ERR_CONFIG_RELOAD: { message: 'Configuration reload refused; the running configuration stays: %s', status: 400 },
+  BW_ERR_CONTROL_FORBIDDEN: { message: 'The control endpoint answers loopback only (%s asked)', status: 403 },
   BW_ERR_CONTROL_UNREACHABLE: { message: 'Cannot reach the running appliance at %s (%s): is `breakwater start` running with this configuration?', status: 503 },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -12,6 +12,8 @@ export interface HealthServerOptions {
   log: Logger;
   /** Each named section of the report, read on every request. */
   sections: Record<string, HealthReport>;
+  /** Further loopback routes other components serve here (the mitigation control endpoint). */
+  routes?: ((app: FastifyInstance) => void)[];
 }
 
 export class HealthServer implements Component {
@@ -31,6 +33,7 @@ export class HealthServer implements Component {
       for (const [name, read] of Object.entries(this.options.sections)) report[name] = read();
       return report;
     });
+    for (const register of options.routes ?? []) register(this.app);
   }
 
   /** The port actually bound (useful when configured with port 0). */

@@ -217,6 +217,11 @@ export class MitigationEngine implements Component {
     if (config.mitigation.stopAll && !wasStopped) await this.stopAll('config');
   }
 
+  /** A configuration reload was refused (invalid file): recorded, nothing changes. */
+  configRejected(reason: string): void {
+    this.audit({ at: this.clock(), actor: 'engine', action: 'config.rejected', reason });
+  }
+
   list(): MitigationSummary[] {
     return [...this.states.values()].map(summarize);
   }

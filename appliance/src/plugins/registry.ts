@@ -29,6 +29,11 @@ export interface PluginRegistryOptions {
    */
   facades?: TierFacades | ((plugin: string) => TierFacades);
   metrics?: PluginMetricStore;
+  /**
+   * Load only plugins of these kinds (default: all). The appliance's registry loads tiers; notifiers are loaded
+   * per channel by the notification service, so loading them here too would run them twice.
+   */
+  kinds?: readonly PluginKind[];
   /** Restart policy of isolated plugins' processes (tests shorten it). */
   restart?: Partial<RestartPolicy>;
 }
@@ -101,8 +106,9 @@ export class PluginRegistry implements Component {
       }
       const m = s.manifest;
       const own = settingsFor(settings, m.name);
-      const status: PluginStatus = { name: m.name, dir: m.dir, version: m.version, kind: m.kind, isolation: own.isolation, state: own.enabled ? 'loading' : 'disabled' };
-      if (!own.enabled) return { status };
+      const wanted = own.enabled && (this.options.kinds === undefined || this.options.kinds.includes(m.kind));
+      const status: PluginStatus = { name: m.name, dir: m.dir, version: m.version, kind: m.kind, isolation: own.isolation, state: wanted ? 'loading' : 'disabled' };
+      if (!wanted) return { status };
       const handle = createPluginHandle(m, own, {
         log,
         metrics: this.metrics,

@@ -1,8 +1,11 @@
-// `breakwater start`: runs the appliance until SIGTERM or SIGINT, then shuts down within a bound.
+// `breakwater start`: runs the appliance until SIGTERM or SIGINT, then shuts down within a bound. SIGHUP
+// reloads the configuration file: it is validated as a whole, and only a valid one replaces the running
+// runbooks and mitigation settings (the rest waits for a restart); an invalid one is logged with
+// BW_ERR_CONFIG_RELOAD and the running configuration stays.
 import { parseArgs } from 'node:util';
 import { Appliance } from '../../appliance.js';
 import { loadConfig } from '../../config/load.js';
-import { isBreakwaterError } from '../../errors.js';
+import { BreakwaterError, isBreakwaterError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import type { Command } from '../command.js';
 
@@ -39,6 +42,28 @@ export const start: Command = {
       log.flush();
       return 1;
     }
+    // One reload at a time, in the order the signals came.
+    let reloading: Promise<void> = Promise.resolve();
+    const onHangup = () => {
+      reloading = reloading.then(async () => {
+        if (values.config === undefined) {
+          log.info('SIGHUP: running on embedded defaults (no --config); nothing to reload');
+          return;
+        }
+        try {
+          const next = await loadConfig(values.config);
+          next.dataDir = config.dataDir;
+          next.log.level = config.log.level;
+          const { restartNeeded } = await appliance.reload(next);
+          log.info({ file: values.config, restartNeeded }, 'configuration reloaded');
+        } catch (err) {
+          const refused = new BreakwaterError('BW_ERR_CONFIG_RELOAD', [(err as Error).message], { cause: err });
+          log.error({ code: refused.code, err: refused }, refused.message);
+          appliance.reloadRefused(refused.message);
+        }
+      });
+    };
+    process.on('SIGHUP', onHangup);
     await new Promise<void>((resolve) => {
       const onSignal = (signal: NodeJS.Signals) => {
         log.info({ signal }, 'shutting down');
@@ -49,6 +74,8 @@ export const start: Command = {
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
     });
+    process.off('SIGHUP', onHangup);
+    await reloading;
     await appliance.stop();
     log.flush();
     return 0;
