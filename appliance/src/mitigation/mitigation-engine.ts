@@ -299,14 +299,19 @@ export class MitigationEngine implements Component {
   private async process(id: string, event: MachineEvent): Promise<void> {
     const state = this.states.get(id);
     if (state === undefined) return;
-    await this.commit(step(state, event, this.clock(), { verifyIntervalMs: this.config.mitigation.verifyIntervalSeconds * 1000 }));
+    const transition = step(state, event, this.clock(), { verifyIntervalMs: this.config.mitigation.verifyIntervalSeconds * 1000 });
+    // A tick or an update that decided nothing changed only the latest rates and record, which are read again
+    // after a restart anyway: not worth a synchronous (fsync'ed) write every second per attack.
+    const quiet = transition.commands.length === 0 && (event.type === 'tick' || event.type === 'attack.updated');
+    await this.commit(transition, !quiet);
   }
 
   /** Persists the new state with its audit entries, publishes its notices, then runs its actions. */
-  private async commit(transition: Transition): Promise<void> {
+  private async commit(transition: Transition, persist = true): Promise<void> {
     const { state, commands } = transition;
     const now = this.clock();
     this.states.set(state.id, state);
+    if (!persist) return;
     if (state.phase === 'ended') {
       this.states.delete(state.id);
       for (const id of state.attackIds) this.alias.delete(id);
