@@ -130,7 +130,7 @@ test('`breakwater start` on detect-only defaults reloads its runbooks on SIGHUP 
   const until = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> => {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const value = await Promise.resolve(probe()).catch(() => undefined);
+      const value = await Promise.resolve().then(probe).catch(() => undefined);
       if (value !== undefined) return value;
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; logs:\n${logs}`);
       await sleep(100);
@@ -139,7 +139,9 @@ test('`breakwater start` on detect-only defaults reloads its runbooks on SIGHUP 
   try {
     const health = await until('the health endpoint', async () => (await (await fetch(`http://127.0.0.1:${healthPort}/health`)).json()) as { mitigation: { mode: string } });
     assert.equal(health.mitigation.mode, 'detect-only', 'embedded defaults: alerts only');
-    assert.deepEqual(auditOf(dataDir).at(-1)?.detail?.mitigations, 0);
+    // The health endpoint answers before the engine (started later) has opened the database.
+    const started = await until('engine.started in the audit trail', () => auditOf(dataDir).find((r) => r.action === 'engine.started'));
+    assert.equal(started.detail?.mitigations, 0);
 
     writeFileSync(file, `${base}mitigation:\n  mode: auto\nrunbooks:\n  - name: reloaded\n    stages:\n      - { name: rtbh, tier: "@breakwater/tier-rtbh" }\n`);
     child.kill('SIGHUP');
