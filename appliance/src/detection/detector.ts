@@ -138,9 +138,10 @@ export class Detector {
       tickMs: d.tickMs,
       windowTicks: this.W,
       epochMs: Math.floor(options.epochMs / 1000) * 1000,
-      hostCapacity: d.maxDestinations,
-      blockCapacity: d.maxBlocks,
-      promotedCapacity: d.maxPromoted,
+      // Nothing protected, nothing tracked: do not reserve the tables (~170 MB at the defaults) for it.
+      hostCapacity: this.groups.networks.length === 0 ? 16 : d.maxDestinations,
+      blockCapacity: this.groups.networks.length === 0 ? 16 : d.maxBlocks,
+      promotedCapacity: this.groups.networks.length === 0 ? 16 : d.maxPromoted,
       blockPrefixLength: d.blockPrefixLength,
       networks: this.groups.networks,
       samplingOverrides: d.samplingOverrides,
