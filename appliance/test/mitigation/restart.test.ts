@@ -90,8 +90,9 @@ test('restart in the middle of an escalation: same stage, verified not re-engage
 
 test('a process that died while a stage was engaging: the route it announced is adopted, the stage redone once, orphans withdrawn', async () => {
   const speaker = new FakeSpeaker();
-  // The abandoned engine's hung call times out after 500 ms, so closing it at the end does not wait long.
-  const crashed = harness({ speaker, hookTimeoutMs: 500 });
+  // The abandoned engine's hung call times out after 2 s (after the snapshot below), so closing it at the end
+  // does not wait for the default 5 s.
+  const crashed = harness({ speaker, hookTimeoutMs: 2_000 });
   await crashed.start();
   await crashed.started(attackAt(crashed.now, { id: 'crash-attack' }));
   speaker.hangNext = 'announceRtbh';
@@ -100,7 +101,8 @@ test('a process that died while a stage was engaging: the route it announced is 
   // desired routes; a new engine starts on the copies while the abandoned one is left alone.
   crashed.now += 60_000;
   crashed.engine.tick();
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Until the announcement is out and recorded as pending (the engine never gets further).
+  for (let i = 0; i < 200 && !openClaims(crashed.dataDir).some((c) => c.kind === 'rtbh'); i++) await new Promise((resolve) => setTimeout(resolve, 25));
   assert.deepEqual(crashed.engine.list()[0]?.stages.map((s) => s.status), ['engaged', 'engaging', 'idle']);
   assert.deepEqual(openClaims(crashed.dataDir).map((c) => `${c.kind} ${c.status}`), ['flowspec active', 'rtbh pending']);
   const dataDir = mkdtempSync(join(tmpdir(), 'bwt-mit-restart-'));
