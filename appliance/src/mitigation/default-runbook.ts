@@ -8,6 +8,7 @@ import { RunbookSchema, type Runbook } from './runbook-schema.js';
 
 /** First-party tier plugins and what they do to traffic (stage `effect` defaults). */
 export const FIRST_PARTY_TIERS = {
+  '@breakwater/tier-nftables': 'filter',
   '@breakwater/tier-flowspec': 'filter',
   '@breakwater/tier-rtbh': 'blackhole',
   '@breakwater/tier-scrubbing': 'divert',
