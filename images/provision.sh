@@ -58,6 +58,8 @@ fi
 step "services"
 systemctl enable breakwater.service breakwater-firstboot.service bird.service exabgp.service nftables.service \
   systemd-networkd.service systemd-resolved.service systemd-timesyncd.service ssh.service >/dev/null 2>&1
+# gobgpd runs only as the controller's child (bgp.speaker: gobgp), never on its own.
+systemctl disable gobgpd.service >/dev/null 2>&1 || true
 # Networking is systemd-networkd's alone.
 systemctl disable networking.service >/dev/null 2>&1 || true
 systemctl mask systemd-networkd-wait-online.service >/dev/null 2>&1 || true
