@@ -56,7 +56,13 @@ export class Appliance {
     this.bus = new EventBus<AttackEvent>((err, event) => busLog.error({ err, event: event.type }, 'an attack event subscriber failed'));
     const detectionLog = log.child({ component: 'detection' });
     this.detection = new DetectionService({ config, bus: this.bus, log: detectionLog });
-    this.notify = new NotifyService({ config, bus: this.bus, log: log.child({ component: 'notify' }) });
+    this.notify = new NotifyService({
+      config,
+      bus: this.bus,
+      log: log.child({ component: 'notify' }),
+      // The engine (made below) owns the audit trail; a failure can only come after start, when it exists.
+      onDeliveryFailed: (failure) => this.mitigation.notificationFailed(failure),
+    });
     tapBatches(this.intake.consumer, (batch) => this.detection.consume(batch), (err) => detectionLog.error({ err }, 'detection failed on a FlowBatch'));
     this.speaker = createSpeaker({ config: config.bgp, dataDir: config.dataDir, log: log.child({ component: 'bgp' }) });
     const speaker = this.speaker;

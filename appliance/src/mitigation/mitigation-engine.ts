@@ -11,6 +11,7 @@
 // announced twice), and engaged stages are verified with their tiers at once.
 import type { AttackEvent, AttackRecord, Engagement, EngagementStatus, RunbookStage } from '@breakwater/sdk';
 import { AuditStore, type AuditEntry } from '../audit/audit-store.js';
+import type { DeliveryFailure } from '../notify/outbox.js';
 import type { Speaker } from '../bgp/speaker.js';
 import type { AttackBus } from '../bus/event-bus.js';
 import type { Component } from '../component.js';
@@ -220,6 +221,20 @@ export class MitigationEngine implements Component {
   /** A configuration reload was refused (invalid file): recorded, nothing changes. */
   configRejected(reason: string): void {
     this.audit({ at: this.clock(), actor: 'engine', action: 'config.rejected', reason });
+  }
+
+  /** A notification the outbox gave up on goes to the audit trail next to the actions it was about. */
+  notificationFailed(failure: DeliveryFailure): void {
+    this.audit({
+      at: failure.at,
+      actor: 'engine',
+      action: 'notify.failed',
+      attackId: failure.attackId,
+      target: failure.target,
+      resource: `${failure.channel}:${failure.eventId}`,
+      reason: `${failure.code}: ${failure.error}`,
+      detail: { channel: failure.channel, event: failure.eventType, why: failure.reason, attempts: failure.attempts },
+    });
   }
 
   list(): MitigationSummary[] {

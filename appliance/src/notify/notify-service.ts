@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { fromAttackEvent } from './attack-events.js';
 import { deliverer, loadChannels, type LoadedChannel } from './channels.js';
-import { Outbox, type ChannelCounters, type OutboxChannel } from './outbox.js';
+import { Outbox, type ChannelCounters, type DeliveryFailure, type OutboxChannel } from './outbox.js';
 import { DATABASE_FILE_NAME, OutboxStore, type OutboxStatus } from './outbox-store.js';
 
 const PURGE_INTERVAL_MS = 6 * 3_600_000;
@@ -28,6 +28,8 @@ export interface NotifyServiceOptions {
   timers?: boolean;
   /** Loads the channels (default: their plugins through the plugin loader). */
   loadChannels?: typeof loadChannels;
+  /** Told of every notification given up (the appliance writes these to the audit trail). */
+  onDeliveryFailed?: (failure: DeliveryFailure) => void;
 }
 
 export interface ChannelReport {
@@ -83,6 +85,7 @@ export class NotifyService implements Component {
       now: this.now,
       ...(this.options.random !== undefined ? { random: this.options.random } : {}),
       ...(this.options.timers !== undefined ? { timers: this.options.timers } : {}),
+      ...(this.options.onDeliveryFailed !== undefined ? { onFailed: this.options.onDeliveryFailed } : {}),
     });
     const bus = this.options.bus;
     if (bus !== undefined) {

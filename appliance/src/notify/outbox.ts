@@ -56,6 +56,22 @@ export interface OutboxOptions {
   random?: () => number;
   /** Flush on the next tick and wake on timers (default true). Tests call flush() and deliverDue() instead. */
   timers?: boolean;
+  /** Told of every message given up, once, after it is recorded: the audit trail listens here. */
+  onFailed?: (failure: DeliveryFailure) => void;
+}
+
+/** A message the outbox gave up on, and why. */
+export interface DeliveryFailure {
+  at: number;
+  channel: string;
+  eventType: string;
+  eventId: string;
+  attackId: string;
+  target: string;
+  reason: 'channel_unavailable' | 'rejected' | 'gave_up_attempts' | 'gave_up_age';
+  attempts: number;
+  code: string;
+  error: string;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -172,10 +188,20 @@ export class Outbox {
         store.insert([{ channel: name, event, dedupKey: key, createdAt: now, status: 'failed', reason: 'channel_unavailable' }]);
         counters.failed++;
         counters.lastError = { at: now, code: 'BW_ERR_NOTIFY_CHANNEL', message: channel.unavailable ?? 'the channel is not loaded' };
+        this.failed({ at: now, channel: name, eventType: event.type, eventId: event.id, attackId: event.attack.id, target: event.attack.target, reason: 'channel_unavailable', attempts: 0, code: 'BW_ERR_NOTIFY_CHANNEL', error: counters.lastError.message });
         continue;
       }
       store.insert([{ channel: name, event, dedupKey: key, createdAt: now, status: 'pending' }]);
       counters.queued++;
+    }
+  }
+
+  /** A listener's failure must not stop delivery: it is logged and the outbox goes on. */
+  private failed(failure: DeliveryFailure): void {
+    try {
+      this.options.onFailed?.(failure);
+    } catch (err) {
+      this.options.log.error({ err, channel: failure.channel }, 'the delivery-failure listener failed');
     }
   }
 
@@ -249,6 +275,7 @@ export class Outbox {
         store.recordAttempt(row, attempt, { status: 'failed', reason: 'rejected' });
         counters.failed++;
         log.error({ ...context, code: failure.code, status: failure.status, error: message }, 'notification refused by the provider: given up');
+        this.failed({ ...failureOf(row, done), reason: 'rejected', code: failure.code, error: message });
         return;
       }
       const decision = nextRetry({ attempts: row.attempts + 1, createdAt: row.createdAt, now: done, retryAfterMs: failure.retryAfterMs }, policy, this.random);
@@ -256,6 +283,7 @@ export class Outbox {
         store.recordAttempt(row, attempt, { status: 'failed', reason: decision.giveUp === 'attempts' ? 'gave_up_attempts' : 'gave_up_age' });
         counters.failed++;
         log.error({ ...context, code: failure.code, status: failure.status, error: message, reason: decision.giveUp }, 'notification given up (BW_ERR_NOTIFY_GAVE_UP)');
+        this.failed({ ...failureOf(row, done), reason: decision.giveUp === 'attempts' ? 'gave_up_attempts' : 'gave_up_age', code: failure.code, error: message });
         return;
       }
       store.recordAttempt(row, attempt, { status: 'pending', retryAt: decision.retryAt });
@@ -265,4 +293,8 @@ export class Outbox {
       log.warn({ ...context, code: failure.code, status: failure.status, error: message, retryInMs: decision.delayMs }, 'notification failed; will retry');
     }
   }
+}
+
+function failureOf(row: OutboxRow, at: number): Pick<DeliveryFailure, 'at' | 'channel' | 'eventType' | 'eventId' | 'attackId' | 'target' | 'attempts'> {
+  return { at, channel: row.channel, eventType: row.eventType, eventId: row.eventId, attackId: row.attackId, target: row.event.attack.target, attempts: row.attempts + 1 };
 }

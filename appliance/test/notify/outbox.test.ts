@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DeliveryError, PluginError, type NotificationEvent } from '@breakwater/sdk';
 import { sampleAttack, sampleNotification } from '@breakwater/sdk/testing';
 import { Secret } from '../../src/config/secret.js';
-import { Outbox, type OutboxChannel } from '../../src/notify/outbox.js';
+import { Outbox, type DeliveryFailure, type OutboxChannel } from '../../src/notify/outbox.js';
 import { DATABASE_FILE_NAME, OutboxStore } from '../../src/notify/outbox-store.js';
 import { captureLogger, FakeClock, recordingChannel, tempDir } from './helpers.js';
 
@@ -25,12 +25,21 @@ function channel(name: string, deliver: OutboxChannel['deliver'], overrides: Par
   };
 }
 
-function setup(channels: OutboxChannel[], options: { timers?: boolean; clock?: FakeClock } = {}) {
+function setup(channels: OutboxChannel[], options: { timers?: boolean; clock?: FakeClock; onFailed?: (f: DeliveryFailure) => void } = {}) {
   const tmp = tempDir();
   const store = OutboxStore.open(join(tmp.dir, DATABASE_FILE_NAME));
   const clock = options.clock ?? new FakeClock();
   const { log, text, lines } = captureLogger();
-  const outbox = new Outbox({ store, channels, policy, log, now: options.timers ? Date.now : clock.now, random: () => 0.5, timers: options.timers ?? false });
+  const outbox = new Outbox({
+    store,
+    channels,
+    policy,
+    log,
+    now: options.timers ? Date.now : clock.now,
+    random: () => 0.5,
+    timers: options.timers ?? false,
+    ...(options.onFailed !== undefined ? { onFailed: options.onFailed } : {}),
+  });
   const done = async () => {
     await outbox.stop();
     store.close();
@@ -292,5 +301,36 @@ test('a secret quoted in a provider error is neither logged nor stored', async (
   assert.ok(!row!.lastError!.includes('s3cr3tT0k3nValue'), row!.lastError!);
   assert.match(row!.lastError!, /https:\/\/hooks\.slack\.com\/••••/);
   assert.ok(!t.logText().includes('s3cr3tT0k3nValue'));
+  await t.done();
+});
+
+test('every message given up is reported once to onFailed (for the audit trail), with why; a retry is not a failure', async () => {
+  const failures: DeliveryFailure[] = [];
+  const refused = async () => {
+    throw new DeliveryError('BW_ERR_NOTIFY_REJECTED', 'Slack answered 404: no_service', { status: 404 });
+  };
+  const down = async () => {
+    throw new DeliveryError('BW_ERR_NOTIFY_UNAVAILABLE', 'connection refused');
+  };
+  const t = setup(
+    [channel('slack', refused), channel('pager', down), channel('mail', undefined, { unavailable: 'no plugin' }), channel('log', async () => undefined)],
+    { onFailed: (f) => failures.push(f) },
+  );
+  t.outbox.enqueue(detected('A7'));
+  t.outbox.flush();
+  await t.outbox.deliverDue();
+  assert.deepEqual(failures.map((f) => [f.channel, f.reason]).sort(), [['mail', 'channel_unavailable'], ['slack', 'rejected']], 'the pager is only being retried');
+  for (let i = 0; i < 10; i++) {
+    t.clock.advance(60_000);
+    await t.outbox.deliverDue();
+  }
+  const byChannel = Object.fromEntries(failures.map((f) => [f.channel, f]));
+  assert.equal(failures.length, 3, 'each message is reported once');
+  assert.deepEqual(
+    [byChannel.pager!.reason, byChannel.pager!.attempts, byChannel.pager!.code, byChannel.pager!.error],
+    ['gave_up_attempts', policy.maxAttempts, 'BW_ERR_NOTIFY_UNAVAILABLE', 'connection refused'],
+  );
+  assert.deepEqual([byChannel.slack!.attackId, byChannel.slack!.eventType, byChannel.slack!.code], ['A7', 'attack.detected', 'BW_ERR_NOTIFY_REJECTED']);
+  assert.equal(byChannel.slack!.target, sampleAttack().target);
   await t.done();
 });
