@@ -1,5 +1,5 @@
 #!/bin/bash
-# Boot test of the appliance image (images/test/boot.test.ts): builds the image first when there is none
+# Boot test of the appliance image (images/test/boot.vm-test.ts): builds the image first when there is none
 # (or with --build), installs qemu and OVMF when missing, then runs the test with BREAKWATER_BOOT_TEST=1.
 #   bash images/test/boot-test.sh [--build] [--image FILE.qcow2]
 set -euo pipefail
@@ -26,4 +26,4 @@ if [ $build = 1 ] || [ ! -e "$image" ]; then
 fi
 step "boot test of $(readlink -f "$image")"
 cd "$repo"
-BREAKWATER_BOOT_TEST=1 BREAKWATER_IMAGE="$image" bounded 3600 node --conditions=source --import tsx --test --test-reporter=spec images/test/boot.test.ts
+BREAKWATER_IMAGE="$image" bounded 3600 node --conditions=source --import tsx --test --test-reporter=spec images/test/boot.vm-test.ts
