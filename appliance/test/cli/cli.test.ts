@@ -5,21 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/run.js';
+import { runCli } from '../support/run-cli.js';
 
 const repo = new URL('../../../', import.meta.url).pathname;
-
-async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough() });
-  return { code, stdout: out, stderr: err };
-}
 
 test('config check: a valid file exits 0, an invalid one exits 1 and names every problem', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-cli-'));

@@ -8,17 +8,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sampleAttack } from '@breakwater/sdk/testing';
 import { Appliance } from '../../src/appliance.js';
 import { AuditStore, type AuditRecord } from '../../src/audit/audit-store.js';
-import { main } from '../../src/cli/run.js';
 import { validateConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import { isLoopback } from '../../src/mitigation/control-routes.js';
 import { databasePath, openDatabase } from '../../src/storage/sqlite.js';
+import { runCli as cli } from '../support/run-cli.js';
 
 const REPO = new URL('../../../', import.meta.url).pathname;
 const NOOP = new URL('./fixtures/approve/', import.meta.url).pathname;
@@ -37,17 +36,6 @@ async function freePort(): Promise<number> {
   const port = (server.address() as { port: number }).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough() });
-  return { code, stdout: out, stderr: err };
 }
 
 function auditOf(dataDir: string): AuditRecord[] {

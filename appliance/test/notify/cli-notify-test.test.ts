@@ -5,12 +5,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { NotifyTestNotification } from '@breakwater/sdk';
 import { startFakeProvider } from '@breakwater/sdk/testing';
 import { stringify } from 'yaml';
-import { main } from '../../src/cli/run.js';
 import { FIXTURE_PLUGINS, tempDir } from './helpers.js';
+import { runCli as cli } from '../support/run-cli.js';
 
 const receiver = await startFakeProvider((req) => (req.path.startsWith('/slack/') ? { status: 404, body: 'no_service' } : { status: 204 }));
 const tmp = tempDir();
@@ -35,17 +34,6 @@ writeFileSync(
     },
   }),
 );
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough() });
-  return { code, stdout: out, stderr: err };
-}
 
 test('a working channel: the test message arrives and the command exits 0', async () => {
   receiver.requests.length = 0;

@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/run.js';
+import { runCli as cli } from '../support/run-cli.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bw-cli-plugins-'));
@@ -16,17 +15,6 @@ writeFileSync(
   JSON.stringify({ dataDir: dir, plugins: { directory: fixtures, hookTimeoutMs: 1000, settings: { 'good-notifier': { enabled: false }, 'bad-config': { config: { url: 'not a url', timeoutMs: 5 } } } } }),
 );
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough() });
-  return { code, stdout: out, stderr: err };
-}
 
 test('plugins list: every folder with its manifest verdict, exit 1 because some are refused', async () => {
   const text = await cli(['plugins', 'list', '--config', configFile]);
