@@ -4,8 +4,8 @@
 //   - its block (/24 for IPv4, /64 for IPv6 by default), so traffic spread thinly over many hosts adds up,
 //   - the configured prefix it falls in (longest match; host groups are lists of such prefixes).
 // Every subject gets level-one windowed totals (traffic-window.ts); a subject whose windowed rate reaches its
-// promotion level gets per-vector detail (vector-windows.ts) from that sample on. Configured prefixes are always
-// promoted. Each sample is scaled by its own sampling rate, or by the exporter's override.
+// promotion level gets per-vector detail (vector-windows.ts) from that sample on. Each sample is scaled by its own
+// sampling rate, or by the exporter's override.
 //
 // The per-sample path allocates nothing: addresses go to the tables as (array, offset), times and levels through
 // typed arrays, so no number that is not a small integer crosses a call (V8 would box it). This module counts;
@@ -57,11 +57,12 @@ export class TrafficCounter {
   readonly tickMs: number;
   readonly windowTicks: number;
   readonly epochMs: number;
-  /** Promotion levels per network index, in packets and bytes per window: hosts, then blocks. */
-  readonly promoteHostPackets: Float64Array;
-  readonly promoteHostBytes: Float64Array;
-  readonly promoteBlockPackets: Float64Array;
-  readonly promoteBlockBytes: Float64Array;
+  /**
+   * Promotion levels in packets and bytes per window, per subject kind (SubjectKind: host, block, network) and
+   * network index. Infinity (the start) promotes nothing.
+   */
+  readonly promotePackets: Float64Array[];
+  readonly promoteBytes: Float64Array[];
   private readonly trie = new PrefixTrie();
   private readonly blockMask4: Uint32Array;
   private readonly blockMask6: Uint32Array;
@@ -123,10 +124,8 @@ export class TrafficCounter {
       benignPerTick: options.benignPerTick,
     });
     this.overrides = new SamplingOverrides(options.samplingOverrides);
-    this.promoteHostPackets = new Float64Array(n).fill(Infinity);
-    this.promoteHostBytes = new Float64Array(n).fill(Infinity);
-    this.promoteBlockPackets = new Float64Array(n).fill(Infinity);
-    this.promoteBlockBytes = new Float64Array(n).fill(Infinity);
+    this.promotePackets = [0, 1, 2].map(() => new Float64Array(n).fill(Infinity));
+    this.promoteBytes = [0, 1, 2].map(() => new Float64Array(n).fill(Infinity));
     this.blockMask4 = Uint32Array.from([0, 1, 2, 3], (w) => prefixMaskWord(options.blockPrefixLength.ipv4, w));
     this.blockMask6 = Uint32Array.from([0, 1, 2, 3], (w) => prefixMaskWord(options.blockPrefixLength.ipv6, w));
     options.networks.forEach((p, i) => {
@@ -136,8 +135,6 @@ export class TrafficCounter {
       // Two configured prefixes with the same text share one aggregate (config validation rejects duplicates).
       const e = located >= 0 ? located : this.networks.insert(located, networkTag(p.family, p.length), words, 0, i);
       if (e !== i) throw new Error(`duplicate protected prefix ${p.text}`);
-      const slot = this.pool.acquire(SubjectKind.network, e);
-      this.networks.setSlot(e, slot);
     });
   }
 
@@ -236,8 +233,7 @@ export class TrafficCounter {
       if (host >= 0) this.countSubject(hosts, SubjectKind.host, host, network, tick, vector, rate, sampleBytes, u8, u16, u32, at);
       if (block >= 0) this.countSubject(blocks, SubjectKind.block, block, network, tick, vector, rate, sampleBytes, u8, u16, u32, at);
 
-      const nets = this.networks;
-      if (nets.add(network, tick, rate, sampleBytes)) this.pool.add(nets.slotOf(network), tick, vector, rate, sampleBytes, u8, u16, u32, at);
+      this.countSubject(this.networks, SubjectKind.network, network, network, tick, vector, rate, sampleBytes, u8, u16, u32, at);
     }
   }
 
@@ -258,8 +254,7 @@ export class TrafficCounter {
     if (!table.add(e, tick, rate, sampleBytes)) return;
     let slot = table.slotOf(e);
     if (slot < 0) {
-      const host = kind === SubjectKind.host;
-      if (!table.reaches(e, tick, host ? this.promoteHostPackets : this.promoteBlockPackets, host ? this.promoteHostBytes : this.promoteBlockBytes, network)) return;
+      if (!table.reaches(e, tick, this.promotePackets[kind]!, this.promoteBytes[kind]!, network)) return;
       slot = this.pool.acquire(kind, e);
       if (slot < 0) {
         this.promotionsRefused++;
@@ -278,7 +273,6 @@ export class TrafficCounter {
   /** Ends a subject's promotion (detection decides when); its level-one totals stay. */
   demote(slot: number): void {
     const kind = this.pool.ownerKind[slot]!;
-    if (kind === SubjectKind.network) return;
     const e = this.pool.ownerEntry[slot]!;
     if (e >= 0) this.table(kind).setSlot(e, -1);
     this.pool.release(slot);

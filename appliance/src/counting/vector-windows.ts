@@ -25,9 +25,11 @@ export type SubjectKindCode = (typeof SubjectKind)[keyof typeof SubjectKind];
 /** Floats per (vector, tick) cell. */
 export const CELL = 4;
 export const CellField = { packets: 0, bytes: 1, samples: 2, rateSquares: 3 } as const;
-/** u32 words per recent-ring entry. */
-export const RING_WORDS = 12;
-/** Words: 0..3 source address, 4..7 destination, 8 rate, 9 srcPort << 16 | dstPort, 10 meta, 11 ipLength | ipVersion << 16. */
+/** u32 words per recent-ring entry: one 64-byte line. */
+export const RING_WORDS = 16;
+/** The entry's time, as the f64 at this index of the entry's eight f64s (words 12..13). */
+const RING_TIME_F64 = 6;
+/** Words: 0..3 source address, 4..7 destination, 8 rate, 9 srcPort << 16 | dstPort, 10 meta, 11 ipLength | ipVersion << 16, 12..13 time. */
 export const RingWord = { src: 0, dst: 4, rate: 8, ports: 9, meta: 10, length: 11 } as const;
 /** u32 words per benign-ring entry: rate, ports, meta, length (as in the recent ring), tick. */
 export const BENIGN_WORDS = 5;
@@ -57,6 +59,17 @@ export interface VectorWindowOptions {
   benignPerTick?: number;
 }
 
+/** Per-slot scalars, packed into one 64-byte line (f64 each) because a promoted sample touches all of them. */
+const S_LAST_TICK = 0;
+const S_RING_COUNT = 1;
+const S_ADDED_PACKETS = 2;
+const S_ADDED_BYTES = 3;
+const S_BENIGN_COUNT = 4;
+const S_BENIGN_TICK = 5;
+const S_BENIGN_ADMITTED = 6;
+const S_FROZEN = 7;
+const STATE_STRIDE = 8;
+
 export class VectorWindowPool {
   readonly capacity: number;
   readonly windowTicks: number;
@@ -65,21 +78,16 @@ export class VectorWindowPool {
   readonly benignPerTick: number;
   readonly ownerKind: Uint8Array;
   readonly ownerEntry: Int32Array;
-  readonly lastTick: Int32Array;
+  /** Per slot: the scalars above (newest tick, ring and benign counts, added packets/bytes, frozen). */
+  private readonly state: Float64Array;
   readonly cells: Float32Array;
   /** Per slot and tick: which vectors have traffic (bit v), so sums add only the few rows that are not zero. */
   readonly vectorMask: Uint32Array;
   readonly flowBits: Uint32Array;
+  /** Ring entries of RING_WORDS u32 (one cache line): the sample's words, then its time as an f64 (ringTimes). */
   readonly ring: Uint32Array;
-  readonly ringTime: Float64Array;
-  /** Samples ever pushed per slot (the ring holds the last ringSize of them). */
-  readonly ringCount: Float64Array;
+  private readonly ringTimes: Float64Array;
   readonly benign: Uint32Array;
-  readonly benignCount: Float64Array;
-  private readonly benignTick: Int32Array;
-  private readonly benignAdmitted: Uint8Array;
-  /** 1 while the subject is suspect or attacked: no benign samples are admitted. */
-  readonly frozen: Uint8Array;
   /** Time (ms since the epoch) of the samples being added: set once per datagram by the counter. */
   readonly sampleTime = new Float64Array(1);
   /** Dense list of slots in use, and each slot's position in it (-1 when free). */
@@ -101,18 +109,14 @@ export class VectorWindowPool {
     this.rowFloats = VECTOR_COUNT * CELL;
     this.ownerKind = new Uint8Array(capacity);
     this.ownerEntry = new Int32Array(capacity).fill(-1);
-    this.lastTick = new Int32Array(capacity).fill(-1);
+    this.state = new Float64Array(capacity * STATE_STRIDE);
     this.cells = new Float32Array(capacity * windowTicks * this.rowFloats);
     this.vectorMask = new Uint32Array(capacity * windowTicks);
     this.flowBits = new Uint32Array(capacity * windowTicks * FLOW_BITS_WORDS);
-    this.ring = new Uint32Array(capacity * this.ringSize * RING_WORDS);
-    this.ringTime = new Float64Array(capacity * this.ringSize);
-    this.ringCount = new Float64Array(capacity);
+    const ringBuffer = new ArrayBuffer(capacity * this.ringSize * RING_WORDS * 4);
+    this.ring = new Uint32Array(ringBuffer);
+    this.ringTimes = new Float64Array(ringBuffer);
     this.benign = new Uint32Array(capacity * this.benignSize * BENIGN_WORDS);
-    this.benignCount = new Float64Array(capacity);
-    this.benignTick = new Int32Array(capacity).fill(-1);
-    this.benignAdmitted = new Uint8Array(capacity);
-    this.frozen = new Uint8Array(capacity);
     this.active = new Int32Array(capacity);
     this.activePos = new Int32Array(capacity).fill(-1);
     this.free = new Int32Array(capacity);
@@ -125,10 +129,40 @@ export class VectorWindowPool {
   }
 
   get storageBytes(): number {
-    return (
-      this.cells.byteLength + this.vectorMask.byteLength + this.flowBits.byteLength + this.ring.byteLength + this.ringTime.byteLength + this.benign.byteLength +
-      this.capacity * (1 + 4 + 4 + 8 + 8 + 4 + 1 + 1 + 4 + 4 + 4)
-    );
+    return this.state.byteLength + this.cells.byteLength + this.vectorMask.byteLength + this.flowBits.byteLength + this.ring.byteLength + this.benign.byteLength + this.capacity * (1 + 4 + 4 + 4 + 4);
+  }
+
+  /** Newest tick counted for the slot, or -1. */
+  lastTickOf(slot: number): number {
+    return this.state[slot * STATE_STRIDE + S_LAST_TICK]!;
+  }
+
+  /** Samples ever pushed to the slot's ring (it holds the last ringSize of them). */
+  ringCountOf(slot: number): number {
+    return this.state[slot * STATE_STRIDE + S_RING_COUNT]!;
+  }
+
+  /** Time of ring entry r (index slot × ringSize + position). */
+  ringTimeOf(r: number): number {
+    return this.ringTimes[r * (RING_WORDS / 2) + RING_TIME_F64]!;
+  }
+
+  benignCountOf(slot: number): number {
+    return this.state[slot * STATE_STRIDE + S_BENIGN_COUNT]!;
+  }
+
+  /** Packets and bytes added since resetAdded (detection's headroom check). */
+  addedPacketsOf(slot: number): number {
+    return this.state[slot * STATE_STRIDE + S_ADDED_PACKETS]!;
+  }
+
+  addedBytesOf(slot: number): number {
+    return this.state[slot * STATE_STRIDE + S_ADDED_BYTES]!;
+  }
+
+  resetAdded(slot: number): void {
+    this.state[slot * STATE_STRIDE + S_ADDED_PACKETS] = 0;
+    this.state[slot * STATE_STRIDE + S_ADDED_BYTES] = 0;
   }
 
   /** Takes a free slot for a subject; -1 when the pool is full. Clears the slot (no allocation). */
@@ -137,16 +171,14 @@ export class VectorWindowPool {
     const slot = this.free[--this.freeTop]!;
     this.ownerKind[slot] = kind;
     this.ownerEntry[slot] = entry;
-    this.lastTick[slot] = -1;
     const W = this.windowTicks;
     this.cells.fill(0, slot * W * this.rowFloats, (slot + 1) * W * this.rowFloats);
     this.vectorMask.fill(0, slot * W, (slot + 1) * W);
     this.flowBits.fill(0, slot * W * FLOW_BITS_WORDS, (slot + 1) * W * FLOW_BITS_WORDS);
-    this.ringCount[slot] = 0;
-    this.benignCount[slot] = 0;
-    this.benignTick[slot] = -1;
-    this.benignAdmitted[slot] = 0;
-    this.frozen[slot] = 0;
+    const st = slot * STATE_STRIDE;
+    this.state.fill(0, st, st + STATE_STRIDE);
+    this.state[st + S_LAST_TICK] = -1;
+    this.state[st + S_BENIGN_TICK] = -1;
     this.activePos[slot] = this.activeCount;
     this.active[this.activeCount++] = slot;
     return slot;
@@ -174,7 +206,9 @@ export class VectorWindowPool {
   add(slot: number, tick: number, vector: number, rate: number, bytes: number, u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, at: number): void {
     const W = this.windowTicks;
     const rowFloats = this.rowFloats;
-    const last = this.lastTick[slot]!;
+    const state = this.state;
+    const st = slot * STATE_STRIDE;
+    const last = state[st + S_LAST_TICK]!;
     if (tick > last) {
       const stale = last < 0 || tick - last >= W ? W : tick - last;
       for (let n = 0; n < stale; n++) {
@@ -185,7 +219,7 @@ export class VectorWindowPool {
         const fb = (slot * W + pos) * FLOW_BITS_WORDS;
         this.flowBits.fill(0, fb, fb + FLOW_BITS_WORDS);
       }
-      this.lastTick[slot] = tick;
+      state[st + S_LAST_TICK] = tick;
     } else if (tick <= last - W) {
       this.lateSamples++;
       return;
@@ -198,6 +232,8 @@ export class VectorWindowPool {
     cells[c + 1]! += bytes;
     cells[c + 2]! += 1;
     cells[c + 3]! += rate * rate;
+    state[st + S_ADDED_PACKETS]! += rate;
+    state[st + S_ADDED_BYTES]! += bytes;
 
     const s = (at + FlowField.srcAddress) >>> 2;
     const protocol = u8[at + FlowField.protocol]!;
@@ -213,7 +249,7 @@ export class VectorWindowPool {
     const meta = (protocol | (u8[at + FlowField.tcpFlags]! << 8) | (u8[at + FlowField.flags]! << 16) | (vector << 24)) >>> 0;
     const length = (u16[(at + FlowField.ipLength) >>> 1]! | (u8[at + FlowField.ipVersion]! << 16)) >>> 0;
 
-    const n = this.ringCount[slot]!;
+    const n = state[st + S_RING_COUNT]!;
     const r = slot * this.ringSize + (n % this.ringSize);
     const w = r * RING_WORDS;
     const ring = this.ring;
@@ -230,17 +266,17 @@ export class VectorWindowPool {
     ring[w + 9] = ports;
     ring[w + 10] = meta;
     ring[w + 11] = length;
-    this.ringTime[r] = this.sampleTime[0]!;
-    this.ringCount[slot] = n + 1;
+    this.ringTimes[r * (RING_WORDS / 2) + RING_TIME_F64] = this.sampleTime[0]!;
+    state[st + S_RING_COUNT] = n + 1;
 
-    if (this.frozen[slot] === 0) {
-      if (this.benignTick[slot] !== tick) {
-        this.benignTick[slot] = tick;
-        this.benignAdmitted[slot] = 0;
+    if (state[st + S_FROZEN] === 0) {
+      if (state[st + S_BENIGN_TICK] !== tick) {
+        state[st + S_BENIGN_TICK] = tick;
+        state[st + S_BENIGN_ADMITTED] = 0;
       }
-      if (this.benignAdmitted[slot]! < this.benignPerTick) {
-        this.benignAdmitted[slot]!++;
-        const bn = this.benignCount[slot]!;
+      if (state[st + S_BENIGN_ADMITTED]! < this.benignPerTick) {
+        state[st + S_BENIGN_ADMITTED]! += 1;
+        const bn = state[st + S_BENIGN_COUNT]!;
         const b = (slot * this.benignSize + (bn % this.benignSize)) * BENIGN_WORDS;
         const benign = this.benign;
         benign[b] = rate;
@@ -248,7 +284,7 @@ export class VectorWindowPool {
         benign[b + 2] = meta;
         benign[b + 3] = length;
         benign[b + 4] = tick;
-        this.benignCount[slot] = bn + 1;
+        state[st + S_BENIGN_COUNT] = bn + 1;
       }
     }
   }
@@ -260,7 +296,7 @@ export class VectorWindowPool {
   sum(slot: number, fromTick: number, toTick: number, out: Float64Array): void {
     out.fill(0);
     const W = this.windowTicks;
-    const last = this.lastTick[slot]!;
+    const last = this.state[slot * STATE_STRIDE + S_LAST_TICK]!;
     const hi = toTick < last ? toTick : last;
     const lo = fromTick > last - W + 1 ? fromTick : last - W + 1;
     const rowFloats = this.rowFloats;
@@ -279,7 +315,7 @@ export class VectorWindowPool {
     main.fill(0);
     if (F > 0) fast.fill(0);
     const ring = this.windowTicks;
-    const last = this.lastTick[slot]!;
+    const last = this.state[slot * STATE_STRIDE + S_LAST_TICK]!;
     const hi = T - 1 < last ? T - 1 : last;
     const lo = Math.max(0, T - W, last - ring + 1);
     const rowFloats = this.rowFloats;
@@ -315,7 +351,7 @@ export class VectorWindowPool {
   /** Distinct flow keys seen over ticks [fromTick, toTick], by linear counting on the OR of the tick bitmaps. */
   distinctFlows(slot: number, fromTick: number, toTick: number): number {
     const W = this.windowTicks;
-    const last = this.lastTick[slot]!;
+    const last = this.state[slot * STATE_STRIDE + S_LAST_TICK]!;
     const hi = toTick < last ? toTick : last;
     const lo = fromTick > last - W + 1 ? fromTick : last - W + 1;
     let zeros = 0;
@@ -331,7 +367,7 @@ export class VectorWindowPool {
 
   /** Sets whether benign samples are admitted (frozen while suspect or attacked). */
   setFrozen(slot: number, frozen: boolean): void {
-    this.frozen[slot] = frozen ? 1 : 0;
+    this.state[slot * STATE_STRIDE + S_FROZEN] = frozen ? 1 : 0;
   }
 }
 

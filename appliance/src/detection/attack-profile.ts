@@ -5,7 +5,7 @@
 // may allocate; every map is bounded.
 import { keyText } from '../counting/address-key.js';
 import { FlowFlag } from '../intake/flow-batch.js';
-import { BENIGN_WORDS, metaFlags, metaProtocol, metaTcpFlags, metaVector, RING_WORDS, type VectorWindowPool } from '../counting/vector-windows.js';
+import { BENIGN_WORDS, metaFlags, metaProtocol, metaTcpFlags, metaVector, RING_WORDS, RingWord, type VectorWindowPool } from '../counting/vector-windows.js';
 import { VECTOR_NAMES } from '../counting/vector.js';
 import type { AttackProfile, Share } from './attack.js';
 
@@ -94,7 +94,7 @@ export class ProfileAccumulator {
 
   /** Reads the slot's ring from the cursor on, keeping samples whose vector is in the mask. */
   readRing(pool: VectorWindowPool, slot: number, fromTimeMs = -Infinity): void {
-    const count = pool.ringCount[slot]!;
+    const count = pool.ringCountOf(slot);
     let from = this.cursor;
     if (count - from > pool.ringSize) {
       this.missed += count - from - pool.ringSize;
@@ -103,7 +103,7 @@ export class ProfileAccumulator {
     const ring = pool.ring;
     for (let n = from; n < count; n++) {
       const r = slot * pool.ringSize + (n % pool.ringSize);
-      if (pool.ringTime[r]! < fromTimeMs) continue;
+      if (pool.ringTimeOf(r) < fromTimeMs) continue;
       const w = r * RING_WORDS;
       const meta = ring[w + 10]!;
       if (((this.vectorMask >>> metaVector(meta)) & 1) === 0) continue;
@@ -168,11 +168,11 @@ export class ProfileAccumulator {
 /** Compact samples of a slot's ring at or after a time, whatever their vector (for classification at onset). */
 export function recentSamples(pool: VectorWindowPool, slot: number, fromTimeMs: number): CompactSample[] {
   const out: CompactSample[] = [];
-  const count = pool.ringCount[slot]!;
+  const count = pool.ringCountOf(slot);
   const from = Math.max(0, count - pool.ringSize);
   for (let n = from; n < count; n++) {
     const r = slot * pool.ringSize + (n % pool.ringSize);
-    if (pool.ringTime[r]! < fromTimeMs) continue;
+    if (pool.ringTimeOf(r) < fromTimeMs) continue;
     const w = r * RING_WORDS;
     out.push(compactFrom(pool.ring[w + 8]!, pool.ring[w + 9]!, pool.ring[w + 10]!, pool.ring[w + 11]!));
   }
@@ -182,7 +182,7 @@ export function recentSamples(pool: VectorWindowPool, slot: number, fromTimeMs: 
 /** The slot's benign samples from ticks before `beforeTick` (traffic from before the attack's onset). */
 export function benignSamples(pool: VectorWindowPool, slot: number, beforeTick: number): CompactSample[] {
   const out: CompactSample[] = [];
-  const count = pool.benignCount[slot]!;
+  const count = pool.benignCountOf(slot);
   const from = Math.max(0, count - pool.benignSize);
   const b = pool.benign;
   for (let n = from; n < count; n++) {
@@ -195,16 +195,16 @@ export function benignSamples(pool: VectorWindowPool, slot: number, beforeTick: 
 
 /** Earliest time of a ring sample whose vector is in the mask, at or after fromTimeMs; and whether the ring reached back that far. */
 export function earliestRingTime(pool: VectorWindowPool, slot: number, vectorMask: number, fromTimeMs: number): { time: number; complete: boolean } {
-  const count = pool.ringCount[slot]!;
+  const count = pool.ringCountOf(slot);
   const from = Math.max(0, count - pool.ringSize);
   let earliest = Infinity;
   let oldestInRing = Infinity;
   for (let n = from; n < count; n++) {
     const r = slot * pool.ringSize + (n % pool.ringSize);
-    const t = pool.ringTime[r]!;
+    const t = pool.ringTimeOf(r);
     if (t < oldestInRing) oldestInRing = t;
     if (t < fromTimeMs) continue;
-    const meta = pool.ring[r * RING_WORDS + 10]!;
+    const meta = pool.ring[r * RING_WORDS + RingWord.meta]!;
     if (((vectorMask >>> metaVector(meta)) & 1) === 0) continue;
     if (t < earliest) earliest = t;
   }

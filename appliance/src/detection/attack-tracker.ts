@@ -24,6 +24,8 @@ export interface TrackedAttack {
   lowConfidence: boolean;
   quietSinceMs: number | undefined;
   lastEmitMs: number;
+  /** When the signature was last fitted. */
+  signatureAtMs: number;
   profile: ProfileAccumulator;
   /** The target's traffic from before the onset (collateral is measured on it). */
   benign: CompactSample[];

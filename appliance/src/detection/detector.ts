@@ -87,6 +87,13 @@ interface SlotState {
   thresholdGroup: Int16Array;
   thresholdsSecond: number;
   thresholdsWarm: boolean;
+  /**
+   * Headroom at the last evaluation: the fewest packets (bytes) any key of the main or fast window could still
+   * take before reaching its threshold. Windows only grow by what is added, so until that much has been added the
+   * subject cannot cross anything and the tick skips it.
+   */
+  slackPackets: number;
+  slackBytes: number;
 }
 
 const SOURCES = ['static', 'baseline', 'floor'] as const;
@@ -94,6 +101,7 @@ const SOURCES = ['static', 'baseline', 'floor'] as const;
 const KEY_MASKS: readonly number[] = KEY_VECTORS.map((vs) => vs.reduce((m, v) => m | (1 << v), 0));
 const ALL_VECTORS = KEY_MASKS[KEY_TOTAL]!;
 const DEMOTE_AFTER_SECONDS = 10;
+const SIGNATURE_REFIT_MS = 5000;
 
 export class Detector {
   readonly groups: HostGroups;
@@ -203,6 +211,10 @@ export class Detector {
       // Between seconds, a subject back under its promotion level cannot cross a threshold: skip it (a full
       // evaluation each second still feeds its baselines and decides its demotion).
       if (!feedBaselines && this.belowPromotion(slot, T)) continue;
+      // Between seconds, a subject whose headroom to every threshold exceeds what it received since it was last
+      // evaluated cannot have crossed anything.
+      const s = this.slots[slot];
+      if (!feedBaselines && s !== undefined && s.attacks.length === 0 && pool.addedPacketsOf(slot) < s.slackPackets && pool.addedBytesOf(slot) < s.slackBytes) continue;
       if (this.evaluate(slot, T, nowMs, second, warm, feedBaselines)) demote.push(slot);
     }
     for (const slot of demote) this.release(slot);
@@ -227,7 +239,7 @@ export class Detector {
       destinations: { tracked: c.hosts.size, capacity: c.hosts.capacity, overflowSamples: c.hosts.overflowSamples, evicted: c.hosts.evicted },
       blocks: { tracked: c.blocks.size, capacity: c.blocks.capacity, overflowSamples: c.blocks.overflowSamples },
       networks: this.groups.networks.length,
-      promoted: { subjects: c.pool.size - this.groups.networks.length, capacity: c.pool.capacity - this.groups.networks.length, refused: c.promotionsRefused },
+      promoted: { subjects: c.pool.size, capacity: c.pool.capacity, refused: c.promotionsRefused },
       samples: { counted: c.samples, unprotected: c.unprotectedSamples, nonIp: c.nonIpSamples, zeroRate: c.zeroRateSamples, late: c.hosts.lateSamples + c.pool.lateSamples, beforeEpoch: c.earlySamples },
       samplingOverrides: Array.from({ length: c.overrides.count }, (_, i) => ({ agent: this.d.samplingOverrides[i]?.agent, rate: c.overrides.rate(i), samples: c.overrides.applied[i] })),
       baselines: { entries: this.baselines.entries.size, maxEntries: this.baselines.maxEntries, evicted: this.baselines.evicted, learningSince: this.baselines.learningSinceMs ?? null },
@@ -259,19 +271,10 @@ export class Detector {
     const c = this.counter;
     this.groups.networks.forEach((n, i) => {
       const g = this.groups.groups[n.group]!;
-      for (const kind of [SubjectKind.host, SubjectKind.block]) {
+      for (const kind of [SubjectKind.host, SubjectKind.block, SubjectKind.network]) {
         const l = lowestLimits(g, kind, KEY_COUNT);
-        const pps = this.d.promoteFraction * l.pps;
-        const bps = this.d.promoteFraction * l.bps;
-        const packets = pps * this.windowSeconds;
-        const bytes = (bps / 8) * this.windowSeconds;
-        if (kind === SubjectKind.host) {
-          c.promoteHostPackets[i] = packets;
-          c.promoteHostBytes[i] = bytes;
-        } else {
-          c.promoteBlockPackets[i] = packets;
-          c.promoteBlockBytes[i] = bytes;
-        }
+        c.promotePackets[kind]![i] = this.d.promoteFraction * l.pps * this.windowSeconds;
+        c.promoteBytes[kind]![i] = ((this.d.promoteFraction * l.bps) / 8) * this.windowSeconds;
       }
     });
   }
@@ -310,6 +313,8 @@ export class Detector {
       thresholdGroup: new Int16Array(KEY_COUNT * 3),
       thresholdsSecond: -1,
       thresholdsWarm: false,
+      slackPackets: 0,
+      slackBytes: 0,
     };
     this.slots[slot] = s;
     return s;
@@ -319,15 +324,12 @@ export class Detector {
   private belowPromotion(slot: number, T: number): boolean {
     const pool = this.counter.pool;
     const kind = pool.ownerKind[slot]!;
-    if (kind === SubjectKind.network) return false;
     const s = this.slots[slot];
     if (s !== undefined && s.attacks.length > 0) return false;
     const entry = pool.ownerEntry[slot]!;
     const c = this.counter;
     const table = c.table(kind);
-    const network = table.networkOf(entry);
-    const host = kind === SubjectKind.host;
-    return !table.reaches(entry, T - 1, host ? c.promoteHostPackets : c.promoteBlockPackets, host ? c.promoteHostBytes : c.promoteBlockBytes, network);
+    return !table.reaches(entry, T - 1, c.promotePackets[kind]!, c.promoteBytes[kind]!, table.networkOf(entry));
   }
 
   private release(slot: number): void {
@@ -344,7 +346,6 @@ export class Detector {
     const candidates: { slot: number; packets: number }[] = [];
     for (let i = 0; i < pool.size; i++) {
       const slot = pool.active[i]!;
-      if (pool.ownerKind[slot] === SubjectKind.network) continue;
       const s = this.slots[slot];
       if (s && s.attacks.length > 0) continue;
       pool.sum(slot, T - this.W, T - 1, this.mainCells);
@@ -422,10 +423,27 @@ export class Detector {
     let candidates: Candidate[] | undefined;
     const rule = this.d;
     const thresholds = s.thresholds;
+    pool.resetAdded(slot);
+    let slackPackets = Infinity;
+    let slackBytes = Infinity;
+    const fastSeconds = this.fastW > 0 ? this.fastSeconds : Infinity;
     for (let key = 0; key < KEY_COUNT; key++) {
       const o = key * CELL;
-      if (km[o + 2] === 0 && (this.fastW === 0 || kf[o + 2] === 0)) continue;
       const metrics = key === KEY_TOTAL ? 3 : 2;
+      // Headroom in window units; the fast window's is usually the smaller (half the time for the same rate).
+      for (let metric = 0; metric < metrics; metric++) {
+        const thr = thresholds[key * 3 + metric]!;
+        if (!(thr > 0)) continue;
+        if (metric === 1) {
+          const b = Math.min((thr / 8) * this.windowSeconds - km[o + 1]!, (thr / 8) * fastSeconds - (this.fastW > 0 ? kf[o + 1]! : 0));
+          if (b < slackBytes) slackBytes = b;
+        } else {
+          // A flow has at least one packet: packets of headroom bound flows too.
+          const p = Math.min(thr * this.windowSeconds - km[o]!, thr * fastSeconds - (this.fastW > 0 ? kf[o]! : 0));
+          if (p < slackPackets) slackPackets = p;
+        }
+      }
+      if (km[o + 2] === 0 && (this.fastW === 0 || kf[o + 2] === 0)) continue;
       for (let metric = 0; metric < metrics; metric++) {
         const thr = thresholds[key * 3 + metric]!;
         if (!(thr > 0)) continue;
@@ -462,18 +480,20 @@ export class Detector {
       }
     }
     pool.setFrozen(slot, suspect || s.attacks.length > 0);
+    s.slackPackets = slackPackets;
+    s.slackBytes = slackBytes;
 
     if (candidates) this.startAttacks(slot, s, candidates, T, nowMs, second);
     this.followAttacks(slot, s, T, nowMs);
     if (feedBaselines && s.group.baselineEnabled && !s.attacks.some((a) => !a.lowConfidence)) this.feedBaselines(s, second);
 
-    if (s.kind === SubjectKind.network || s.attacks.length > 0) {
+    if (s.attacks.length > 0) {
       s.lowSinceTick = -1;
       return false;
     }
     const c = this.counter;
-    const levelPackets = s.kind === SubjectKind.host ? c.promoteHostPackets[s.network]! : c.promoteBlockPackets[s.network]!;
-    const levelBytes = s.kind === SubjectKind.host ? c.promoteHostBytes[s.network]! : c.promoteBlockBytes[s.network]!;
+    const levelPackets = c.promotePackets[s.kind]![s.network]!;
+    const levelBytes = c.promoteBytes[s.kind]![s.network]!;
     const low = km[KEY_TOTAL * CELL]! < levelPackets / 2 && km[KEY_TOTAL * CELL + 1]! < levelBytes / 2;
     if (!low) {
       s.lowSinceTick = -1;
@@ -527,7 +547,7 @@ export class Detector {
       if (s.kind !== SubjectKind.host && this.topShare(slot, windowStartMs, RingWord.dst, cls.vectorMask) > this.d.carpetMaxHostShare) continue;
       const onsetTick = this.onsetTick(slot, cls.vectorMask, c, T);
       const onsetMs = this.counter.tickStartMs(onsetTick);
-      const profile = new ProfileAccumulator(cls.vectorMask, Math.max(0, pool.ringCount[slot]! - pool.ringSize), (nowMs ^ slot) >>> 0);
+      const profile = new ProfileAccumulator(cls.vectorMask, Math.max(0, pool.ringCountOf(slot) - pool.ringSize), (nowMs ^ slot) >>> 0);
       profile.readRing(pool, slot, onsetMs);
       if (profile.samples < this.d.minSamples) continue;
       const earliest = earliestRingTime(pool, slot, cls.vectorMask, onsetMs);
@@ -542,10 +562,10 @@ export class Detector {
     const pool = this.counter.pool;
     const counts = new Map<string, number>();
     let total = 0;
-    const count = pool.ringCount[slot]!;
+    const count = pool.ringCountOf(slot);
     for (let n = Math.max(0, count - pool.ringSize); n < count; n++) {
       const r = slot * pool.ringSize + (n % pool.ringSize);
-      if (pool.ringTime[r]! < fromMs) continue;
+      if (pool.ringTimeOf(r) < fromMs) continue;
       const at = r * RING_WORDS;
       if (((vectorMask >>> (pool.ring[at + RingWord.meta]! >>> 24)) & 1) === 0) continue;
       const w = at + word;
@@ -656,6 +676,7 @@ export class Detector {
       lowConfidence: cls.flashCrowdLikely,
       quietSinceMs: undefined,
       lastEmitMs: nowMs,
+      signatureAtMs: nowMs,
       profile,
       benign,
     };
@@ -691,18 +712,25 @@ export class Detector {
         continue;
       }
       if (this.tracker.updateDue(t, nowMs)) {
-        this.refresh(t, s);
+        const refit = nowMs - t.signatureAtMs >= SIGNATURE_REFIT_MS;
+        this.refresh(t, s, refit);
+        if (refit) t.signatureAtMs = nowMs;
         this.tracker.emitUpdate(t, nowMs);
       }
     }
   }
 
-  /** Recomputes the parts of a record that follow the attack as it goes: samples, profile, signature. */
-  private refresh(t: TrackedAttack, s: SlotState): void {
+  /**
+   * Recomputes the parts of a record that follow the attack as it goes: samples and profile at every update, the
+   * signature when asked (every SIGNATURE_REFIT_MS and at the end: fitting it is the costly part, and a few seconds
+   * of more samples rarely change it).
+   */
+  private refresh(t: TrackedAttack, s: SlotState, refitSignature = true): void {
     const r = t.record;
     r.samples = t.profile.samples;
     r.samplingRates = [...t.profile.samplingRates].sort((a, b) => a - b);
     r.profile = t.profile.profile(r.rates.pps || r.peak.pps, r.profile.flashCrowdLikely, r.targetKind === 'prefix');
+    if (!refitSignature) return;
     const destination = r.targetKind === 'prefix' ? s.subject : `${s.subject}/${s.family === 4 ? 32 : 128}`;
     r.signature = buildSignature({ family: r.vector, ipVersion: s.family, destination, attack: t.profile.reservoir, benign: t.benign, protectedPrefixes: this.protectedPrefixes });
   }

@@ -83,7 +83,7 @@ test('a sampling override replaces the rate an exporter reports, for that export
 
 test('a destination is promoted (per-vector detail) once its window reaches the level, and counted per vector from then', () => {
   const c = counter(['198.51.100.0/24']);
-  c.promoteHostPackets[0] = 5000;
+  c.promotePackets[SubjectKind.host]![0] = 5000;
   const runner = new ScenarioRunner({
     name: 'promote',
     durationMs: 2000,
@@ -105,7 +105,7 @@ test('a destination is promoted (per-vector detail) once its window reaches the 
   const T = c.tickOf(T0 + 2000);
   c.pool.sum(slot, T - 10, T - 1, cells);
   assert.ok(cells[5 * 4]! > 30_000 && cells[5 * 4]! < 50_000, `DNS vector carries the host's ~40k pps (${cells[5 * 4]})`);
-  assert.ok(c.pool.ringCount[slot]! > 0);
+  assert.ok(c.pool.ringCountOf(slot) > 0);
 });
 
 // ---- allocation -----------------------------------------------------------------------------------------
@@ -137,8 +137,7 @@ function bigBatch(): Uint8Array {
 
 test('counting ~300k samples allocates nothing per sample (promoted destinations included)', async () => {
   const c = counter(['198.18.0.0/15', '2001:db8:b0e::/48']);
-  c.promoteHostPackets.fill(2000);
-  c.promoteBlockPackets.fill(2000);
+  for (const levels of c.promotePackets) levels.fill(2000);
   const batch = bigBatch();
   for (let i = 0; i < 200; i++) c.consume(batch);
   assert.ok(c.pool.size > 10, `some subjects promoted (${c.pool.size})`);
