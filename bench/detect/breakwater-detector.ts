@@ -1,7 +1,8 @@
 // Runs Breakwater's sFlow intake with the detection service (no health endpoint, no BGP) for bench/detect's live
-// comparison with FastNetMon. Usage: breakwater-detector.ts HOST:PORT CONFIG_JSON. Writes one JSON line per
-// attack.started to stdout with the wall-clock time it was published ({"type":"ready"} first); "stop" on stdin
-// (or its end) stops it.
+// comparison with FastNetMon and its lossless-rate check. Usage: breakwater-detector.ts HOST:PORT CONFIG_JSON.
+// Writes one JSON line per attack.started to stdout with the wall-clock time it was published ({"type":"ready"}
+// first); "stats" on stdin answers with the intake's and detection's sample counts; "stop" (or the end of stdin)
+// stops it.
 import { createInterface } from 'node:readline';
 import { EventBus } from '../../appliance/src/bus/event-bus.js';
 import { validateConfig } from '../../appliance/src/config/load.js';
@@ -42,6 +43,14 @@ async function stop(): Promise<void> {
   process.exit(0);
 }
 const lines = createInterface({ input: process.stdin });
-lines.on('line', (l) => l.trim() === 'stop' && void stop());
+lines.on('line', (l) => {
+  if (l.trim() === 'stop') void stop();
+  else if (l.trim() === 'stats') {
+    // What the intake applied and what detection counted of it (protected, unprotected or not IP): equal when
+    // detection kept up with every batch.
+    const c = detection.detector.counter;
+    process.stdout.write(`${JSON.stringify({ type: 'stats', flowSamples: intake.consumer.flowSamples, detected: c.samples + c.unprotectedSamples + c.nonIpSamples })}\n`);
+  }
+});
 lines.on('close', () => void stop());
 process.on('SIGTERM', () => void stop());
