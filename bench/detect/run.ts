@@ -62,6 +62,12 @@ const T0 = Date.UTC(2026, 0, 5);
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+/** CPU pressure (PSI "some avg10", %): how much runnable work waited for a CPU over the last 10 s. */
+function cpuPressure(): number {
+  const m = /some avg10=([0-9.]+)/.exec(readFileSafe('/proc/pressure/cpu'));
+  return m ? Number(m[1]) : Number.NaN;
+}
+
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
 }
@@ -213,6 +219,7 @@ function shiftBatch(batch: Uint8Array, deltaMs: number): void {
 
 async function throughput(): Promise<Record<string, unknown>> {
   const DEST = 1_000_000;
+  const pressureBefore = cpuPressure();
   log('  generating traffic to 1,000,000 destinations (100.64.0.0/10) ...');
   const fill = makeTraffic(DEST, 4_000_000);
   const fillSamples = fill.batches.reduce((n, b) => n + new Uint32Array(b.buffer, b.byteOffset, 4)[2]!, 0);
@@ -351,6 +358,7 @@ async function throughput(): Promise<Record<string, unknown>> {
     decodeIntakeSamplesPerSecond: Math.round(intakeOnly),
     decodeIntakeDetectionSamplesPerSecond: Math.round(withDetection),
     ingestTrafficNsPerSample: { decodeIntake: Math.round(ingestIntakeNs), decodeIntakeDetection: Math.round(ingestDetectionNs) },
+    cpuPressure: { before: pressureBefore, after: cpuPressure() },
   };
 }
 
@@ -561,7 +569,7 @@ prometheus = off
  * is lossless when the namespace's UDP error counters did not move and the receiver applied exactly the samples
  * sent (and, with detection, detection counted all of them).
  */
-async function ingestLossless(rates: number[]): Promise<Record<string, { rate: number; lossless: boolean; kernelDrops: number; missing: number }[]>> {
+async function ingestLossless(rates: number[]): Promise<Record<string, { rate: number; lossless: boolean; kernelDrops: number; missing: number; cpuPressure: number }[]>> {
   mkdirSync(work, { recursive: true });
   const bin = join(work, 'sflow-replay');
   execFileSync('gcc', ['-O2', '-o', bin, join(root, 'bench/ingest/sflow-replay.c')]);
@@ -580,7 +588,7 @@ async function ingestLossless(rates: number[]): Promise<Record<string, { rate: n
   const blocksOff = Object.fromEntries(Object.keys(defaults.config.detection.blockThresholds).map((k) => [k, { pps: 0, bps: 0 }]));
   const cfg = validateConfig({ dataDir: join(work, 'data'), networks: ['198.18.0.0/15', '2001:db8:b0e::/48'], detection: { baseline: { enabled: false }, blockThresholds: blocksOff } });
   if (!cfg.ok) throw new Error('config');
-  const out: Record<string, { rate: number; lossless: boolean; kernelDrops: number; missing: number }[]> = {};
+  const out: Record<string, { rate: number; lossless: boolean; kernelDrops: number; missing: number; cpuPressure: number }[]> = {};
   for (const receiver of ['intake', 'intake+detection'] as const) {
     const ns = `bw-detect-ingest-${process.pid}`;
     execFileSync('ip', ['netns', 'add', ns]);
@@ -605,7 +613,7 @@ async function ingestLossless(rates: number[]): Promise<Record<string, { rate: n
       const o = await next();
       return receiver === 'intake' ? { applied: Number(o.flowSamples), complete: o.counted === o.flowSamples } : { applied: Number(o.flowSamples), complete: o.detected === o.flowSamples };
     };
-    const steps: { rate: number; lossless: boolean; kernelDrops: number; missing: number }[] = [];
+    const steps: { rate: number; lossless: boolean; kernelDrops: number; missing: number; cpuPressure: number }[] = [];
     let sent = 0;
     // A first step at 100k samples/s, not counted: the receiver's code is optimized and its tables touched.
     for (const r of [100_000, ...rates]) {
@@ -625,11 +633,12 @@ async function ingestLossless(rates: number[]): Promise<Record<string, { rate: n
       const missing = samples - (s1.applied - s0.applied);
       const lossless = kernelDrops === 0 && missing === 0 && s1.complete;
       if (steps.length === 0 && r === 100_000 && sent === res.attempted) {
-        steps.push({ rate: -1, lossless, kernelDrops, missing });
+        steps.push({ rate: -1, lossless, kernelDrops, missing, cpuPressure: 0 });
         continue;
       }
-      steps.push({ rate: r, lossless, kernelDrops, missing });
-      log(`    ${receiver.padEnd(17)} ${String(r).padStart(8)}/s  kernel drops ${String(kernelDrops).padStart(7)}  missing ${String(missing).padStart(7)}  ${lossless ? 'lossless' : 'LOSS'}`);
+      const pressure = cpuPressure();
+      steps.push({ rate: r, lossless, kernelDrops, missing, cpuPressure: pressure });
+      log(`    ${receiver.padEnd(17)} ${String(r).padStart(8)}/s  kernel drops ${String(kernelDrops).padStart(7)}  missing ${String(missing).padStart(7)}  CPU pressure ${pressure.toFixed(1)} %  ${lossless ? 'lossless' : 'LOSS'}`);
     }
     child.stdin!.end('stop\n');
     await sleep(1000);
@@ -677,7 +686,7 @@ function haveFastnetmon(): boolean {
 async function main(): Promise<void> {
   const started = new Date();
   const startLoad = loadavg();
-  log(`bench/detect: ${cpus().length} cores (${cpus()[0]?.model}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${TRIALS} trials per level (simulated), ${LIVE_TRIALS} live`);
+  log(`bench/detect: ${cpus().length} cores (${cpus()[0]?.model}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, CPU pressure ${cpuPressure()} %, ${TRIALS} trials per level (simulated), ${LIVE_TRIALS} live`);
   let through: Record<string, unknown> | undefined;
   if (PARTS.has('throughput')) {
     log('1. throughput and memory (1,000,000 destinations)');
@@ -718,6 +727,7 @@ async function main(): Promise<void> {
     command: `npm run bench:detect -- --trials ${TRIALS} --live-trials ${LIVE_TRIALS} --parts ${[...PARTS].join(',')}${values['skip-live'] ? ' --skip-live' : ''}`,
     loadAverageAtStart: startLoad,
     loadAverageAtEnd: loadavg(),
+    cpuPressureAtEnd: cpuPressure(),
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version, heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 1048576) },
     threshold: { pps: THRESHOLD, sampling: SAMPLING },
     simulated,
