@@ -254,7 +254,11 @@ export class TrafficCounter {
     if (!table.add(e, tick, rate, sampleBytes)) return;
     let slot = table.slotOf(e);
     if (slot < 0) {
-      if (!table.reaches(e, tick, this.promotePackets[kind]!, this.promoteBytes[kind]!, network)) return;
+      const packetLevels = this.promotePackets[kind]!;
+      const byteLevels = this.promoteBytes[kind]!;
+      // No threshold for this kind in this group (blocks and prefixes often have none): nothing to promote for.
+      if (packetLevels[network] === Infinity && byteLevels[network] === Infinity) return;
+      if (!table.reaches(e, tick, packetLevels, byteLevels, network)) return;
       slot = this.pool.acquire(kind, e);
       if (slot < 0) {
         this.promotionsRefused++;

@@ -84,6 +84,8 @@ export class VectorWindowPool {
   /** Per slot and tick: which vectors have traffic (bit v), so sums add only the few rows that are not zero. */
   readonly vectorMask: Uint32Array;
   readonly flowBits: Uint32Array;
+  /** Per slot and vector: estimated packets added since resetAdded (headroom checks of narrow keys). */
+  private readonly addedByVector: Float64Array;
   /** Ring entries of RING_WORDS u32 (one cache line): the sample's words, then its time as an f64 (ringTimes). */
   readonly ring: Uint32Array;
   private readonly ringTimes: Float64Array;
@@ -110,6 +112,7 @@ export class VectorWindowPool {
     this.ownerKind = new Uint8Array(capacity);
     this.ownerEntry = new Int32Array(capacity).fill(-1);
     this.state = new Float64Array(capacity * STATE_STRIDE);
+    this.addedByVector = new Float64Array(capacity * VECTOR_COUNT);
     this.cells = new Float32Array(capacity * windowTicks * this.rowFloats);
     this.vectorMask = new Uint32Array(capacity * windowTicks);
     this.flowBits = new Uint32Array(capacity * windowTicks * FLOW_BITS_WORDS);
@@ -129,7 +132,7 @@ export class VectorWindowPool {
   }
 
   get storageBytes(): number {
-    return this.state.byteLength + this.cells.byteLength + this.vectorMask.byteLength + this.flowBits.byteLength + this.ring.byteLength + this.benign.byteLength + this.capacity * (1 + 4 + 4 + 4 + 4);
+    return this.state.byteLength + this.addedByVector.byteLength + this.cells.byteLength + this.vectorMask.byteLength + this.flowBits.byteLength + this.ring.byteLength + this.benign.byteLength + this.capacity * (1 + 4 + 4 + 4 + 4);
   }
 
   /** Newest tick counted for the slot, or -1. */
@@ -160,9 +163,15 @@ export class VectorWindowPool {
     return this.state[slot * STATE_STRIDE + S_ADDED_BYTES]!;
   }
 
+  /** Packets of vector v added since resetAdded. */
+  addedOfVector(slot: number, v: number): number {
+    return this.addedByVector[slot * VECTOR_COUNT + v]!;
+  }
+
   resetAdded(slot: number): void {
     this.state[slot * STATE_STRIDE + S_ADDED_PACKETS] = 0;
     this.state[slot * STATE_STRIDE + S_ADDED_BYTES] = 0;
+    this.addedByVector.fill(0, slot * VECTOR_COUNT, (slot + 1) * VECTOR_COUNT);
   }
 
   /** Takes a free slot for a subject; -1 when the pool is full. Clears the slot (no allocation). */
@@ -177,6 +186,7 @@ export class VectorWindowPool {
     this.flowBits.fill(0, slot * W * FLOW_BITS_WORDS, (slot + 1) * W * FLOW_BITS_WORDS);
     const st = slot * STATE_STRIDE;
     this.state.fill(0, st, st + STATE_STRIDE);
+    this.addedByVector.fill(0, slot * VECTOR_COUNT, (slot + 1) * VECTOR_COUNT);
     this.state[st + S_LAST_TICK] = -1;
     this.state[st + S_BENIGN_TICK] = -1;
     this.activePos[slot] = this.activeCount;
@@ -234,6 +244,7 @@ export class VectorWindowPool {
     cells[c + 3]! += rate * rate;
     state[st + S_ADDED_PACKETS]! += rate;
     state[st + S_ADDED_BYTES]! += bytes;
+    this.addedByVector[slot * VECTOR_COUNT + vector]! += rate;
 
     const s = (at + FlowField.srcAddress) >>> 2;
     const protocol = u8[at + FlowField.protocol]!;

@@ -94,6 +94,12 @@ interface SlotState {
    */
   slackPackets: number;
   slackBytes: number;
+  /**
+   * Narrow keys (fewer than NARROW_KEY_VECTORS vectors) each keep their own headroom, checked against what their
+   * own vectors received: a memcached limit of 5000 pps must not make a busy web server count as "close".
+   */
+  narrowKeys: number[];
+  narrowSlack: number[];
 }
 
 const SOURCES = ['static', 'baseline', 'floor'] as const;
@@ -102,6 +108,8 @@ const KEY_MASKS: readonly number[] = KEY_VECTORS.map((vs) => vs.reduce((m, v) =>
 const ALL_VECTORS = KEY_MASKS[KEY_TOTAL]!;
 const DEMOTE_AFTER_SECONDS = 10;
 const SIGNATURE_REFIT_MS = 5000;
+/** Keys with fewer vectors than this keep a headroom of their own (syn, dns, memcached, ...); see SlotState. */
+const NARROW_KEY_VECTORS = 4;
 
 export class Detector {
   readonly groups: HostGroups;
@@ -214,7 +222,7 @@ export class Detector {
       // Between seconds, a subject whose headroom to every threshold exceeds what it received since it was last
       // evaluated cannot have crossed anything.
       const s = this.slots[slot];
-      if (!feedBaselines && s !== undefined && s.attacks.length === 0 && pool.addedPacketsOf(slot) < s.slackPackets && pool.addedBytesOf(slot) < s.slackBytes) continue;
+      if (!feedBaselines && s !== undefined && s.attacks.length === 0 && this.withinHeadroom(pool, slot, s)) continue;
       if (this.evaluate(slot, T, nowMs, second, warm, feedBaselines)) demote.push(slot);
     }
     for (const slot of demote) this.release(slot);
@@ -315,9 +323,23 @@ export class Detector {
       thresholdsWarm: false,
       slackPackets: 0,
       slackBytes: 0,
+      narrowKeys: [],
+      narrowSlack: [],
     };
     this.slots[slot] = s;
     return s;
+  }
+
+  /** Nothing added since the last evaluation can have used up the headroom of any key (see SlotState). */
+  private withinHeadroom(pool: VectorWindowPool, slot: number, s: SlotState): boolean {
+    if (pool.addedPacketsOf(slot) >= s.slackPackets || pool.addedBytesOf(slot) >= s.slackBytes) return false;
+    for (let i = 0; i < s.narrowKeys.length; i++) {
+      const vectors = KEY_VECTORS[s.narrowKeys[i]!]!;
+      let added = 0;
+      for (let j = 0; j < vectors.length; j++) added += pool.addedOfVector(slot, vectors[j]!);
+      if (added >= s.narrowSlack[i]!) return false;
+    }
+    return true;
   }
 
   /** The subject's level-one window is under its promotion level and it has no attack. */
@@ -426,6 +448,8 @@ export class Detector {
     pool.resetAdded(slot);
     let slackPackets = Infinity;
     let slackBytes = Infinity;
+    s.narrowKeys.length = 0;
+    s.narrowSlack.length = 0;
     const fastSeconds = this.fastW > 0 ? this.fastSeconds : Infinity;
     for (let key = 0; key < KEY_COUNT; key++) {
       const o = key * CELL;
@@ -440,7 +464,13 @@ export class Detector {
         } else {
           // A flow has at least one packet: packets of headroom bound flows too.
           const p = Math.min(thr * this.windowSeconds - km[o]!, thr * fastSeconds - (this.fastW > 0 ? kf[o]! : 0));
-          if (p < slackPackets) slackPackets = p;
+          if (KEY_VECTORS[key]!.length < NARROW_KEY_VECTORS) {
+            const at = s.narrowKeys.indexOf(key);
+            if (at < 0) {
+              s.narrowKeys.push(key);
+              s.narrowSlack.push(p);
+            } else if (p < s.narrowSlack[at]!) s.narrowSlack[at] = p;
+          } else if (p < slackPackets) slackPackets = p;
         }
       }
       if (km[o + 2] === 0 && (this.fastW === 0 || kf[o + 2] === 0)) continue;
