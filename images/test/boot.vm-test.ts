@@ -314,12 +314,9 @@ test('the appliance image boots, runs its services, counts sFlow, and every copy
       assert.equal((await health(healthPort)).status, 'ok');
     });
 
-    await t.test('an attack sent as sFlow into the VM is detected', async (st) => {
+    await t.test('an attack sent as sFlow into the VM is detected', async () => {
       const report = await health(healthPort);
-      if (!('detection' in report)) {
-        st.skip('/health has no detection section in this build');
-        return;
-      }
+      assert.ok('detection' in report, '/health has a detection section');
       // One destination, 1-in-100,000 sampling: a few hundred samples a second estimate tens of millions
       // of packets a second, far above the default total threshold (200,000 pps), with enough samples.
       const stream = new SflowStream({ agents: 1, destinations: 1, samplingRate: 100_000, seed: 3, counterEvery: 0 });
