@@ -18,6 +18,7 @@ export const errorCodes = {
   BW_ERR_PCAP_FORMAT: { message: 'Not a pcap file, or an unsupported pcap variant: %s', status: 400 },
   BW_ERR_PCAP_TRUNCATED: { message: 'Pcap file ends inside a record at byte %s', status: 400 },
   BW_ERR_PCAP_CORRUPT: { message: 'Pcap file is corrupt at byte %s: %s; packets before it were read', status: 400 },
+  BW_ERR_CAPTURE_ATTACK_ID: { message: 'Attack id %s is not a valid attack id (letters, digits, "-" and "_", at most 128)', status: 400 },
   BW_ERR_CLI_USAGE: { message: '%s', status: 400 },
   BW_ERR_PLUGIN_MANIFEST: { message: 'Plugin %s (%s) has no usable manifest: %s', status: 422 },
   BW_ERR_PLUGIN_API_VERSION: { message: 'Plugin %s is written for plugin API %s; this appliance speaks plugin API %s: install a release of the plugin made for API %s', status: 422 },
