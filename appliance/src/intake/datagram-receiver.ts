@@ -15,6 +15,8 @@ export interface DatagramReceiverOptions {
   flushIntervalMs?: number;
   targetRecords?: number;
   producerId?: number;
+  /** The time a datagram is stamped with (ms since the epoch): Date.now, or a capture's own clock in replay. */
+  clock?: () => number;
 }
 
 export const defaultFlushIntervalMs = 10;
@@ -30,8 +32,10 @@ export class DatagramReceiver {
   private timer: NodeJS.Timeout | undefined;
   private lastErrorLogMs = 0;
   private readonly sockets = new Set<Socket>();
+  private readonly clock: () => number;
 
   constructor(private readonly options: DatagramReceiverOptions) {
+    this.clock = options.clock ?? Date.now;
     this.writer = new FlowBatchWriter({ sink: options.sink, targetRecords: options.targetRecords, producerId: options.producerId });
   }
 
@@ -42,7 +46,7 @@ export class DatagramReceiver {
       this.receivedBytes += msg.length;
       const writer = this.writer;
       const decoder = this.decoder;
-      writer.beginDatagram(Date.now());
+      writer.beginDatagram(this.clock());
       const status = decoder.decode(msg, writer);
       writer.endDatagram(
         decoder.header,
@@ -62,7 +66,7 @@ export class DatagramReceiver {
   readonly onOversized = (): void => {
     try {
       this.received++;
-      this.writer.beginDatagram(Date.now());
+      this.writer.beginDatagram(this.clock());
       this.decoder.header.reset();
       this.writer.endDatagram(this.decoder.header, IntakeDrop.oversized, 0, 0, 0, 0, 0);
     } catch (err) {
