@@ -93,6 +93,11 @@ export const errorCodes = {
   BW_ERR_CONFIG_RELOAD: { message: 'Configuration reload refused; the running configuration stays: %s', status: 400 },
   BW_ERR_CONTROL_FORBIDDEN: { message: 'The control endpoint answers loopback only (%s asked)', status: 403 },
   BW_ERR_CONTROL_UNREACHABLE: { message: 'Cannot reach the running appliance at %s (%s): is `breakwater start` running with this configuration?', status: 503 },
+  BW_ERR_CONFIG_WRITE: { message: 'Configuration file %s cannot be written: %s; it is unchanged', status: 500 },
+  BW_ERR_CONFIG_NO_FILE: { message: 'The appliance runs on embedded defaults without a configuration file, so %s cannot be saved: start it with --config FILE', status: 409 },
+  BW_ERR_ATTACK_PCAP_MISSING: { message: 'Attack %s has no capture (%s)', status: 404 },
+  BW_ERR_MITIGATION_ROUTE_TAKEN: { message: '%s is already announced by %s: withdraw it there first', status: 409 },
+  BW_ERR_MITIGATION_NOT_MANUAL: { message: 'Mitigation %s is run by its runbook: %s applies to manual mitigations only', status: 409 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;
