@@ -116,6 +116,11 @@ export const errorCodes = {
   BW_ERR_ATTACK_PCAP_MISSING: { message: 'Attack %s has no capture (%s)', status: 404 },
   BW_ERR_MITIGATION_ROUTE_TAKEN: { message: '%s is already announced by %s: withdraw it there first', status: 409 },
   BW_ERR_MITIGATION_NOT_MANUAL: { message: 'Mitigation %s is run by its runbook: %s applies to manual mitigations only', status: 409 },
+  BW_ERR_HISTORY_WRITE: { message: 'The attack history in %s cannot be written: %s', status: 500 },
+  BW_ERR_HISTORY_READ: { message: 'The attack history in %s cannot be read: %s', status: 500 },
+  BW_ERR_HISTORY_QUERY: { message: 'Attack history query refused: %s', status: 400 },
+  BW_ERR_ATTACK_NOT_FOUND: { message: 'No attack %s in the attack history (%s)', status: 404 },
+  BW_ERR_REPLAY_INPUT: { message: 'Cannot replay %s: %s', status: 400 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;
