@@ -5,6 +5,7 @@ import { DetectionSchema, HostGroupsSchema, NetworksSchema } from './detection-s
 import { NotifySchema } from './notify-schema.js';
 import { PluginsSchema } from './plugins-schema.js';
 import { FirewallSchema } from '../firewall/config-schema.js';
+import { ApiSchema } from '../api/api-config-schema.js';
 import { MitigationSchema, RunbooksSchema } from '../mitigation/runbook-schema.js';
 
 const ListenAddress = Type.String({
@@ -144,6 +145,7 @@ export const ConfigSchema = Type.Object(
     firewall: FirewallSchema,
     runbooks: RunbooksSchema,
     mitigation: MitigationSchema,
+    api: ApiSchema,
   },
   { additionalProperties: false },
 );
