@@ -23,6 +23,7 @@ import { notificationOf } from './mitigation/notifications.js';
 import { attackUrl } from './notify/attack-events.js';
 import { NotifyService } from './notify/notify-service.js';
 import { PluginRegistry } from './plugins/registry.js';
+import { AttackHistory } from './history/attack-history.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -38,6 +39,8 @@ export class Appliance {
   readonly bus: AttackBus;
   readonly detection: DetectionService;
   readonly notify: NotifyService;
+  /** Every attack, kept across restarts (history/attack-history.ts): `breakwater attacks`, the REST API. */
+  readonly history: AttackHistory;
   /** The BGP speaker of bgp.speaker, or undefined for "none". */
   readonly speaker: BgpSpeaker | undefined;
   /** Tier 1 local filtering and the agent API, when the firewall section enables either: the engine's firewall backend. */
@@ -56,6 +59,7 @@ export class Appliance {
     this.bus = new EventBus<AttackEvent>((err, event) => busLog.error({ err, event: event.type }, 'an attack event subscriber failed'));
     const detectionLog = log.child({ component: 'detection' });
     this.detection = new DetectionService({ config, bus: this.bus, log: detectionLog });
+    this.history = new AttackHistory({ dataDir: config.dataDir, settings: config.history, bus: this.bus, log: log.child({ component: 'history' }) });
     this.notify = new NotifyService({
       config,
       bus: this.bus,
@@ -95,6 +99,7 @@ export class Appliance {
         intake: () => this.intake.report(),
         detection: () => this.detection.report(),
         notify: () => this.notify.report(),
+        history: () => this.history.report(),
         mitigation: () => this.mitigation.report(),
         ...(speaker ? { bgp: () => speaker.report() } : {}),
         ...(this.firewall ? { firewall: () => firewall.report() } : {}),
@@ -109,6 +114,7 @@ export class Appliance {
     this.components.push(
       this.health,
       this.notify,
+      this.history,
       ...(speaker ? [speaker] : []),
       ...(this.firewall ? [this.firewall] : []),
       this.plugins,

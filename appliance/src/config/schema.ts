@@ -2,6 +2,7 @@
 // Every key has a default, so an empty file (or no file) is a working appliance on embedded defaults.
 import { Type, type Static, type StaticDecode } from '@sinclair/typebox';
 import { DetectionSchema, HostGroupsSchema, NetworksSchema } from './detection-schema.js';
+import { HistorySchema } from '../history/history-schema.js';
 import { NotifySchema } from './notify-schema.js';
 import { PluginsSchema } from './plugins-schema.js';
 import { FirewallSchema } from '../firewall/config-schema.js';
@@ -139,6 +140,7 @@ export const ConfigSchema = Type.Object(
     networks: NetworksSchema,
     hostGroups: HostGroupsSchema,
     detection: DetectionSchema,
+    history: HistorySchema,
     plugins: PluginsSchema,
     notify: NotifySchema,
     bgp: BgpSchema,
