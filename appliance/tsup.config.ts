@@ -2,8 +2,9 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // intake-worker: the sFlow decoder worker process (sflow.workers > 0), forked by src/intake/sflow-intake.ts.
+  // receive-thread: an sFlow receive thread (sflow.receiveThreads), started by src/intake/receive-threads.ts.
   // plugin-child: the process an isolated plugin runs in, spawned by src/plugins/child-process-plugin.ts.
-  entry: { cli: 'src/cli/main.ts', index: 'src/index.ts', 'intake-worker': 'src/intake/decoder-worker.ts', 'plugin-child': 'src/plugins/child-entry.ts' },
+  entry: { cli: 'src/cli/main.ts', index: 'src/index.ts', 'intake-worker': 'src/intake/decoder-worker.ts', 'receive-thread': 'src/intake/receive-thread.ts', 'plugin-child': 'src/plugins/child-entry.ts' },
   format: ['esm'],
   target: 'node20',
   platform: 'node',

@@ -8,8 +8,15 @@
  * docs/benchmarks.md for the figures. The sFlow intake uses this addon when it is built and falls back to
  * dgram when it is not (appliance/src/intake/native-udp.ts).
  *
+ * It runs on the main thread or in a worker thread (each environment gets its own sockets and polls its own
+ * event loop). With reusePort, several sockets (one per receive thread) bind the same address with
+ * SO_REUSEPORT and the kernel spreads datagrams over them by flow hash, so one agent's datagrams stay on one
+ * socket, in order. A socket still open when its environment goes away (a worker thread that died) is closed
+ * by an environment cleanup hook: a dead socket left in a SO_REUSEPORT group would keep receiving its share of
+ * the datagrams with nobody reading them.
+ *
  * JS API (exports):
- *   open(host, port, ipv6, receiveBufferBytes, onBatch) -> { handle, data, lengths, port, receiveBufferBytes }
+ *   open(host, port, ipv6, receiveBufferBytes, onBatch[, reusePort]) -> { handle, data, lengths, port, receiveBufferBytes }
  *     data: ArrayBuffer of BATCH × SLOT bytes; datagram i of a batch is at i × SLOT, lengths[i] bytes long
  *     (negative: the datagram was longer than SLOT and was cut). onBatch(count) runs on the main thread and
  *     must finish with the buffer before it returns. Throws an Error with .code = errno name on failure.
@@ -36,6 +43,7 @@
 typedef struct {
   int fd;
   int closing;
+  int env_gone; /* the environment is being torn down: no Node-API calls from on_closed */
   uv_poll_t poll;
   napi_env env;
   napi_ref callback;
@@ -102,6 +110,10 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
 static void on_closed(uv_handle_t *handle) {
   receiver_t *r = handle->data;
   napi_env env = r->env;
+  if (r->env_gone) {
+    free(r);
+    return;
+  }
   napi_delete_reference(env, r->callback);
   napi_delete_reference(env, r->data_ref);
   napi_delete_reference(env, r->lengths_ref);
@@ -110,22 +122,44 @@ static void on_closed(uv_handle_t *handle) {
   free(r);
 }
 
+/* Stops polling, closes the fd (the port is free at once) and lets libuv release the handle. */
+static void close_receiver(receiver_t *r) {
+  r->closing = 1;
+  uv_poll_stop(&r->poll);
+  close(r->fd);
+  r->fd = -1;
+  uv_close((uv_handle_t *)&r->poll, on_closed);
+}
+
+/* The environment (a worker thread) ends with the socket still open. */
+static void on_env_cleanup(void *arg) {
+  receiver_t *r = arg;
+  if (r->closing) return;
+  r->env_gone = 1;
+  close_receiver(r);
+}
+
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 5) {
-    napi_throw_type_error(env, NULL, "open(host, port, ipv6, receiveBufferBytes, onBatch)");
+    napi_throw_type_error(env, NULL, "open(host, port, ipv6, receiveBufferBytes, onBatch[, reusePort])");
     return NULL;
   }
   char host[64];
   size_t host_len;
   int32_t port, rcvbuf;
-  bool ipv6;
+  bool ipv6, reuse_port = false;
   CHECK(napi_get_value_string_utf8(env, argv[0], host, sizeof host, &host_len));
   CHECK(napi_get_value_int32(env, argv[1], &port));
   CHECK(napi_get_value_bool(env, argv[2], &ipv6));
   CHECK(napi_get_value_int32(env, argv[3], &rcvbuf));
+  if (argc >= 6) {
+    napi_valuetype type;
+    CHECK(napi_typeof(env, argv[5], &type));
+    if (type == napi_boolean) CHECK(napi_get_value_bool(env, argv[5], &reuse_port));
+  }
 
   struct sockaddr_storage addr;
   socklen_t addr_len;
@@ -150,6 +184,14 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
   }
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (reuse_port) {
+    int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) {
+      int err = errno;
+      close(fd);
+      return throw_errno(env, "setsockopt(SO_REUSEPORT)", err);
+    }
+  }
   if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0) {
     int err = errno;
     close(fd);
@@ -191,6 +233,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   uv_poll_init(loop, &r->poll, fd);
   r->poll.data = r;
   uv_poll_start(&r->poll, UV_READABLE, on_readable);
+  CHECK(napi_add_env_cleanup_hook(env, on_env_cleanup, r));
 
   napi_value out, handle, v;
   CHECK(napi_create_object(env, &out));
@@ -212,13 +255,10 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   receiver_t *r;
   CHECK(napi_get_value_external(env, argv[0], (void **)&r));
   if (r->closing) return NULL;
-  r->closing = 1;
+  napi_remove_env_cleanup_hook(env, on_env_cleanup, r);
   /* A stopped poll handle no longer watches the fd, so it can be closed now: the port is free when close()
    * returns (a caller may bind it again at once); the handle itself is released on the next loop turn. */
-  uv_poll_stop(&r->poll);
-  close(r->fd);
-  r->fd = -1;
-  uv_close((uv_handle_t *)&r->poll, on_closed);
+  close_receiver(r);
   return NULL;
 }
 

@@ -5,11 +5,9 @@ import { createSpeaker } from './bgp/create-speaker.js';
 import type { Component } from './component.js';
 import { stopWithin } from './component.js';
 import { EventBus, type AttackBus } from './bus/event-bus.js';
-import { tapBatches } from './counting/batch-tap.js';
 import type { AttackEvent } from './detection/attack.js';
 import { DetectionService } from './detection/detection-service.js';
 import type { Config } from './config/schema.js';
-import { DestinationTable, defaultDestinationCapacity } from './counting/destination-table.js';
 import { prepareDataDir } from './data-dir.js';
 import { Tier1Firewall } from './firewall/tier1-firewall.js';
 import { HealthServer } from './health/health-server.js';
@@ -34,7 +32,6 @@ export class Appliance {
   private readonly components: Component[] = [];
   private started: Component[] = [];
   readonly health: HealthServer;
-  readonly destinations: DestinationTable;
   readonly intake: SflowIntake;
   readonly bus: AttackBus;
   readonly detection: DetectionService;
@@ -53,8 +50,8 @@ export class Appliance {
 
   constructor(private options: ApplianceOptions) {
     const { config, log } = options;
-    this.destinations = new DestinationTable(defaultDestinationCapacity);
-    this.intake = new SflowIntake({ config: config.sflow, destinations: this.destinations, log: log.child({ component: 'intake' }) });
+    // No per-destination table in the intake: detection's counting is the one per-destination count.
+    this.intake = new SflowIntake({ config: config.sflow, log: log.child({ component: 'intake' }) });
     const busLog = log.child({ component: 'bus' });
     this.bus = new EventBus<AttackEvent>((err, event) => busLog.error({ err, event: event.type }, 'an attack event subscriber failed'));
     const detectionLog = log.child({ component: 'detection' });
@@ -67,7 +64,8 @@ export class Appliance {
       // The engine (made below) owns the audit trail; a failure can only come after start, when it exists.
       onDeliveryFailed: (failure) => this.mitigation.notificationFailed(failure),
     });
-    tapBatches(this.intake.consumer, (batch) => this.detection.consume(batch), (err) => detectionLog.error({ err }, 'detection failed on a FlowBatch'));
+    // Detection sees each FlowBatch right after the intake applied it (DetectionService.consume counts its own failures).
+    this.intake.addBatchListener((batch) => this.detection.consume(batch));
     this.speaker = createSpeaker({ config: config.bgp, dataDir: config.dataDir, log: log.child({ component: 'bgp' }) });
     const speaker = this.speaker;
     const firewall = new Tier1Firewall(config.firewall, config.dataDir);

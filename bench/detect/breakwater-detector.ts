@@ -7,7 +7,6 @@ import { createInterface } from 'node:readline';
 import { EventBus } from '../../appliance/src/bus/event-bus.js';
 import { validateConfig } from '../../appliance/src/config/load.js';
 import { DestinationTable } from '../../appliance/src/counting/destination-table.js';
-import { tapBatches } from '../../appliance/src/counting/batch-tap.js';
 import type { AttackEvent } from '../../appliance/src/detection/attack.js';
 import { DetectionService } from '../../appliance/src/detection/detection-service.js';
 import { SflowIntake } from '../../appliance/src/intake/sflow-intake.js';
@@ -28,7 +27,7 @@ const intake = new SflowIntake({
   destinations: new DestinationTable(1 << 18),
   log,
 });
-tapBatches(intake.consumer, (b) => detection.consume(b), (err) => log.error({ err }, 'detection failed'));
+intake.addBatchListener((b) => detection.consume(b));
 await detection.start();
 await intake.start();
 process.stdout.write(`${JSON.stringify({ type: 'ready' })}\n`);

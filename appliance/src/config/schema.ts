@@ -32,6 +32,11 @@ export const SflowSchema = Type.Object(
       maximum: 64,
       description: 'Decoder processes sharing the sFlow sockets; 0 decodes in the controller process itself.',
     }),
+    receiveThreads: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 0, maximum: 64 })], {
+      default: 'auto',
+      description:
+        'Threads that receive and decode sFlow, each with its own SO_REUSEPORT socket on every listen address (needs the udp-batch addon), handing FlowBatches to the main thread, which applies them and runs detection. 0 receives and decodes on the main thread. "auto": one per core beyond the first, at most 4 (none on one core or without the addon). Not used when workers > 0.',
+    }),
     maxAgents: Type.Integer({
       default: 10000,
       minimum: 1,

@@ -1,7 +1,9 @@
-// Applies FlowBatches, wherever they were decoded (in this process or in a decoder worker): accounts each
-// datagram to its agent (refusing agents past sflow.maxAgents), counts every drop reason, and hands each flow
-// record to the per-destination table. Because all accounting happens here, totals and sequence loss are the
-// same whether one process decodes or several do.
+// Applies FlowBatches, wherever they were decoded (in this thread, a receive thread or a decoder process):
+// accounts each datagram to its agent (refusing agents past sflow.maxAgents), counts every drop reason, keeps
+// sample/packet/byte totals, hands each flow record to the per-destination table when one is given, then calls
+// the batch listeners (detection's counting) with the same bytes. Because all accounting happens here, totals
+// and sequence loss are the same whether one thread decodes or several do. A listener that throws is counted
+// and reported to onListenerError; it never reaches the receive loop, and the other listeners still run.
 import { datagramStatusNames } from '../sflow/datagram-decoder.js';
 import type { DestinationTable } from '../counting/destination-table.js';
 import type { AgentState, AgentTable } from './agent-table.js';
@@ -27,6 +29,9 @@ export function allDropReasons(): string[] {
   return [...datagramStatusNames.slice(1), ...Object.values(intakeDropNames)];
 }
 
+/** Sees every applied batch, synchronously: it must copy what it keeps (the buffer is reused after it returns). */
+export type BatchListener = (batch: Uint8Array) => void;
+
 export class BatchConsumer {
   /** Datagrams dropped, by reason code (index). */
   readonly drops = new Float64Array(256);
@@ -41,14 +46,27 @@ export class BatchConsumer {
   batches = 0;
   /** Batches that failed checkBatch (a broken worker or transport); their contents are unknown. */
   rejectedBatches = 0;
+  /** Estimated packets and bytes (sampling rate × 1, × frame length) of the IP flow samples applied. */
+  packets = 0;
+  bytes = 0;
+  /** Batches on which a listener threw (each costs that listener that batch only). */
+  listenerErrors = 0;
+  private readonly listeners: BatchListener[] = [];
   private cachedBuffer: ArrayBufferLike | undefined;
   private cachedOffset = -1;
   private cachedViews: BatchViews | undefined;
 
   constructor(
     private readonly agents: AgentTable,
-    private readonly destinations: DestinationTable,
+    /** Per-destination totals, when wanted (the appliance leaves it out: detection counts destinations). */
+    private readonly destinations?: DestinationTable,
+    private readonly onListenerError: (err: unknown) => void = () => {},
   ) {}
+
+  /** Adds a listener called with every batch after it is applied. */
+  addListener(listener: BatchListener): void {
+    this.listeners.push(listener);
+  }
 
   /** Applies one batch. Batches from outside this process should pass through consumeChecked(). */
   consume(bytes: Uint8Array): void {
@@ -57,8 +75,11 @@ export class BatchConsumer {
     const count = views.count;
     const base = views.baseTimeMs;
     this.batches++;
+    const destinations = this.destinations;
     let agent: AgentState | undefined;
     let now = base;
+    let packets = 0;
+    let byteSum = 0;
     for (let r = 0; r < count; r++) {
       const at = BATCH_HEADER_BYTES + r * RECORD_BYTES;
       const kind = u8[at]!;
@@ -73,8 +94,13 @@ export class BatchConsumer {
           this.nonIpSamples++;
           continue;
         }
-        const a = (at + FlowField.dstAddress) >>> 2;
-        this.destinations.add(family, u32[a]!, u32[a + 1]!, u32[a + 2]!, u32[a + 3]!, rate, rate * u32[(at + FlowField.frameLength) >>> 2]!, now);
+        const sampleBytes = rate * u32[(at + FlowField.frameLength) >>> 2]!;
+        packets += rate;
+        byteSum += sampleBytes;
+        if (destinations !== undefined) {
+          const a = (at + FlowField.dstAddress) >>> 2;
+          destinations.add(family, u32[a]!, u32[a + 1]!, u32[a + 2]!, u32[a + 3]!, rate, sampleBytes, now);
+        }
       } else if (kind === RecordKind.datagram) {
         this.datagrams++;
         agent = undefined;
@@ -100,6 +126,17 @@ export class BatchConsumer {
         this.counterSamples += counters;
         this.skippedSamples += skipped;
         this.malformedSamples += malformed;
+      }
+    }
+    this.packets += packets;
+    this.bytes += byteSum;
+    const listeners = this.listeners;
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i]!(bytes);
+      } catch (err) {
+        this.listenerErrors++;
+        this.onListenerError(err);
       }
     }
   }

@@ -2,12 +2,13 @@
 // one JS call per batch of up to 64 datagrams) and wraps one of its sockets. Node's dgram costs ~6.4 µs of
 // CPU per datagram here, more than decoding and counting together; the addon removes most of that. When the
 // addon is not built (node appliance/native/build.mjs), loadUdpBatch() returns undefined and the intake
-// uses dgram: slower, same results.
+// uses dgram: slower, same results. The addon works in worker threads too (receive-thread.ts), where it is
+// also the only way to bind with SO_REUSEPORT (Node 20's dgram has no reusePort).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 interface UdpBatchAddon {
-  open(host: string, port: number, ipv6: boolean, receiveBufferBytes: number, onBatch: (count: number) => void): {
+  open(host: string, port: number, ipv6: boolean, receiveBufferBytes: number, onBatch: (count: number) => void, reusePort?: boolean): {
     handle: unknown;
     data: ArrayBuffer;
     lengths: ArrayBuffer;
@@ -22,6 +23,8 @@ interface UdpBatchAddon {
 let cached: UdpBatchAddon | null | undefined;
 
 /** The addon, or undefined when it is not built or does not load on this platform. */
+export type { UdpBatchAddon };
+
 export function loadUdpBatch(): UdpBatchAddon | undefined {
   if (cached !== undefined) return cached ?? undefined;
   cached = null;
@@ -54,6 +57,8 @@ export class BatchUdpSocket {
     receiveBufferBytes: number,
     onDatagram: (datagram: Uint8Array) => void,
     onOversized: () => void,
+    /** SO_REUSEPORT: one socket per receive thread on the same address (receive-threads.ts). */
+    reusePort = false,
   ) {
     const slot = addon.SLOT;
     let data: Uint8Array | undefined;
@@ -66,7 +71,7 @@ export class BatchUdpSocket {
         else onDatagram(data!.subarray(i * slot, i * slot + length));
       }
     };
-    const opened = addon.open(host, port, ipv6, receiveBufferBytes, onBatch);
+    const opened = addon.open(host, port, ipv6, receiveBufferBytes, onBatch, reusePort);
     data = new Uint8Array(opened.data);
     lengths = new Int32Array(opened.lengths);
     this.handle = opened.handle;

@@ -1,8 +1,10 @@
 // The sFlow intake component: binds the configured UDP addresses (IPv4 and IPv6; IPv6 sockets are v6-only so
 // "0.0.0.0:6343" and "[::]:6343" can both bind), asks for a large receive buffer and logs what the kernel
-// granted, then decodes either in this process (sflow.workers = 0) or in decoder worker processes that share
-// the same sockets. Either way every FlowBatch is applied here by one BatchConsumer, so per-agent accounting
-// and per-destination totals are exact and in one place. It reports its counters for /health.
+// granted, then receives and decodes in one of three ways: on this thread (recvmmsg addon, or dgram), in
+// receive threads with one SO_REUSEPORT socket each (sflow.receiveThreads, receive-threads.ts), or in decoder
+// worker processes sharing the sockets (sflow.workers). Every way, each FlowBatch is applied here, on the main
+// thread, by one BatchConsumer, so per-agent accounting and totals are exact and in one place, and then handed
+// to the batch listeners (detection). It reports its counters for /health.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import type { Component } from '../component.js';
@@ -16,20 +18,35 @@ import { BatchConsumer } from './batch-consumer.js';
 import { DatagramReceiver } from './datagram-receiver.js';
 import type { WorkerStats } from './decoder-worker.js';
 import { BatchUdpSocket, loadUdpBatch } from './native-udp.js';
+import { ThreadStat } from './receive-thread-protocol.js';
+import { ReceiveThreads } from './receive-threads.js';
+import { availableParallelism } from 'node:os';
+import type { BatchListener } from './batch-consumer.js';
 
 export interface SflowIntakeOptions {
-  config: Pick<SflowConfig, 'listen' | 'receiveBufferBytes' | 'workers' | 'maxAgents'>;
-  destinations: DestinationTable;
+  /** receiveThreads left out means 0 (receive on this thread). */
+  config: Pick<SflowConfig, 'listen' | 'receiveBufferBytes' | 'workers' | 'maxAgents'> & Partial<Pick<SflowConfig, 'receiveThreads'>>;
+  /** Per-destination totals of every destination (protected or not); left out, only sums are kept. */
+  destinations?: DestinationTable;
+  /** Called with each FlowBatch after the intake applied it (detection's counting), on the main thread. */
+  batchListeners?: BatchListener[];
   log: Logger;
   /** Longest wait before a partly filled batch is applied. */
   flushIntervalMs?: number;
-  /** How long stop() waits for a worker to hand over its last batch. */
+  /** How long stop() waits for a worker (process or thread) to hand over its last batch. */
   workerStopMs?: number;
+  /** First delay before a dead receive thread is restarted (doubles while it keeps dying). */
+  threadRestartDelayMs?: number;
   /**
    * 'auto' (default): recvmmsg through the udp-batch addon when it is built and decoding is in-process, else
    * dgram. 'dgram' forces Node's dgram (benchmarks compare the two); 'recvmmsg' fails if the addon is missing.
    */
   receiveWith?: 'auto' | 'dgram' | 'recvmmsg';
+  /**
+   * Sampled-header bytes carried per flow sample in each FlowBatch's header section, for the capture
+   * (capture.snapLength when capture.enabled); 0 or absent: no header section.
+   */
+  headerSnapLength?: number;
 }
 
 interface WorkerHandle {
@@ -61,13 +78,27 @@ export class SflowIntake implements Component {
   private bound: BoundSocket[] = [];
   private receiveWith: 'dgram' | 'recvmmsg' = 'dgram';
   private receiver: DatagramReceiver | undefined;
+  private threads: ReceiveThreads | undefined;
+  private threadCount = 0;
+  private lastListenerErrorLogMs = 0;
   private workers: WorkerHandle[] = [];
   private workerExits = 0;
   private stopping = false;
 
   constructor(private readonly options: SflowIntakeOptions) {
     this.agents = new AgentTable(options.config.maxAgents);
-    this.consumer = new BatchConsumer(this.agents, options.destinations);
+    this.consumer = new BatchConsumer(this.agents, options.destinations, (err) => this.listenerFailed(err));
+    for (const l of options.batchListeners ?? []) this.consumer.addListener(l);
+  }
+
+  /** Adds a listener called with every FlowBatch after it is applied; add them before start(). */
+  addBatchListener(listener: BatchListener): void {
+    this.consumer.addListener(listener);
+  }
+
+  /** The receive threads' workers (undefined while one restarts), for tests that end one as a crash would. */
+  get receiveThreadWorkers(): readonly unknown[] {
+    return this.threads?.workers ?? [];
   }
 
   /** The sockets actually bound (ports resolved when configured as 0). */
@@ -94,8 +125,13 @@ export class SflowIntake implements Component {
     if (mode === 'recvmmsg' && addon === undefined) {
       throw new BreakwaterError('BW_ERR_LISTEN', ['sFlow', 'the udp-batch addon is not built (node appliance/native/build.mjs) or decoding runs in workers']);
     }
+    const threads = resolveReceiveThreads(config.receiveThreads ?? 0, config.workers, mode, addon !== undefined);
+    if (threads > 0) {
+      await this.startThreads(threads);
+      return;
+    }
     if (addon !== undefined) {
-      const receiver = new DatagramReceiver({ log, flushIntervalMs: this.options.flushIntervalMs, sink: (bytes) => this.consumer.consume(bytes) });
+      const receiver = new DatagramReceiver({ log, flushIntervalMs: this.options.flushIntervalMs, headerSnapLength: this.options.headerSnapLength, sink: (bytes) => this.consumer.consume(bytes) });
       for (const addr of config.listen) this.batchSockets.push(this.bindBatch(addon, addr, receiver));
       receiver.startTimer();
       this.receiver = receiver;
@@ -108,6 +144,7 @@ export class SflowIntake implements Component {
       const receiver = new DatagramReceiver({
         log,
         flushIntervalMs: this.options.flushIntervalMs,
+        headerSnapLength: this.options.headerSnapLength,
         sink: (bytes) => this.consumer.consume(bytes),
       });
       for (const s of this.sockets) receiver.attach(s);
@@ -120,6 +157,10 @@ export class SflowIntake implements Component {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.threads) {
+      await this.threads.stop();
+      this.threads = undefined;
+    }
     for (const s of this.batchSockets) s.close();
     this.batchSockets = [];
     if (this.receiver) {
@@ -149,6 +190,12 @@ export class SflowIntake implements Component {
       received = this.receiver.received;
       handlerErrors = this.receiver.handlerErrors;
     }
+    let threadBacklog = 0;
+    if (this.threads) {
+      received += this.threads.total(ThreadStat.received);
+      handlerErrors += this.threads.total(ThreadStat.handlerErrors);
+      threadBacklog = this.threads.total(ThreadStat.backlogDatagrams);
+    }
     for (const w of this.workers) {
       received += w.stats?.received ?? 0;
       handlerErrors += w.stats?.handlerErrors ?? 0;
@@ -156,9 +203,15 @@ export class SflowIntake implements Component {
     }
     const drops = c.dropReport();
     drops.worker_backlog = backlogDatagrams;
+    drops.receive_thread_backlog = threadBacklog;
     return {
       sockets: this.bound,
       receiveWith: this.receiveWith,
+      receiveThreads: this.threadCount,
+      receiveThreadsRunning: this.threads?.running ?? 0,
+      receiveThreadExits: this.threads?.exits ?? 0,
+      receiveThreadRestarts: this.threads?.restarts ?? 0,
+      receiveThreadDatagrams: this.threads?.perThread(ThreadStat.received) ?? [],
       workers: this.options.config.workers,
       workersRunning: this.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length,
       workerExits: this.workerExits,
@@ -173,16 +226,24 @@ export class SflowIntake implements Component {
       handlerErrors,
       batches: c.batches,
       rejectedBatches: c.rejectedBatches,
+      listenerErrors: c.listenerErrors,
       drops,
-      destinations: {
-        entries: d.size,
-        capacity: d.capacity,
-        samples: d.totalSamples,
-        packets: d.totalPackets,
-        bytes: d.totalBytes,
-        overflowSamples: d.overflowSamples,
-        evicted: d.evicted,
-      },
+      // Estimated from the IP flow samples applied (sampling rate × 1 and × frame length).
+      packets: c.packets,
+      bytes: c.bytes,
+      ...(d !== undefined
+        ? {
+            destinations: {
+              entries: d.size,
+              capacity: d.capacity,
+              samples: d.totalSamples,
+              packets: d.totalPackets,
+              bytes: d.totalBytes,
+              overflowSamples: d.overflowSamples,
+              evicted: d.evicted,
+            },
+          }
+        : {}),
       agentCount: this.agents.size,
       maxAgents: this.agents.maxAgents,
       agents: this.agents.agents.slice(0, 100).map((a) => a.report()),
@@ -202,6 +263,48 @@ export class SflowIntake implements Component {
     this.bound.push({ address: host, port: socket.port, family: v6 ? 'IPv6' : 'IPv4', receiveBufferBytes: socket.receiveBufferBytes });
     this.logBuffer(addr, asked, socket.receiveBufferBytes);
     return socket;
+  }
+
+  private async startThreads(count: number): Promise<void> {
+    const { config, log } = this.options;
+    const listen = config.listen.map((addr) => {
+      const { host, port } = splitHostPort(addr);
+      return { host, port, ipv6: host.includes(':') };
+    });
+    const threads = new ReceiveThreads({
+      count,
+      sockets: listen,
+      receiveBufferBytes: config.receiveBufferBytes,
+      log,
+      onBatch: (bytes) => this.consumer.consumeChecked(bytes),
+      ...(this.options.flushIntervalMs !== undefined ? { flushIntervalMs: this.options.flushIntervalMs } : {}),
+      ...(this.options.workerStopMs !== undefined ? { stopMs: this.options.workerStopMs } : {}),
+      ...(this.options.threadRestartDelayMs !== undefined ? { restartDelayMs: this.options.threadRestartDelayMs } : {}),
+    });
+    this.threads = threads;
+    let bound;
+    try {
+      bound = await threads.start();
+    } catch (err) {
+      const where = `sFlow ${config.listen.join(', ')}`;
+      throw new BreakwaterError('BW_ERR_LISTEN', [where, (err as Error).message], { cause: err });
+    }
+    this.threadCount = count;
+    this.receiveWith = 'recvmmsg';
+    for (let i = 0; i < listen.length; i++) {
+      const b = bound[i]!;
+      this.bound.push({ address: listen[i]!.host, port: b.port, family: listen[i]!.ipv6 ? 'IPv6' : 'IPv4', receiveBufferBytes: b.receiveBufferBytes });
+      this.logBuffer(config.listen[i]!, config.receiveBufferBytes, b.receiveBufferBytes);
+    }
+    log.info({ sockets: this.bound, receiveThreads: count, receiveWith: this.receiveWith }, 'sFlow intake listening');
+  }
+
+  private listenerFailed(err: unknown): void {
+    const now = Date.now();
+    if (now - this.lastListenerErrorLogMs >= 1000) {
+      this.lastListenerErrorLogMs = now;
+      this.options.log.error({ err, listenerErrors: this.consumer.listenerErrors }, 'a FlowBatch listener failed; it missed that batch');
+    }
   }
 
   private logBuffer(addr: string, asked: number, granted: number): void {
@@ -245,7 +348,7 @@ export class SflowIntake implements Component {
       const child = fork(workerEntry(), [], {
         serialization: 'advanced',
         execArgv: process.execArgv,
-        env: { ...process.env, BW_INTAKE_SOCKETS: String(this.sockets.length), BW_LOG_LEVEL: log.level },
+        env: { ...process.env, BW_INTAKE_SOCKETS: String(this.sockets.length), BW_LOG_LEVEL: log.level, BW_CAPTURE_SNAP: String(this.options.headerSnapLength ?? 0) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       const w: WorkerHandle = { child, stats: undefined, stopped: false };
@@ -298,6 +401,20 @@ export class SflowIntake implements Component {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * Receive threads to run: an explicit count, or for 'auto' one per core beyond the first (the main thread
+ * applies batches and runs detection), at most 4, and none on one core. Threads need the udp-batch addon
+ * (SO_REUSEPORT) and are off when decoding runs in worker processes or dgram is forced.
+ */
+export function resolveReceiveThreads(setting: number | 'auto', workers: number, receiveWith: 'auto' | 'dgram' | 'recvmmsg', addonLoaded: boolean, cores = availableParallelism()): number {
+  if (workers > 0 || receiveWith === 'dgram') return 0;
+  if (setting === 'auto') return addonLoaded ? Math.max(0, Math.min(4, cores - 1)) : 0;
+  if (setting > 0 && !addonLoaded) {
+    throw new BreakwaterError('BW_ERR_LISTEN', ['sFlow', `sflow.receiveThreads = ${setting} needs the udp-batch addon (node appliance/native/build.mjs)`]);
+  }
+  return setting;
 }
 
 /** Typed-array views need 8-byte alignment; a message buffer from IPC usually has it, copy when it does not. */

@@ -145,6 +145,7 @@ test('every drop reason is counted, and the agent limit refuses the agent one to
       unknown_agent_limit: 1,
       oversized: 0,
       worker_backlog: 0,
+      receive_thread_backlog: 0,
     });
     assert.equal(report.agentCount, 2);
     assert.equal(report.flowSamples, 6);
