@@ -44,8 +44,8 @@ export interface LiveEventPublisher {
   readonly clients: number;
 }
 
-/** Fields of an audit entry a route may set; `at` and `actor` come from the clock and the request. */
-export type AuditFields = Omit<AuditEntry, 'at' | 'actor'>;
+/** Fields of an audit entry a route may set; `at` and `actor` come from the clock and the request, `action` is an argument. */
+export type AuditFields = Omit<AuditEntry, 'at' | 'actor' | 'action'>;
 
 export interface ApiDeps {
   appliance: Appliance;

@@ -1,0 +1,275 @@
+// The traffic figures the REST API and the panel's dashboard show: pps and bps towards the protected networks,
+// the busiest destinations, and a per-second history of both, read once a second from detection's counting
+// (counting/traffic-counter.ts) and never on the per-sample path. Rates are the counting windows' (the packets
+// and bytes of the last complete window divided by its length), so a series and the thresholds drawn over it
+// measure the same thing. Every configured prefix (networks and host groups) has a series; a destination or an
+// other prefix gets one from the first time someone asks for it (a bounded number of them, the least recently
+// asked dropped first). Histories are rings of a bounded length.
+//
+// This module only reads counting's tables; it computes nothing detection needs.
+import { keyText, parseKeyPrefix, prefixMaskWord, type ParsedKeyPrefix } from '../counting/address-key.js';
+import type { TrafficCounter } from '../counting/traffic-counter.js';
+
+export interface TrafficRate {
+  target: string;
+  pps: number;
+  bps: number;
+}
+
+export interface TrafficSample {
+  /** ms since the epoch when it was read. */
+  t: number;
+  pps: number;
+  bps: number;
+  /** The busiest destinations by pps. */
+  top: TrafficRate[];
+}
+
+export type SeriesPoint = [t: number, pps: number, bps: number];
+
+export interface TrafficHistoryOptions {
+  counter: () => TrafficCounter;
+  clock: () => number;
+  /** Seconds of history kept per series (default 3600). */
+  seconds?: number;
+  /** Destinations kept in each second's top list (default 20). */
+  topSize?: number;
+  /** Most destinations or prefixes watched at once beyond the configured prefixes (default 64). */
+  maxWatches?: number;
+}
+
+/** A ring of [t, pps, bps] per second. */
+class SeriesRing {
+  private readonly data: Float64Array;
+  private next = 0;
+  private count = 0;
+
+  constructor(private readonly size: number) {
+    this.data = new Float64Array(size * 3);
+  }
+
+  push(t: number, pps: number, bps: number): void {
+    const at = this.next * 3;
+    this.data[at] = t;
+    this.data[at + 1] = pps;
+    this.data[at + 2] = bps;
+    this.next = (this.next + 1) % this.size;
+    if (this.count < this.size) this.count++;
+  }
+
+  /** Points not older than `since`, oldest first. */
+  points(since: number): SeriesPoint[] {
+    const out: SeriesPoint[] = [];
+    for (let k = this.count; k > 0; k--) {
+      const at = ((this.next - k + this.size) % this.size) * 3;
+      if (this.data[at]! >= since) out.push([this.data[at]!, this.data[at + 1]!, this.data[at + 2]!]);
+    }
+    return out;
+  }
+}
+
+interface Watch {
+  prefix: ParsedKeyPrefix;
+  mask: Uint32Array;
+  ring: SeriesRing;
+  askedAt: number;
+  packets: number;
+  bytes: number;
+}
+
+export class TrafficHistory {
+  private readonly seconds: number;
+  private readonly topSize: number;
+  private readonly maxWatches: number;
+  private readonly total: SeriesRing;
+  /** One ring per configured prefix, by network index (counting's order). */
+  private networkRings: SeriesRing[] = [];
+  private networkRates: TrafficRate[] = [];
+  private readonly watches = new Map<string, Watch>();
+  private readonly key = new Uint32Array(4);
+  private timer: NodeJS.Timeout | undefined;
+  private latest: TrafficSample | undefined;
+  /** How long the latest sample took (ms). */
+  lastSampleMs = 0;
+
+  constructor(private readonly options: TrafficHistoryOptions) {
+    this.seconds = options.seconds ?? 3600;
+    this.topSize = options.topSize ?? 20;
+    this.maxWatches = options.maxWatches ?? 64;
+    this.total = new SeriesRing(this.seconds);
+  }
+
+  /** Samples once a second from now on, handing each sample to `onSample` (the live stream). */
+  start(onSample?: (sample: TrafficSample) => void): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => {
+      const s = this.sample();
+      onSample?.(s);
+    }, 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Starts (or refreshes) a series for an address or a prefix; returns its canonical prefix text, or undefined
+   * when the text is neither. A new series starts empty.
+   */
+  watch(target: string): string | undefined {
+    const prefix = parseKeyPrefix(target.includes('/') ? target : `${target}/${target.includes(':') ? 128 : 32}`);
+    if (prefix === undefined) return undefined;
+    const now = this.options.clock();
+    const existing = this.watches.get(prefix.text);
+    if (existing !== undefined) {
+      existing.askedAt = now;
+      return prefix.text;
+    }
+    if (this.watches.size >= this.maxWatches) {
+      const oldest = [...this.watches.values()].reduce((a, b) => (a.askedAt <= b.askedAt ? a : b));
+      this.watches.delete(oldest.prefix.text);
+    }
+    const mask = Uint32Array.from([0, 1, 2, 3], (w) => prefixMaskWord(prefix.length, w));
+    this.watches.set(prefix.text, { prefix, mask, ring: new SeriesRing(this.seconds), askedAt: now, packets: 0, bytes: 0 });
+    return prefix.text;
+  }
+
+  /** One sample now (the timer calls this every second; tests may too). */
+  sample(): TrafficSample {
+    const started = performance.now();
+    const counter = this.options.counter();
+    const now = this.options.clock();
+    // The last complete tick, and the window of ticks that ends with it.
+    const T = counter.tickOf(now) - 1;
+    const W = counter.windowTicks;
+    const windowSeconds = (W * counter.tickMs) / 1000;
+    const rate = (packets: number, bytes: number) => ({ pps: packets / windowSeconds, bps: (bytes * 8) / windowSeconds });
+
+    // Configured prefixes: counting keeps one aggregate each; together they are all protected traffic.
+    const nets = counter.networks;
+    const netCount = nets.usedEntries;
+    if (this.networkRings.length !== netCount) this.networkRings = Array.from({ length: netCount }, () => new SeriesRing(this.seconds));
+    let packets = 0;
+    let bytes = 0;
+    this.networkRates = [];
+    for (let e = 0; e < netCount; e++) {
+      const p = nets.windowPackets(e, T);
+      const b = nets.windowBytes(e, T);
+      packets += p;
+      bytes += b;
+      const r = rate(p, b);
+      this.networkRings[e]!.push(now, r.pps, r.bps);
+      nets.readKey(e, this.key);
+      const tag = nets.tagOf(e);
+      this.networkRates.push({ target: `${keyText(tag & 0xff, this.key[0]!, this.key[1]!, this.key[2]!, this.key[3]!)}/${tag >>> 8}`, ...r });
+    }
+
+    // Destinations: the busiest by packets, and the watched ones.
+    const hosts = counter.hosts;
+    const watches = [...this.watches.values()];
+    for (const w of watches) {
+      w.packets = 0;
+      w.bytes = 0;
+    }
+    const topEntry: number[] = [];
+    const topPackets: number[] = [];
+    const limit = hosts.usedEntries;
+    const oldest = T - W + 1;
+    for (let e = 0; e < limit; e++) {
+      const tag = hosts.tagOf(e);
+      if (tag === 0 || hosts.newestTick(e) < oldest) continue;
+      const p = hosts.windowPackets(e, T);
+      if (p <= 0) continue;
+      if (topEntry.length < this.topSize || p > topPackets[topPackets.length - 1]!) {
+        let at = topPackets.length;
+        while (at > 0 && topPackets[at - 1]! < p) at--;
+        topEntry.splice(at, 0, e);
+        topPackets.splice(at, 0, p);
+        if (topEntry.length > this.topSize) {
+          topEntry.pop();
+          topPackets.pop();
+        }
+      }
+      if (watches.length === 0) continue;
+      hosts.readKey(e, this.key);
+      const family = tag & 0xff;
+      const k = this.key;
+      for (const w of watches) {
+        const m = w.mask;
+        const q = w.prefix.words;
+        if (w.prefix.family === family && ((k[0]! & m[0]!) >>> 0) === q[0] && ((k[1]! & m[1]!) >>> 0) === q[1] && ((k[2]! & m[2]!) >>> 0) === q[2] && ((k[3]! & m[3]!) >>> 0) === q[3]) {
+          w.packets += p;
+          w.bytes += hosts.windowBytes(e, T);
+        }
+      }
+    }
+    for (const w of watches) {
+      const r = rate(w.packets, w.bytes);
+      w.ring.push(now, r.pps, r.bps);
+    }
+    const top = topEntry.map((e) => {
+      hosts.readKey(e, this.key);
+      return { target: keyText(hosts.tagOf(e) & 0xff, this.key[0]!, this.key[1]!, this.key[2]!, this.key[3]!), ...rate(hosts.windowPackets(e, T), hosts.windowBytes(e, T)) };
+    });
+    const totals = rate(packets, bytes);
+    this.total.push(now, totals.pps, totals.bps);
+    this.latest = { t: now, pps: totals.pps, bps: totals.bps, top };
+    this.lastSampleMs = performance.now() - started;
+    return this.latest;
+  }
+
+  /** The latest second (zeros before the first sample). */
+  current(): TrafficSample {
+    return this.latest ?? { t: this.options.clock(), pps: 0, bps: 0, top: [] };
+  }
+
+  /** The busiest destinations of the latest second, by pps or bps (picked by packets, then ordered). */
+  top(limit: number, by: 'pps' | 'bps'): TrafficRate[] {
+    const list = [...this.current().top];
+    if (by === 'bps') list.sort((a, b) => b.bps - a.bps);
+    return list.slice(0, limit);
+  }
+
+  /** Each configured prefix's rate in the latest second. */
+  prefixes(): TrafficRate[] {
+    return this.networkRates;
+  }
+
+  /** All protected traffic per second over the last `seconds`. */
+  totalSeries(seconds: number): SeriesPoint[] {
+    return this.total.points(this.options.clock() - seconds * 1000);
+  }
+
+  /** The sum of configured prefixes' series (by network index), second by second. */
+  networkSeries(indexes: readonly number[], seconds: number): SeriesPoint[] {
+    const since = this.options.clock() - seconds * 1000;
+    const rings = indexes.map((i) => this.networkRings[i]).filter((r): r is SeriesRing => r !== undefined);
+    if (rings.length === 0) return [];
+    const sums = rings[0]!.points(since).map((p) => [...p] as SeriesPoint);
+    for (const ring of rings.slice(1)) {
+      ring.points(since).forEach((p, i) => {
+        const s = sums[i];
+        if (s !== undefined) {
+          s[1] += p[1];
+          s[2] += p[2];
+        }
+      });
+    }
+    return sums;
+  }
+
+  /** A watched address's or prefix's series over the last `seconds` (empty until watch() and a sample). */
+  series(prefixText: string, seconds: number): SeriesPoint[] {
+    const w = this.watches.get(prefixText);
+    if (w === undefined) return [];
+    w.askedAt = this.options.clock();
+    return w.ring.points(this.options.clock() - seconds * 1000);
+  }
+
+  /** Seconds of history a series holds at most. */
+  get capacitySeconds(): number {
+    return this.seconds;
+  }
+}
