@@ -42,6 +42,10 @@ export interface AuditQuery {
   attackId?: string;
   /** An action, or a prefix ending in "." ("stage.") for a family of them. */
   action?: string;
+  /** An actor ("user:alice"), or a prefix ending in ":" ("user:") for every actor of a kind. */
+  actor?: string;
+  /** Text found in the reason, the resource or the detail (case-insensitive). */
+  text?: string;
   /** At most this many, the newest kept when there are more (default 1000). */
   limit?: number;
 }
@@ -153,6 +157,15 @@ export class AuditStore {
         where.push("substr(action, 1, length(@action)) = @action");
       } else where.push('action = @action');
       params.action = q.action;
+    }
+    if (q.actor !== undefined) {
+      if (q.actor.endsWith(':')) where.push('substr(actor, 1, length(@actor)) = @actor');
+      else where.push('actor = @actor');
+      params.actor = q.actor;
+    }
+    if (q.text !== undefined) {
+      where.push("(instr(lower(coalesce(reason, '')), @text) > 0 OR instr(lower(coalesce(resource, '')), @text) > 0 OR instr(lower(coalesce(detail, '')), @text) > 0)");
+      params.text = q.text.toLowerCase();
     }
     const within = q.target !== undefined && q.target.includes('/') ? parsePrefix(q.target) : undefined;
     if (q.target !== undefined && within === undefined) {

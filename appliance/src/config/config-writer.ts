@@ -10,8 +10,8 @@
 // Two writers never interleave: an in-process queue per file, and a `FILE.lock` taken with O_EXCL around the
 // read-change-write, so another process that uses this module (the CLI) waits too. This module does not reload
 // the running appliance: the caller does that with the configuration it returns.
-import { constants, type FileHandle } from 'node:fs';
-import { copyFile, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseDocument } from 'yaml';
@@ -86,7 +86,6 @@ export class ConfigWriter {
       if (next[key] === undefined) yamlDoc.delete(key);
       else yamlDoc.set(key, yamlDoc.createNode(next[key]));
     }
-    if (yamlDoc.contents === null) yamlDoc.contents = yamlDoc.createNode({}) as typeof yamlDoc.contents;
     await this.writeAtomically(yamlDoc.toString({ lineWidth: 0 }), text !== '');
     return { config: result.config, changed, written: true };
   }

@@ -80,6 +80,11 @@ export class TrafficWindowTable {
     return this.entries;
   }
 
+  /** Entries 0..usedEntries-1 have been handed out (in use or free now): a report's scan stops here. */
+  get usedEntries(): number {
+    return this.highWater;
+  }
+
   /** Bytes of typed-array storage, for reports (the whole table, whatever its fill). */
   get storageBytes(): number {
     return this.index.byteLength + this.u32.byteLength;

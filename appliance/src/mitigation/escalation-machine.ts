@@ -212,7 +212,7 @@ export function step(input: MitigationState, event: MachineEvent, now: number, s
       const st = state.stages.find((s) => s.status === 'awaiting-approval');
       if (st === undefined) break;
       st.approvedBy = event.user;
-      out.push({ type: 'audit', action: 'approval.granted', stage: st.index, actor: `user:${event.user}` });
+      out.push({ type: 'audit', action: 'approval.granted', stage: st.index, actor: event.user.includes(':') ? event.user : `user:${event.user}` });
       engage(state, st.index, now, out);
       break;
     }

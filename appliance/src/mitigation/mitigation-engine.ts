@@ -207,6 +207,20 @@ export class MitigationEngine implements Component {
   }
 
   /**
+   * A person withdraws one mitigation: its stages are left now and whatever they hold is released, as "stop all"
+   * does, for this mitigation only (new attacks are not refused). Throws BW_ERR_MITIGATION_NOT_FOUND.
+   */
+  async withdraw(id: string, actor: string): Promise<MitigationSummary> {
+    const state = this.find(id);
+    if (state === undefined) throw new BreakwaterError('BW_ERR_MITIGATION_NOT_FOUND', [id, 'no such mitigation or attack']);
+    this.audit({ at: this.clock(), actor: actorOf(actor), action: 'mitigation.withdrawn', attackId: state.attack.id, target: state.attack.target, runbook: state.runbook.name, reason: 'withdrawn by hand' });
+    this.dispatch(state.id, { type: 'stop-all', actor: actorOf(actor) });
+    await this.idle();
+    await this.requireActions().sweep(state.id, undefined, 'withdrawn by hand');
+    return summarize(this.states.get(state.id) ?? state);
+  }
+
+  /**
    * Takes a new, already validated configuration: runbooks apply to attacks that start from now on (running
    * mitigations keep the runbook they started with), guardrails and the mode at once.
    */
