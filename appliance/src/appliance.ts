@@ -1,5 +1,6 @@
 // Composes the appliance from its components and owns their order: started in data-path order
 // (intake last, so nothing arrives before its consumers exist), stopped in reverse within a bound.
+import { ApiServer } from './api/api-server.js';
 import type { BgpSpeaker } from './bgp/bgp-speaker.js';
 import { createSpeaker } from './bgp/create-speaker.js';
 import type { Component } from './component.js';
@@ -26,6 +27,8 @@ import { AttackHistory } from './history/attack-history.js';
 export interface ApplianceOptions {
   config: Config;
   log: Logger;
+  /** The configuration file it was started with (the REST API writes changes there); undefined: embedded defaults. */
+  configPath?: string | undefined;
 }
 
 export class Appliance {
@@ -47,6 +50,8 @@ export class Appliance {
   readonly mitigation: MitigationEngine;
   /** What the mitigation engine reports: stages engaged, escalations, failures, approvals needed. */
   readonly mitigationEvents: MitigationBus;
+  /** The REST API and web panel (api.enabled). */
+  readonly api: ApiServer | undefined;
 
   constructor(private options: ApplianceOptions) {
     const { config, log } = options;
@@ -101,9 +106,11 @@ export class Appliance {
         mitigation: () => this.mitigation.report(),
         ...(speaker ? { bgp: () => speaker.report() } : {}),
         ...(this.firewall ? { firewall: () => firewall.report() } : {}),
+        ...(config.api.enabled ? { api: () => this.api!.report() } : {}),
       },
       routes: [(app) => registerControlRoutes(app, () => this.mitigation)],
     });
+    this.api = config.api.enabled ? new ApiServer({ appliance: this, config: () => this.options.config, configPath: options.configPath, log: log.child({ component: 'api' }) }) : undefined;
     // The speaker starts before detection (its consumer's consumer) and stops after it, withdrawing per bgp.shutdown.
     // Notify subscribes to the bus when it starts, before detection: every attack event of the run is seen.
     // The firewall (like the speaker) is up before detection, so the first attack finds it reconciled.
@@ -119,7 +126,14 @@ export class Appliance {
       this.mitigation,
       this.detection,
       this.intake,
+      // The API last: it reads every other component, and stops first.
+      ...(this.api ? [this.api] : []),
     );
+  }
+
+  /** The configuration in force (runbooks and mitigation change on reload). */
+  get config(): Config {
+    return this.options.config;
   }
 
   /**

@@ -196,7 +196,32 @@ export class ApiServer implements Component {
     return this.built?.core;
   }
 
+  /**
+   * Starts serving. The API is not on the data path: when it cannot start (port taken, unreadable certificate,
+   * plain HTTP refused), the failure is logged and shown in /health, and detection and mitigation run on.
+   */
   async start(): Promise<void> {
+    try {
+      await this.serve();
+      this.failure = undefined;
+    } catch (err) {
+      this.failure = err instanceof BreakwaterError ? err : new BreakwaterError('BW_ERR_API_INTERNAL', ['start'], { cause: err });
+      this.options.log.error({ err: this.failure, code: this.failure.code }, `the REST API and web panel are not served: ${this.failure.message}`);
+      await this.stop();
+    }
+  }
+
+  /** Why the API is not served, when start() failed. */
+  failure: BreakwaterError | undefined;
+
+  report(): Record<string, unknown> {
+    if (this.failure !== undefined) return { status: 'failed', code: this.failure.code, error: this.failure.message };
+    if (this.built === undefined) return { status: 'stopped' };
+    return { status: 'listening', url: this.url, port: this.boundPort, tls: this.tls !== undefined, ...this.built.core.report() };
+  }
+
+  /** Starts serving, or throws (BW_ERR_API_INSECURE, BW_ERR_API_TLS, BW_ERR_LISTEN). */
+  async serve(): Promise<void> {
     const config = this.options.config();
     const { host, port } = splitHostPort(config.api.listen);
     if (config.api.tls.mode === 'off' && !config.api.allowInsecure && !isLoopback(host) && host !== 'localhost') throw new BreakwaterError('BW_ERR_API_INSECURE', [config.api.listen]);
@@ -212,8 +237,8 @@ export class ApiServer implements Component {
     this.boundPort = typeof addr === 'object' && addr !== null ? addr.port : port;
     const log = this.options.log;
     log.info({ listen: config.api.listen, port: this.boundPort, url: this.url, tls: this.tls !== undefined, certificate: this.tls?.certFile, fingerprint: this.tls?.fingerprint }, 'REST API and web panel listening');
-    const token = this.built.core.setupToken();
-    if (token !== undefined) log.warn({ setupUrl: this.setupUrl() }, 'no administrator exists yet: open the setup link to create one (the token is one-time)');
+    const setupUrl = this.setupUrl();
+    if (setupUrl !== undefined) log.warn({ setupUrl }, `no administrator exists yet: open ${setupUrl} to create one (the token is one-time)`);
   }
 
   /** The first-run link with the one-time token, while no user exists. */

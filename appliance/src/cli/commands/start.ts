@@ -33,7 +33,7 @@ export const start: Command = {
     if (values['log-level'] !== undefined) config.log.level = values['log-level'] as typeof config.log.level;
 
     const log = createLogger({ level: config.log.level });
-    const appliance = new Appliance({ config, log });
+    const appliance = new Appliance({ config, log, configPath: values.config });
     try {
       await appliance.start();
     } catch (err) {
