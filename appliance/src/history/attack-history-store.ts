@@ -10,7 +10,7 @@
 import type { AttackEvent, AttackRecord, Rates } from '../detection/attack.js';
 import { BreakwaterError } from '../errors.js';
 import { parsePrefix, prefixInside, type ParsedPrefix } from '../flowspec/prefix.js';
-import { migrate, type Migration, type SqliteDatabase } from '../storage/sqlite.js';
+import { hasTable, migrate, type Migration, type SqliteDatabase } from '../storage/sqlite.js';
 
 /**
  * Why an attack ended: detection's reasons (quiet, expired, manual), or the appliance's: `shutdown` (it was
@@ -263,10 +263,6 @@ export class AttackHistoryStore {
     if (this.upsert === undefined) throw new BreakwaterError('BW_ERR_HISTORY_WRITE', [this.db.name, 'the attack history was opened read-only']);
     return this.upsert;
   }
-}
-
-function hasTable(db: SqliteDatabase, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
 /** An address or a prefix as a ParsedPrefix (an address is its /32 or /128), or undefined. */

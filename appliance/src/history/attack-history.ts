@@ -20,6 +20,7 @@ import { BreakwaterError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { databasePath, openDatabase, type DatabaseHandle } from '../storage/sqlite.js';
 import { AttackHistoryStore, type AttackEndReason, type AttackQuery, type AttackWrite, type HistoryCounts, type StoredAttack } from './attack-history-store.js';
+import { readAttackDetail, type AttackDetail } from './attack-detail.js';
 import type { HistoryConfig } from './history-schema.js';
 
 export interface AttackHistoryOptions {
@@ -119,6 +120,11 @@ export class AttackHistory implements Component {
 
   get(id: string): StoredAttack | undefined {
     return this.open().get(id);
+  }
+
+  /** One attack with its audit trail, the mitigation running for it and its capture (attack-detail.ts). */
+  detail(id: string): AttackDetail | undefined {
+    return readAttackDetail(this.open(), this.handle!.db, this.options.dataDir, id);
   }
 
   counts(): HistoryCounts {

@@ -93,8 +93,9 @@ interface ClaimRow {
 }
 
 export class MitigationStore {
-  constructor(private readonly db: SqliteDatabase) {
-    migrate(db, 'mitigation', MIGRATIONS);
+  /** Migrates the mitigation_* tables, unless read-only (a reader such as `breakwater attacks show`). */
+  constructor(private readonly db: SqliteDatabase, options: { readonly?: boolean } = {}) {
+    if (!options.readonly) migrate(db, 'mitigation', MIGRATIONS);
   }
 
   /** Runs `work` in one transaction (nested calls join the outer one). */

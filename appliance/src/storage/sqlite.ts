@@ -110,3 +110,8 @@ export function migrate(db: SqliteDatabase, namespace: string, migrations: reado
     }
   }
 }
+
+/** Whether the database has a table of that name (a reader opening it read-only cannot migrate; it checks). */
+export function hasTable(db: SqliteDatabase, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}

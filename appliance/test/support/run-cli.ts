@@ -6,15 +6,18 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** stdout as bytes, for commands that write binary (a pcap). */
+  stdoutBytes: Buffer;
 }
 
 export async function runCli(argv: string[]): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
-  let out = '';
+  const out: Buffer[] = [];
   let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stdout.on('data', (d: Buffer) => out.push(d));
   stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await main(argv, { stdout, stderr, stdin: new PassThrough() });
-  return { code, stdout: out, stderr: err };
+  const stdoutBytes = Buffer.concat(out);
+  return { code, stdout: stdoutBytes.toString(), stderr: err, stdoutBytes };
 }

@@ -1,6 +1,7 @@
 // Every `breakwater` sub-command, in the order `breakwater help` lists them.
 import type { Command } from '../command.js';
 import { agentFingerprint, agentRun, agentTokenCreate, agentTokenList, agentTokenRevoke } from './agent.js';
+import { attacksList, attacksPcap, attacksShow } from './attacks.js';
 import { audit } from './audit.js';
 import { backupCreate, backupRestore, backupVerify } from './backup.js';
 import { configCheck } from './config-check.js';
@@ -11,4 +12,4 @@ import { pluginsList } from './plugins-list.js';
 import { sflowDecode } from './sflow-decode.js';
 import { start } from './start.js';
 
-export const commands: readonly Command[] = [start, configCheck, sflowDecode, pluginsList, pluginsCheck, mitigationsList, mitigationsApprove, mitigationsStopAll, mitigationsResume, audit, notifyTest, backupCreate, backupVerify, backupRestore, agentRun, agentTokenCreate, agentTokenList, agentTokenRevoke, agentFingerprint];
+export const commands: readonly Command[] = [start, configCheck, sflowDecode, pluginsList, pluginsCheck, mitigationsList, mitigationsApprove, mitigationsStopAll, mitigationsResume, attacksList, attacksShow, attacksPcap, audit, notifyTest, backupCreate, backupVerify, backupRestore, agentRun, agentTokenCreate, agentTokenList, agentTokenRevoke, agentFingerprint];
