@@ -34,6 +34,8 @@ export interface ApiHarness extends BuiltApi {
   /** No credentials at all. */
   anonymous: Inject;
   as(role: Role): Inject;
+  /** Signs every role in again (after moving the clock past the session lifetimes, or a lockout test). */
+  refreshSessions(): Promise<void>;
   /** Every role's password (the users are named viewer, operator, admin). */
   password: string;
   close(): Promise<void>;
@@ -91,15 +93,18 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
   const { app, core } = built;
 
   const sessions = new Map<Role, { cookie: string; csrf: string }>();
-  if (options.users !== false) {
-    const passwordHash = await hashPassword(HARNESS_PASSWORD);
+  const signIn = async () => {
     for (const role of ['viewer', 'operator', 'admin'] as const) {
-      core.users.create({ username: role, role, passwordHash }, clock.now);
       const r = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: role, password: HARNESS_PASSWORD } });
       if (r.statusCode !== 200) throw new Error(`harness login of ${role} failed: ${r.statusCode} ${r.body}`);
       const cookie = String(r.headers['set-cookie']).split(';')[0]!;
       sessions.set(role, { cookie, csrf: (r.json() as { csrfToken: string }).csrfToken });
     }
+  };
+  if (options.users !== false) {
+    const passwordHash = await hashPassword(HARNESS_PASSWORD);
+    for (const role of ['viewer', 'operator', 'admin'] as const) core.users.create({ username: role, role, passwordHash }, clock.now);
+    await signIn();
   }
 
   const as = (role: Role): Inject => (opts) => {
@@ -123,6 +128,7 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     asAdmin: as('admin'),
     anonymous: (opts) => app.inject(typeof opts === 'string' ? { url: opts } : opts),
     as,
+    refreshSessions: signIn,
     password: HARNESS_PASSWORD,
     async close() {
       core.hub.stop();
