@@ -1,5 +1,6 @@
 // The Speaker every daemon integration is used through: it checks a request (FlowSpec capability, router
-// profiles of the peers, RTBH host routes), records it in the persisted desired state, then hands the change
+// profiles of the peers, RTBH host routes, diversion prefixes and communities, one unicast route per
+// prefix), records it in the persisted desired state, then hands the change
 // to the daemon, and runs the reconcile loop. The order matters: the desired state is on disk before any
 // daemon announces a route, so a crash at any moment leaves at worst a desired route not yet announced
 // (the next start announces it), never an announced route nobody remembers.
@@ -10,11 +11,15 @@ import type { Logger } from '../log.js';
 import type { DesiredStateStore } from './desired-state.js';
 import { fitRuleToPeers } from './peers.js';
 import { Reconciler } from './reconciler.js';
-import { flowRouteId, rtbhRouteId } from './route-key.js';
+import { checkDiversionCommunities, diversionPrefix } from './diversion-route.js';
+import { diversionRouteId, flowRouteId, rtbhRouteId } from './route-key.js';
 import type {
+  DesiredDiversionRoute,
   DesiredFlowRoute,
+  DesiredBgpRoute,
   DesiredRoute,
   DesiredRtbhRoute,
+  DiversionAnnouncement,
   FlowAnnouncement,
   PeerStatus,
   ReconcileReport,
@@ -36,6 +41,8 @@ export class BgpSpeaker implements Speaker {
   readonly name = 'bgp';
   readonly kind: SpeakerKind;
   readonly originatesFlowSpec: boolean;
+  /** FRR cannot (its routes are redistributed Null0 statics): announceDiversion rejects with BW_ERR_SPEAKER_NO_DIVERSION. */
+  readonly originatesDiversion: boolean;
   private readonly reconciler: Reconciler;
   private started = false;
   private lastPeers: PeerStatus[] = [];
@@ -43,6 +50,7 @@ export class BgpSpeaker implements Speaker {
   constructor(private readonly options: BgpSpeakerOptions) {
     this.kind = options.daemon.kind;
     this.originatesFlowSpec = options.daemon.originatesFlowSpec;
+    this.originatesDiversion = options.daemon.originatesDiversion;
     this.reconciler = new Reconciler({
       store: options.store,
       daemon: options.daemon,
@@ -59,7 +67,9 @@ export class BgpSpeaker implements Speaker {
     await this.options.store.load();
     // Routes that expired while the controller was down are dropped before the daemon ever sees them.
     const expired = this.options.store.takeExpired(this.now());
-    if (expired.length > 0) await this.options.store.save();
+    // Diversions go out with the configured next hop: one changed in the configuration applies to those held.
+    const renewed = this.restampDiversionNextHops();
+    if (expired.length > 0 || renewed > 0) await this.options.store.save();
     await this.options.daemon.start();
     this.started = true;
     this.reconciler.start();
@@ -97,6 +107,7 @@ export class BgpSpeaker implements Speaker {
     const { prefix, family } = hostRoute(request.prefix);
     const rtbh = this.options.config.rtbh;
     const id = rtbhRouteId(prefix);
+    this.checkNoConflict(`RTBH ${prefix}`, prefix, diversionRouteId(prefix));
     const previous = this.options.store.get(id);
     const route: DesiredRtbhRoute = {
       kind: 'rtbh',
@@ -111,6 +122,43 @@ export class BgpSpeaker implements Speaker {
     };
     await this.record(route);
     return route;
+  }
+
+  /**
+   * A diversion route: the covering prefix with the communities the upstream diverts on, the configured next
+   * hop (bgp.diversion) and a mandatory lifetime. Refused (state unchanged) with BW_ERR_SPEAKER_NO_DIVERSION,
+   * BW_ERR_BGP_DIVERSION_PREFIX, BW_ERR_BGP_COMMUNITY or BW_ERR_BGP_ROUTE_CONFLICT.
+   */
+  async announceDiversion(request: DiversionAnnouncement): Promise<DesiredDiversionRoute> {
+    if (!this.originatesDiversion) throw new BreakwaterError('BW_ERR_SPEAKER_NO_DIVERSION', [this.kind]);
+    const { prefix, family } = diversionPrefix(request.prefix);
+    checkDiversionCommunities(request.communities);
+    if (!(request.ttlSeconds > 0)) throw new BreakwaterError('BW_ERR_BGP_DIVERSION_PREFIX', [prefix, 'a diversion needs a lifetime (ttlSeconds > 0)']);
+    const id = diversionRouteId(prefix);
+    this.checkNoConflict(`Diversion of ${prefix}`, prefix, rtbhRouteId(prefix));
+    const previous = this.options.store.get(id);
+    const route: DesiredDiversionRoute = {
+      kind: 'diversion',
+      id,
+      prefix,
+      family,
+      communities: [...request.communities],
+      nextHop: this.diversionNextHop(family),
+      owner: request.owner,
+      createdAt: previous?.createdAt ?? this.now(),
+      expiresAt: this.expiry(request.ttlSeconds),
+    };
+    await this.record(route);
+    return route;
+  }
+
+  withdrawDiversion(id: string): Promise<boolean> {
+    return this.withdrawIds([id], 'diversion').then((n) => n > 0);
+  }
+
+  /** The desired diversion routes (also in desiredRoutes()). */
+  diversionRoutes(): DesiredDiversionRoute[] {
+    return this.options.store.all().filter((r): r is DesiredDiversionRoute => r.kind === 'diversion');
   }
 
   withdrawFlow(id: string): Promise<boolean> {
@@ -130,7 +178,7 @@ export class BgpSpeaker implements Speaker {
   }
 
   desiredRoutes(): DesiredRoute[] {
-    return this.options.store.all();
+    return this.options.store.all().filter((r): r is DesiredRoute => r.kind !== 'diversion');
   }
 
   async peers(): Promise<PeerStatus[]> {
@@ -144,7 +192,11 @@ export class BgpSpeaker implements Speaker {
     return {
       speaker: this.kind,
       started: this.started,
-      routes: { flowspec: routes.filter((r) => r.kind === 'flowspec').length, rtbh: routes.filter((r) => r.kind === 'rtbh').length },
+      routes: {
+        flowspec: routes.filter((r) => r.kind === 'flowspec').length,
+        rtbh: routes.filter((r) => r.kind === 'rtbh').length,
+        diversion: routes.filter((r) => r.kind === 'diversion').length,
+      },
       lastReconcile: this.reconciler.lastReport ?? null,
       peers: this.lastPeers,
     };
@@ -159,7 +211,7 @@ export class BgpSpeaker implements Speaker {
     return this.reconciler.lastReport;
   }
 
-  private async record(route: DesiredRoute): Promise<void> {
+  private async record(route: DesiredBgpRoute): Promise<void> {
     const store = this.options.store;
     this.options.daemon.check(route);
     store.put(route);
@@ -168,9 +220,9 @@ export class BgpSpeaker implements Speaker {
     await this.push(() => this.options.daemon.announce([route]));
   }
 
-  private async withdrawIds(ids: string[], kind: DesiredRoute['kind']): Promise<number> {
+  private async withdrawIds(ids: string[], kind: DesiredBgpRoute['kind']): Promise<number> {
     const store = this.options.store;
-    const removed: DesiredRoute[] = [];
+    const removed: DesiredBgpRoute[] = [];
     for (const id of ids) {
       if (store.get(id)?.kind !== kind) continue;
       removed.push(store.remove(id)!);
@@ -179,6 +231,28 @@ export class BgpSpeaker implements Speaker {
     await store.save();
     await this.push(() => this.options.daemon.withdraw(removed));
     return removed.length;
+  }
+
+  /** A prefix is one unicast route to a router: RTBH and diversion of the same prefix exclude each other. */
+  private checkNoConflict(what: string, prefix: string, otherId: string): void {
+    const other = this.options.store.get(otherId);
+    if (other !== undefined) throw new BreakwaterError('BW_ERR_BGP_ROUTE_CONFLICT', [what, prefix, other.kind === 'rtbh' ? 'an RTBH route' : 'a diversion', other.id]);
+  }
+
+  private diversionNextHop(family: 'ipv4' | 'ipv6'): string {
+    const diversion = this.options.config.diversion;
+    return family === 'ipv4' ? diversion.nextHopIpv4 : diversion.nextHopIpv6;
+  }
+
+  private restampDiversionNextHops(): number {
+    let changed = 0;
+    for (const route of this.diversionRoutes()) {
+      const nextHop = this.diversionNextHop(route.family);
+      if (route.nextHop === nextHop) continue;
+      this.options.store.put({ ...route, nextHop });
+      changed++;
+    }
+    return changed;
   }
 
   private async push(change: () => Promise<void>): Promise<void> {

@@ -9,16 +9,16 @@ import { Low } from 'lowdb';
 import { BreakwaterError } from '../errors.js';
 import { AtomicJsonFile } from './atomic-json-file.js';
 import { CoalescingRunner } from './coalescing-runner.js';
-import type { DesiredRoute } from './speaker.js';
+import type { DesiredBgpRoute } from './speaker.js';
 
 interface DesiredStateDocument {
   version: 1;
-  routes: DesiredRoute[];
+  routes: DesiredBgpRoute[];
 }
 
 export class DesiredStateStore {
   private readonly db: Low<DesiredStateDocument>;
-  private readonly routes = new Map<string, DesiredRoute>();
+  private readonly routes = new Map<string, DesiredBgpRoute>();
   private readonly writer: CoalescingRunner;
 
   constructor(readonly path: string) {
@@ -40,7 +40,7 @@ export class DesiredStateStore {
     for (const route of this.db.data.routes ?? []) this.routes.set(route.id, route);
   }
 
-  all(): DesiredRoute[] {
+  all(): DesiredBgpRoute[] {
     return [...this.routes.values()];
   }
 
@@ -48,28 +48,28 @@ export class DesiredStateStore {
     return this.routes.size;
   }
 
-  get(id: string): DesiredRoute | undefined {
+  get(id: string): DesiredBgpRoute | undefined {
     return this.routes.get(id);
   }
 
-  put(route: DesiredRoute): void {
+  put(route: DesiredBgpRoute): void {
     this.routes.set(route.id, route);
   }
 
-  remove(id: string): DesiredRoute | undefined {
+  remove(id: string): DesiredBgpRoute | undefined {
     const route = this.routes.get(id);
     this.routes.delete(id);
     return route;
   }
 
-  removeOwner(owner: string): DesiredRoute[] {
+  removeOwner(owner: string): DesiredBgpRoute[] {
     const removed = [...this.routes.values()].filter((r) => r.owner === owner);
     for (const r of removed) this.routes.delete(r.id);
     return removed;
   }
 
   /** Removes and returns the routes whose expiry is at or before `now`. */
-  takeExpired(now: number): DesiredRoute[] {
+  takeExpired(now: number): DesiredBgpRoute[] {
     const expired = [...this.routes.values()].filter((r) => r.expiresAt !== null && r.expiresAt <= now);
     for (const r of expired) this.routes.delete(r.id);
     return expired;

@@ -63,6 +63,8 @@ export function checkBgpConfig(config: BgpConfig): { path: string; message: stri
   }
   if (isIP(config.rtbh.nextHopIpv4) !== 4) problems.push({ path: '/bgp/rtbh/nextHopIpv4', message: 'must be an IPv4 address' });
   if (isIP(config.rtbh.nextHopIpv6) !== 6) problems.push({ path: '/bgp/rtbh/nextHopIpv6', message: 'must be an IPv6 address' });
+  if (config.diversion.nextHopIpv4 !== '' && isIP(config.diversion.nextHopIpv4) !== 4) problems.push({ path: '/bgp/diversion/nextHopIpv4', message: 'must be an IPv4 address, or empty for next hop self' });
+  if (config.diversion.nextHopIpv6 !== '' && isIP(config.diversion.nextHopIpv6) !== 6) problems.push({ path: '/bgp/diversion/nextHopIpv6', message: 'must be an IPv6 address, or empty for next hop self' });
   const names = new Set<string>();
   config.peers.forEach((peer, i) => {
     const at = `/bgp/peers/${i}`;

@@ -1,13 +1,14 @@
 // Route identity. Two announcements of the same NLRI are the same route to a router (the later replaces the
 // earlier), so a desired route's id is derived from its NLRI alone: the FlowSpec match (components in RFC
-// order, bitmask flags sorted by bit, prefixes canonical) or the RTBH prefix. The attributes (actions,
+// order, bitmask flags sorted by bit, prefixes canonical), the RTBH prefix or the diversion prefix. RTBH and
+// diversion routes share the unicast NLRI space: the speaker refuses one where the other holds the prefix. The attributes (actions,
 // communities, next hop) are compared separately through routeFingerprint, so a changed action is seen as
 // "same route, must be re-sent" and never as a second route.
 import { createHash } from 'node:crypto';
 import { FLOW_COMPONENTS, FRAGMENT_FLAG_BITS, TCP_FLAG_BITS } from '../flowspec/components.js';
 import { canonicalPrefix, formatAddress, parsePrefix } from '../flowspec/prefix.js';
 import type { BitmaskMatch, FlowPrefix, FlowSpecMatch, FlowSpecRule, NumericMatch } from '../flowspec/rule.js';
-import type { DesiredRoute } from './speaker.js';
+import type { DesiredBgpRoute } from './speaker.js';
 
 /** A canonical text of the match, equal for equal matches whatever order keys and flags were given in. */
 export function canonicalMatchText(family: FlowSpecRule['family'], match: FlowSpecMatch): string {
@@ -56,8 +57,12 @@ export function rtbhRouteId(prefix: string): string {
   return `rtbh-${canonicalPrefix(prefix)}`;
 }
 
+export function diversionRouteId(prefix: string): string {
+  return `divert-${canonicalPrefix(prefix)}`;
+}
+
 /** What a router would see besides the NLRI; a route whose fingerprint changed must be announced again. */
-export function routeFingerprint(route: DesiredRoute): string {
-  if (route.kind === 'rtbh') return `${route.nextHop} ${[...route.communities].sort().join(',')}`;
+export function routeFingerprint(route: DesiredBgpRoute): string {
+  if (route.kind === 'rtbh' || route.kind === 'diversion') return `${route.nextHop} ${[...route.communities].sort().join(',')}`;
   return JSON.stringify(route.rule.actions);
 }

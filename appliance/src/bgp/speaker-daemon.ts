@@ -5,14 +5,14 @@
 // could disagree with the persisted one.
 import type { BgpConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { DesiredRoute, PeerStatus, SpeakerKind } from './speaker.js';
+import type { DesiredBgpRoute, PeerStatus, SpeakerKind } from './speaker.js';
 
 export interface SpeakerDaemonContext {
   config: BgpConfig;
   /** Directory the daemon keeps its config, sockets, pid and log files in (DATADIR/bgp/<kind>). */
   dir: string;
   /** The current desired routes (persisted before any daemon sees them). */
-  desired(): readonly DesiredRoute[];
+  desired(): readonly DesiredBgpRoute[];
   log: Logger;
 }
 
@@ -28,16 +28,18 @@ export interface SyncResult {
 export interface SpeakerDaemon {
   readonly kind: SpeakerKind;
   readonly originatesFlowSpec: boolean;
+  /** Whether it can announce diversion routes (a covering prefix with communities and its own next hop). */
+  readonly originatesDiversion: boolean;
   /** Throws (BW_ERR_FLOWSPEC_UNRENDERABLE, ...) when the daemon cannot carry the route; called before it is recorded. */
-  check(route: DesiredRoute): void;
+  check(route: DesiredBgpRoute): void;
   /** Writes the daemon's config, replaces a leftover daemon, spawns it and installs desired(). */
   start(): Promise<void>;
   /** 'withdraw': withdraw every route, then stop the daemon. 'retain': leave it running with its routes. */
   stop(mode: 'withdraw' | 'retain'): Promise<void>;
   /** Announces (or re-announces with new attributes) these routes; they are already in desired(). */
-  announce(routes: readonly DesiredRoute[]): Promise<void>;
+  announce(routes: readonly DesiredBgpRoute[]): Promise<void>;
   /** Withdraws these routes; they are already gone from desired(). */
-  withdraw(routes: readonly DesiredRoute[]): Promise<void>;
+  withdraw(routes: readonly DesiredBgpRoute[]): Promise<void>;
   sync(): Promise<SyncResult>;
   peers(): Promise<PeerStatus[]>;
 }

@@ -39,7 +39,26 @@ export interface DesiredRtbhRoute extends DesiredRouteBase {
   nextHop: string;
 }
 
+/**
+ * A diversion route (Tier 4, BGP diversion community): a unicast prefix covering the victim, carrying the
+ * communities an upstream or scrubbing provider acts on to pull the prefix's traffic through scrubbing.
+ */
+export interface DesiredDiversionRoute extends DesiredRouteBase {
+  kind: 'diversion';
+  /** Canonical prefix: IPv4 /8../32, IPv6 /16../128 (diversion-route.ts). */
+  prefix: string;
+  family: 'ipv4' | 'ipv6';
+  /** Standard communities "ASN:VALUE" and large communities "GLOBAL:LOCAL1:LOCAL2" (RFC 8092), as given. */
+  communities: string[];
+  /** bgp.diversion.nextHopIpv4/Ipv6; "" for the speaker's own address on each session (next hop self). */
+  nextHop: string;
+}
+
+/** What desiredRoutes() returns: FlowSpec and RTBH (diversions are DiversionCapable's, diversionRoutes()). */
 export type DesiredRoute = DesiredFlowRoute | DesiredRtbhRoute;
+
+/** Every kind of route in the persisted desired state, as the daemons and the reconcile loop handle them. */
+export type DesiredBgpRoute = DesiredRoute | DesiredDiversionRoute;
 
 export interface FlowAnnouncement {
   rule: FlowSpecRule;
@@ -55,6 +74,16 @@ export interface RtbhAnnouncement {
   ttlSeconds?: number;
   /** Replaces the configured RTBH communities for this route. */
   communities?: string[];
+}
+
+export interface DiversionAnnouncement {
+  /** The covering prefix: "203.0.113.0/24", "2001:db8:66::/48" (or a host route). */
+  prefix: string;
+  owner: string;
+  /** Diversions always expire: a scrubbing detour nobody withdraws must not outlive its reason. */
+  ttlSeconds: number;
+  /** At least one; standard "ASN:VALUE" or large "GLOBAL:LOCAL1:LOCAL2". */
+  communities: string[];
 }
 
 /** RFC 4271 §8 FSM states, plus `down` (no session object, e.g. daemon not running) and `unknown`. */

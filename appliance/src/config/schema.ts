@@ -99,6 +99,13 @@ export const BgpSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    diversion: Type.Object(
+      {
+        nextHopIpv4: Type.String({ default: '', description: 'Next hop of IPv4 diversion routes (Tier 4, BGP diversion community); empty: the session\'s own address (next hop self). Set it when the scrubbing provider wants the traffic sent elsewhere.' }),
+        nextHopIpv6: Type.String({ default: '', description: 'Next hop of IPv6 diversion routes; empty: the speaker\'s own IPv6 address on the session\'s link (BIRD) or the session address (ExaBGP, GoBGP: set it for IPv6 routes over an IPv4 session).' }),
+      },
+      { default: {}, additionalProperties: false, description: 'Diversion routes: the covering prefix announced with the communities of the scrubbing tier\'s bgpCommunity provider.' },
+    ),
     shutdown: Type.Union([Type.Literal('withdraw'), Type.Literal('retain')], {
       default: 'withdraw',
       description: 'On stop: withdraw every route, or leave the daemon running with its routes (the next start re-announces what has not expired).',

@@ -1,13 +1,22 @@
 // The main BIRD 2 configuration when Breakwater runs BIRD itself (bgp.bird.socket empty): router id, the
 // FlowSpec tables, one `protocol bgp` per peer exporting only Breakwater's own static protocols on the
-// families the peer has, and the include of the routes file. RTBH routes are blackholes with no gateway, so
-// BIRD would send its own address as next hop; `next hop address` makes it the configured discard next hop.
+// families the peer has, and the include of the routes file. RTBH and diversion routes are blackholes with no
+// gateway, so BIRD would send its own address as next hop. The unicast export filter sets the next hop per
+// protocol: RTBH routes get the configured discard next hop, diversions bgp.diversion's next hop or, when that
+// is empty, the session's own address. (A channel's `next hop address` would apply to both kinds, and BIRD
+// prefers it over a bgp_next_hop set inside the static route; one set in the export filter wins.)
 import type { BgpConfig, BgpPeerConfig } from '../../config/schema.js';
 import { localAddressOf, routerIdOf } from '../peers.js';
 import { BIRD_PROTOCOLS } from './routes-file.js';
 
 export function birdProtocolName(peer: BgpPeerConfig): string {
   return `peer_${peer.name}`;
+}
+
+/** Only Breakwater's RTBH and diversion protocols, each with its own next hop ("" for diversions: the session's). */
+export function unicastExport(rtbhProtocol: string, rtbhNextHop: string, divertProtocol: string, divertNextHop: string): string {
+  const divert = divertNextHop === '' ? 'accept;' : `{ bgp_next_hop = ${divertNextHop}; accept; }`;
+  return `filter { if proto = "${rtbhProtocol}" then { bgp_next_hop = ${rtbhNextHop}; accept; } if proto = "${divertProtocol}" then ${divert} reject; }`;
 }
 
 export function renderBirdConfig(config: BgpConfig, routesFile: string): string {
@@ -30,10 +39,10 @@ export function renderBirdConfig(config: BgpConfig, routesFile: string): string 
     );
     if (peer.md5Password !== undefined) lines.push(`  password "${peer.md5Password}";`);
     if (peer.families.includes('ipv4-unicast')) {
-      lines.push(`  ipv4 { import none; export where proto = "${BIRD_PROTOCOLS.rtbh4.name}"; next hop address ${config.rtbh.nextHopIpv4}; };`);
+      lines.push(`  ipv4 { import none; export ${unicastExport(BIRD_PROTOCOLS.rtbh4.name, config.rtbh.nextHopIpv4, BIRD_PROTOCOLS.divert4.name, config.diversion.nextHopIpv4)}; };`);
     }
     if (peer.families.includes('ipv6-unicast')) {
-      lines.push(`  ipv6 { import none; export where proto = "${BIRD_PROTOCOLS.rtbh6.name}"; next hop address ${config.rtbh.nextHopIpv6}; };`);
+      lines.push(`  ipv6 { import none; export ${unicastExport(BIRD_PROTOCOLS.rtbh6.name, config.rtbh.nextHopIpv6, BIRD_PROTOCOLS.divert6.name, config.diversion.nextHopIpv6)}; };`);
     }
     if (peer.families.includes('ipv4-flowspec')) {
       lines.push(`  flow4 { table ${BIRD_PROTOCOLS.flow4.table}; import none; export where proto = "${BIRD_PROTOCOLS.flow4.name}"; };`);

@@ -5,7 +5,7 @@
 // the file is Breakwater's; otherwise Breakwater also writes bird.conf and runs `bird -f` itself.
 //
 // Reconcile reads back, through @bird-tools/birdc, what BIRD actually has in Breakwater's four protocols:
-// the RTBH prefixes and their communities exactly, and the number of FlowSpec rules per family (BIRD prints
+// the RTBH and diversion prefixes and their communities exactly, and the number of FlowSpec rules per family (BIRD prints
 // long flow rules truncated, so they cannot be compared as text). Any difference — or a file on disk that is
 // not what the desired state renders to — is fixed by writing the file and reconfiguring again.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -16,7 +16,8 @@ import { BreakwaterError } from '../../errors.js';
 import { CoalescingRunner } from '../coalescing-runner.js';
 import { DaemonProcess } from '../daemon-process.js';
 import { sessionStateFrom } from '../peers.js';
-import type { DesiredRoute, PeerStatus } from '../speaker.js';
+import { communitiesKey, diversionCommunitiesKey } from '../diversion-route.js';
+import type { DesiredBgpRoute, PeerStatus } from '../speaker.js';
 import type { SpeakerDaemon, SpeakerDaemonContext, SyncResult } from '../speaker-daemon.js';
 import { birdProtocolName, renderBirdConfig } from './bird-config.js';
 import { BIRD_PROTOCOLS, birdRouteStatement, renderRoutesFile } from './routes-file.js';
@@ -28,11 +29,14 @@ interface BirdReadBack {
   flow6: number;
   /** RTBH prefix -> sorted communities "A:B". */
   rtbh: Map<string, string>;
+  /** Diversion prefix -> communitiesKey (standard then large, each sorted). */
+  divert: Map<string, string>;
 }
 
 export class BirdDaemon implements SpeakerDaemon {
   readonly kind = 'bird' as const;
   readonly originatesFlowSpec = true;
+  readonly originatesDiversion = true;
   private readonly managed: boolean;
   private readonly socketPath: string;
   private readonly routesFile: string;
@@ -59,7 +63,7 @@ export class BirdDaemon implements SpeakerDaemon {
     this.applier = new CoalescingRunner(() => this.applyDesiredState());
   }
 
-  check(route: DesiredRoute): void {
+  check(route: DesiredBgpRoute): void {
     birdRouteStatement(route);
   }
 
@@ -165,7 +169,7 @@ export class BirdDaemon implements SpeakerDaemon {
   }
 
   /** Writes the file, checks the whole configuration, and reconfigures; restores the old file if the check fails. */
-  private async applyRoutes(routes: readonly DesiredRoute[]): Promise<void> {
+  private async applyRoutes(routes: readonly DesiredBgpRoute[]): Promise<void> {
     const text = renderRoutesFile(routes);
     const previous = await readFile(this.routesFile, 'utf8').catch(() => undefined);
     await this.writeRoutesFile(text);
@@ -203,23 +207,33 @@ export class BirdDaemon implements SpeakerDaemon {
         rtbh.set(route.network, communities.join(','));
       }
     }
-    return { flow4: await count(BIRD_PROTOCOLS.flow4), flow6: await count(BIRD_PROTOCOLS.flow6), rtbh };
+    const divert = new Map<string, string>();
+    for (const p of [BIRD_PROTOCOLS.divert4, BIRD_PROTOCOLS.divert6]) {
+      for (const route of await this.bird.showRoutes({ table: p.table, protocol: p.name, all: true, timeoutMs: 10_000 })) {
+        divert.set(route.network, communitiesKey(route.bgp?.communities ?? [], route.bgp?.largeCommunities ?? []));
+      }
+    }
+    return { flow4: await count(BIRD_PROTOCOLS.flow4), flow6: await count(BIRD_PROTOCOLS.flow6), rtbh, divert };
   }
 }
 
-function compare(desired: readonly DesiredRoute[], have: BirdReadBack): { added: number; removed: number } {
+function compare(desired: readonly DesiredBgpRoute[], have: BirdReadBack): { added: number; removed: number } {
   let added = 0;
   let removed = 0;
   const wantedRtbh = new Map<string, string>();
+  const wantedDivert = new Map<string, string>();
   let flow4 = 0;
   let flow6 = 0;
   for (const r of desired) {
     if (r.kind === 'rtbh') wantedRtbh.set(r.prefix, [...r.communities].sort().join(','));
+    else if (r.kind === 'diversion') wantedDivert.set(r.prefix, diversionCommunitiesKey(r.communities));
     else if (r.rule.family === 'ipv4') flow4++;
     else flow6++;
   }
-  for (const [prefix, communities] of wantedRtbh) if (have.rtbh.get(prefix) !== communities) added++;
-  for (const prefix of have.rtbh.keys()) if (!wantedRtbh.has(prefix)) removed++;
+  for (const [wanted, held] of [[wantedRtbh, have.rtbh], [wantedDivert, have.divert]] as const) {
+    for (const [prefix, communities] of wanted) if (held.get(prefix) !== communities) added++;
+    for (const prefix of held.keys()) if (!wanted.has(prefix)) removed++;
+  }
   added += Math.max(0, flow4 - have.flow4) + Math.max(0, flow6 - have.flow6);
   removed += Math.max(0, have.flow4 - flow4) + Math.max(0, have.flow6 - flow6);
   return { added, removed };

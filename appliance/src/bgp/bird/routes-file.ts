@@ -1,22 +1,37 @@
-// The BIRD file Breakwater owns: four static protocols holding every desired route — FlowSpec rules in
-// flowtab4/flowtab6 (actions as RFC 8955 extended communities, see flowspec/render-bird.ts) and RTBH host
-// routes as blackholes carrying the RTBH communities in master4/master6. BIRD has no "add route" command, so
+// The BIRD file Breakwater owns: six static protocols holding every desired route — FlowSpec rules in
+// flowtab4/flowtab6 (actions as RFC 8955 extended communities, see flowspec/render-bird.ts), RTBH host
+// routes as blackholes carrying the RTBH communities in master4/master6, and diversion routes (the covering
+// prefix with standard and large communities) in master4/master6 too. Static routes need a destination, so
+// diversions are `blackhole` routes as well: the speaker's BIRD exports them to BGP only (bird-config.ts has
+// no kernel protocol), and the next hop the routers get is set by the export filter, not by the route. BIRD has no "add route" command, so
 // the whole file is rewritten from the desired state and BIRD reconfigured. The file is `include`d by the
 // main config — Breakwater's own (bird-config.ts) or the operator's — and defines nothing else, so it cannot
 // clash with the operator's protocols. The protocol names are how the read-back finds Breakwater's routes.
 import { renderBirdRoute } from '../../flowspec/render-bird.js';
-import type { DesiredRoute, DesiredRtbhRoute } from '../speaker.js';
+import { splitCommunities } from '../diversion-route.js';
+import type { DesiredDiversionRoute, DesiredBgpRoute, DesiredRtbhRoute } from '../speaker.js';
 
 export const BIRD_PROTOCOLS = {
   flow4: { name: 'bw_flow4', table: 'flowtab4' },
   flow6: { name: 'bw_flow6', table: 'flowtab6' },
   rtbh4: { name: 'bw_rtbh4', table: 'master4' },
   rtbh6: { name: 'bw_rtbh6', table: 'master6' },
+  divert4: { name: 'bw_divert4', table: 'master4' },
+  divert6: { name: 'bw_divert6', table: 'master6' },
 } as const;
 
-export function birdRouteStatement(route: DesiredRoute): string {
+export function birdRouteStatement(route: DesiredBgpRoute): string {
   if (route.kind === 'flowspec') return renderBirdRoute(route.rule);
+  if (route.kind === 'diversion') return `route ${route.prefix} blackhole { ${diversionCommunities(route)} };`;
   return `route ${route.prefix} blackhole { ${rtbhCommunities(route)} };`;
+}
+
+function diversionCommunities(route: DesiredDiversionRoute): string {
+  const { standard, large } = splitCommunities(route.communities);
+  return [
+    ...standard.map(([asn, value]) => `bgp_community.add((${asn}, ${value}));`),
+    ...large.map(([global, local1, local2]) => `bgp_large_community.add((${global}, ${local1}, ${local2}));`),
+  ].join(' ');
 }
 
 function rtbhCommunities(route: DesiredRtbhRoute): string {
@@ -28,10 +43,10 @@ function rtbhCommunities(route: DesiredRtbhRoute): string {
     .join(' ');
 }
 
-export function renderRoutesFile(routes: readonly DesiredRoute[]): string {
+export function renderRoutesFile(routes: readonly DesiredBgpRoute[]): string {
   // Sorted so the same desired state always gives the same bytes (the read-back compares files).
   const sorted = [...routes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const pick = (p: (r: DesiredRoute) => boolean): string[] => sorted.filter(p).map((r) => `  ${birdRouteStatement(r)}`);
+  const pick = (p: (r: DesiredBgpRoute) => boolean): string[] => sorted.filter(p).map((r) => `  ${birdRouteStatement(r)}`);
   const section = (protocol: { name: string; table: string }, channel: string, statements: string[]): string =>
     [`protocol static ${protocol.name} {`, `  ${channel} { table ${protocol.table}; };`, ...statements, '}'].join('\n');
   return [
@@ -40,6 +55,8 @@ export function renderRoutesFile(routes: readonly DesiredRoute[]): string {
     section(BIRD_PROTOCOLS.flow6, 'flow6', pick((r) => r.kind === 'flowspec' && r.rule.family === 'ipv6')),
     section(BIRD_PROTOCOLS.rtbh4, 'ipv4', pick((r) => r.kind === 'rtbh' && r.family === 'ipv4')),
     section(BIRD_PROTOCOLS.rtbh6, 'ipv6', pick((r) => r.kind === 'rtbh' && r.family === 'ipv6')),
+    section(BIRD_PROTOCOLS.divert4, 'ipv4', pick((r) => r.kind === 'diversion' && r.family === 'ipv4')),
+    section(BIRD_PROTOCOLS.divert6, 'ipv6', pick((r) => r.kind === 'diversion' && r.family === 'ipv6')),
     '',
   ].join('\n');
 }

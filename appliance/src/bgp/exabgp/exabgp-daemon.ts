@@ -11,10 +11,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BreakwaterError } from '../../errors.js';
 import { renderExabgpAnnounce, renderExabgpWithdraw } from '../../flowspec/render-exabgp.js';
 import { CoalescingRunner } from '../coalescing-runner.js';
+import { splitCommunities } from '../diversion-route.js';
 import { DaemonProcess } from '../daemon-process.js';
 import { sessionStateFrom } from '../peers.js';
 import { routeFingerprint } from '../route-key.js';
-import type { DesiredRoute, PeerStatus, SessionState } from '../speaker.js';
+import type { DesiredBgpRoute, PeerStatus, SessionState } from '../speaker.js';
 import type { SpeakerDaemon, SpeakerDaemonContext, SyncResult } from '../speaker-daemon.js';
 import { ExabgpApiChannel } from './api-channel.js';
 import { writeBridgeScript } from './bridge-script.js';
@@ -22,24 +23,37 @@ import { exabgpEnvironment, renderExabgpConfig } from './exabgp-config.js';
 
 const START_TIMEOUT_MS = 15_000;
 
-export function exabgpAnnounceLine(route: DesiredRoute): string {
+export function exabgpAnnounceLine(route: DesiredBgpRoute): string {
   if (route.kind === 'flowspec') return renderExabgpAnnounce(route.rule);
+  if (route.kind === 'diversion') {
+    const { standard, large } = splitCommunities(route.communities);
+    const communities = standard.length > 0 ? ` community [ ${standard.map((c) => c.join(':')).join(' ')} ]` : '';
+    const largeCommunities = large.length > 0 ? ` large-community [ ${large.map((c) => c.join(':')).join(' ')} ]` : '';
+    return `announce route ${route.prefix} next-hop ${exabgpNextHop(route.nextHop)}${communities}${largeCommunities}`;
+  }
   return `announce route ${route.prefix} next-hop ${route.nextHop} community [ ${route.communities.join(' ')} ]`;
 }
 
-export function exabgpWithdrawLine(route: DesiredRoute): string {
+export function exabgpWithdrawLine(route: DesiredBgpRoute): string {
   if (route.kind === 'flowspec') return renderExabgpWithdraw(route.rule);
+  if (route.kind === 'diversion') return `withdraw route ${route.prefix} next-hop ${exabgpNextHop(route.nextHop)}`;
   return `withdraw route ${route.prefix} next-hop ${route.nextHop}`;
+}
+
+/** "" is the session's own address: ExaBGP's `next-hop self`. */
+function exabgpNextHop(nextHop: string): string {
+  return nextHop === '' ? 'self' : nextHop;
 }
 
 export class ExabgpDaemon implements SpeakerDaemon {
   readonly kind = 'exabgp' as const;
   readonly originatesFlowSpec = true;
+  readonly originatesDiversion = true;
   private readonly process: DaemonProcess;
   private readonly channel: ExabgpApiChannel;
   private readonly configPath: string;
   /** Routes the running ExaBGP was given (acked) and their fingerprints. */
-  private readonly sent = new Map<string, { route: DesiredRoute; fingerprint: string }>();
+  private readonly sent = new Map<string, { route: DesiredBgpRoute; fingerprint: string }>();
   private readonly sessions = new Map<string, { state: SessionState; since: number; info: string }>();
   private readonly resync: CoalescingRunner;
   private lastResync: SyncResult = { added: 0, removed: 0, inSync: false };
@@ -64,7 +78,7 @@ export class ExabgpDaemon implements SpeakerDaemon {
   }
 
   /** Throws when ExaBGP's syntax cannot carry the route, before it is recorded as desired. */
-  check(route: DesiredRoute): void {
+  check(route: DesiredBgpRoute): void {
     exabgpAnnounceLine(route);
   }
 
@@ -117,11 +131,11 @@ export class ExabgpDaemon implements SpeakerDaemon {
     await this.channel.close();
   }
 
-  async announce(routes: readonly DesiredRoute[]): Promise<void> {
+  async announce(routes: readonly DesiredBgpRoute[]): Promise<void> {
     await Promise.all(routes.map((r) => this.sendAnnounce(r)));
   }
 
-  async withdraw(routes: readonly DesiredRoute[]): Promise<void> {
+  async withdraw(routes: readonly DesiredBgpRoute[]): Promise<void> {
     await Promise.all(routes.map((r) => this.sendWithdraw(r)));
   }
 
@@ -172,12 +186,12 @@ export class ExabgpDaemon implements SpeakerDaemon {
     return { added: desired.length, removed: orphans.length, inSync: true };
   }
 
-  private async sendAnnounce(route: DesiredRoute): Promise<void> {
+  private async sendAnnounce(route: DesiredBgpRoute): Promise<void> {
     await this.channel.send(exabgpAnnounceLine(route));
     this.sent.set(route.id, { route, fingerprint: routeFingerprint(route) });
   }
 
-  private async sendWithdraw(route: DesiredRoute): Promise<void> {
+  private async sendWithdraw(route: DesiredBgpRoute): Promise<void> {
     await this.channel.send(exabgpWithdrawLine(route));
     this.sent.delete(route.id);
   }

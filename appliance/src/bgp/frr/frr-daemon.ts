@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BreakwaterError } from '../../errors.js';
 import { DaemonProcess } from '../daemon-process.js';
 import { sessionStateFrom } from '../peers.js';
-import type { DesiredRoute, DesiredRtbhRoute, PeerStatus } from '../speaker.js';
+import type { DesiredBgpRoute, DesiredRtbhRoute, PeerStatus } from '../speaker.js';
 import type { SpeakerDaemon, SpeakerDaemonContext, SyncResult } from '../speaker-daemon.js';
 import { renderBgpdConfig, routeMapCommands, staticRouteLine, tagForCommunities } from './frr-config.js';
 import { Vtysh } from './vtysh.js';
@@ -26,6 +26,8 @@ type FrrDaemonName = (typeof DAEMONS)[number];
 export class FrrDaemon implements SpeakerDaemon {
   readonly kind = 'frr' as const;
   readonly originatesFlowSpec = false;
+  /** Its routes are redistributed Null0 statics with one route-map per family: no per-route next hop or large communities. */
+  readonly originatesDiversion = false;
   private readonly processes: Record<FrrDaemonName, DaemonProcess>;
   private readonly vtysh: Vtysh;
   private readonly zserv: string;
@@ -58,8 +60,9 @@ export class FrrDaemon implements SpeakerDaemon {
     this.processes = { zebra: make('zebra', []), staticd: make('staticd', []), bgpd: make('bgpd', listen.flatMap((a) => ['-l', a])) };
   }
 
-  check(route: DesiredRoute): void {
+  check(route: DesiredBgpRoute): void {
     if (route.kind === 'flowspec') throw new BreakwaterError('BW_ERR_SPEAKER_NO_FLOWSPEC', ['frr']);
+    if (route.kind === 'diversion') throw new BreakwaterError('BW_ERR_SPEAKER_NO_DIVERSION', ['frr']);
   }
 
   async start(): Promise<void> {
@@ -106,13 +109,13 @@ export class FrrDaemon implements SpeakerDaemon {
     for (const name of [...DAEMONS].reverse()) await this.processes[name].stop();
   }
 
-  async announce(routes: readonly DesiredRoute[]): Promise<void> {
+  async announce(routes: readonly DesiredBgpRoute[]): Promise<void> {
     const rtbh = routes.filter((r): r is DesiredRtbhRoute => r.kind === 'rtbh');
     if (rtbh.length === 0) return;
     await this.vtysh.configure([...this.missingRouteMaps(rtbh), ...rtbh.map((r) => staticRouteLine(r, this.ctx.config.rtbh.communities))]);
   }
 
-  async withdraw(routes: readonly DesiredRoute[]): Promise<void> {
+  async withdraw(routes: readonly DesiredBgpRoute[]): Promise<void> {
     const rtbh = routes.filter((r): r is DesiredRtbhRoute => r.kind === 'rtbh');
     if (rtbh.length === 0) return;
     await this.vtysh.configure(rtbh.map((r) => `no ${staticRouteLine(r, this.ctx.config.rtbh.communities)}`));

@@ -1,14 +1,16 @@
 // BGP wire encoding of Breakwater's routes, for gobgpd's API (`Path.nlri_binary` / `Path.pattrs_binary`):
 // the FlowSpec NLRI (RFC 8955 §4, RFC 8956 §3 for IPv6 prefixes with offsets), unicast prefixes, and the
 // path attributes ORIGIN, NEXT_HOP, MP_REACH_NLRI, COMMUNITIES, EXTENDED_COMMUNITIES (every FlowSpec action,
-// from flowspec/action-communities.ts) and LARGE_COMMUNITY (RFC 4271, 4760, 1997, 4360, 8092).
+// from flowspec/action-communities.ts) and LARGE_COMMUNITY (RFC 4271, 4760, 1997, 4360, 8092), for FlowSpec,
+// RTBH and diversion routes.
 // Binary rather than GoBGP's per-type protobuf messages: one encoder for what the RFCs fix, instead of a
 // mirror of GoBGP's attribute schema — and every action can be expressed, which the gobgp CLI cannot.
 import { actionExtendedCommunity } from '../../flowspec/action-communities.js';
 import { FLOW_COMPONENTS, FRAGMENT_FLAG_BITS, TCP_FLAG_BITS } from '../../flowspec/components.js';
 import { parsePrefix } from '../../flowspec/prefix.js';
 import type { BitmaskMatch, FlowFamily, FlowPrefix, FlowSpecRule, NumericMatch, NumericOperator } from '../../flowspec/rule.js';
-import type { DesiredRoute } from '../speaker.js';
+import { splitCommunities } from '../diversion-route.js';
+import type { DesiredBgpRoute } from '../speaker.js';
 
 const OP_EOL = 0x80;
 const OP_AND = 0x40;
@@ -99,9 +101,9 @@ function addressBytes(address: string): number[] {
 
 const u32 = (n: number): number[] => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 
-function communityValue(text: string): number {
+function communityPair(text: string): [number, number] {
   const [asn, value] = text.split(':').map(Number);
-  return (((asn ?? 0) << 16) | (value ?? 0)) >>> 0;
+  return [asn ?? 0, value ?? 0];
 }
 
 export interface WirePath {
@@ -113,17 +115,21 @@ export interface WirePath {
 }
 
 /** The NLRI and path attributes gobgpd needs to originate the route. */
-export function wirePath(route: DesiredRoute): WirePath {
+export function wirePath(route: DesiredBgpRoute): WirePath {
   const origin = attribute(0x40, 1, [0]); // IGP
-  if (route.kind === 'rtbh') {
+  if (route.kind === 'rtbh' || route.kind === 'diversion') {
     const nlri = encodeUnicastPrefix(route.prefix);
-    const communities = attribute(0xc0, 8, route.communities.flatMap((c) => u32(communityValue(c))));
+    const { standard, large } = route.kind === 'rtbh' ? { standard: route.communities.map(communityPair), large: [] } : splitCommunities(route.communities);
+    const tail: Uint8Array[] = [];
+    if (standard.length > 0) tail.push(attribute(0xc0, 8, standard.flatMap(([asn, value]) => u32(((asn << 16) | value) >>> 0))));
+    if (large.length > 0) tail.push(attribute(0xc0, 32, large.flatMap((c) => c.flatMap(u32))));
+    // An unspecified next hop (a diversion without bgp.diversion next hop) makes gobgpd send its own address.
+    const nextHop = addressBytes(route.nextHop !== '' ? route.nextHop : route.family === 'ipv4' ? '0.0.0.0' : '::');
     if (route.family === 'ipv4') {
-      return { afi: AFI.ipv4, safi: SAFI.unicast, nlri, attributes: [origin, attribute(0x40, 3, addressBytes(route.nextHop)), communities] };
+      return { afi: AFI.ipv4, safi: SAFI.unicast, nlri, attributes: [origin, attribute(0x40, 3, nextHop), ...tail] };
     }
-    const nextHop = addressBytes(route.nextHop);
     const mpReach = attribute(0x80, 14, [0, AFI.ipv6, SAFI.unicast, nextHop.length, ...nextHop, 0, ...nlri]);
-    return { afi: AFI.ipv6, safi: SAFI.unicast, nlri, attributes: [origin, mpReach, communities] };
+    return { afi: AFI.ipv6, safi: SAFI.unicast, nlri, attributes: [origin, mpReach, ...tail] };
   }
   const rule = route.rule;
   const afi = AFI[rule.family];

@@ -6,7 +6,7 @@
 //   Path              { ...; bool is_withdraw = 5; Family family = 9; bytes nlri_binary = 20; repeated bytes pattrs_binary = 21; }
 //   Family            { Afi afi = 1; Safi safi = 2; }          (AFI_IP 1, AFI_IP6 2; SAFI_UNICAST 1, SAFI_FLOW_SPEC_UNICAST 133)
 //   TableType GLOBAL = 0
-import type { DesiredRoute } from '../speaker.js';
+import type { DesiredBgpRoute } from '../speaker.js';
 import { wirePath, type WirePath } from './bgp-wire.js';
 import { GrpcClient } from './grpc-client.js';
 import { ProtobufWriter } from './protobuf-writer.js';
@@ -28,12 +28,12 @@ export class GobgpApi {
     this.grpc = new GrpcClient(`127.0.0.1:${port}`, 'gobgp');
   }
 
-  async addPath(route: DesiredRoute): Promise<void> {
+  async addPath(route: DesiredBgpRoute): Promise<void> {
     const request = new ProtobufWriter().message(3, pathMessage(wirePath(route), false));
     await this.grpc.call('/apipb.GobgpApi/AddPath', request.finish());
   }
 
-  async deletePath(route: DesiredRoute): Promise<void> {
+  async deletePath(route: DesiredBgpRoute): Promise<void> {
     const path = wirePath(route);
     const request = new ProtobufWriter().message(3, family(path)).message(4, pathMessage(path, true));
     await this.grpc.call('/apipb.GobgpApi/DeletePath', request.finish());

@@ -5,7 +5,8 @@
 // session flaps and re-advertises it itself; after gobgpd restarts (crash) its RIB is empty, so every spawn
 // re-installs the desired state. Reconcile reads the RIB back as JSON (`gobgp global rib -a FAMILY -j`):
 // FlowSpec NLRIs are decoded into rules (flowspec/decode-components.ts) and matched to desired routes by
-// their id, RTBH prefixes by prefix and communities; missing routes are added and orphans deleted.
+// their id, RTBH and diversion prefixes (one unicast route per prefix) by prefix, standard and large
+// communities; missing routes are added and orphans deleted.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,8 +14,9 @@ import { BreakwaterError } from '../../errors.js';
 import { componentsToMatch, type WireComponent } from '../../flowspec/decode-components.js';
 import type { FlowSpecRule } from '../../flowspec/rule.js';
 import { DaemonProcess } from '../daemon-process.js';
+import { communitiesKey, diversionCommunitiesKey } from '../diversion-route.js';
 import { flowRouteId, rtbhRouteId } from '../route-key.js';
-import type { DesiredRoute, PeerStatus, SessionState } from '../speaker.js';
+import type { DesiredBgpRoute, PeerStatus, SessionState } from '../speaker.js';
 import type { SpeakerDaemon, SpeakerDaemonContext, SyncResult } from '../speaker-daemon.js';
 import { wirePath } from './bgp-wire.js';
 import { GobgpApi } from './gobgp-api.js';
@@ -27,15 +29,25 @@ const SESSION_STATE: Record<number, SessionState> = { 0: 'unknown', 1: 'idle', 2
 
 /** One path of Breakwater's in gobgpd's RIB, as read back. */
 interface RibEntry {
-  id: string;
-  /** Enough of the route to delete it: the rule's match, or the RTBH prefix. */
-  route: DesiredRoute;
+  /** The route id for FlowSpec; the prefix for unicast routes (RTBH or diversion: the RIB does not say which). */
+  key: string;
+  /** Enough of the route to delete it: the rule's match, or the unicast prefix. */
+  route: DesiredBgpRoute;
+  /** Unicast routes: communitiesKey of the path's standard and large communities. */
   communities: string;
+}
+
+/** How a desired route is found in the read-back, and what its communities must read as. */
+function ribKey(route: DesiredBgpRoute): { key: string; communities: string } {
+  if (route.kind === 'flowspec') return { key: route.id, communities: '' };
+  if (route.kind === 'diversion') return { key: route.prefix, communities: diversionCommunitiesKey(route.communities) };
+  return { key: route.prefix, communities: communitiesKey(route.communities.map((c) => c.split(':').map(Number)), []) };
 }
 
 export class GobgpDaemon implements SpeakerDaemon {
   readonly kind = 'gobgp' as const;
   readonly originatesFlowSpec = true;
+  readonly originatesDiversion = true;
   private readonly process: DaemonProcess;
   private readonly cli: GobgpCli;
   private readonly api: GobgpApi;
@@ -59,7 +71,7 @@ export class GobgpDaemon implements SpeakerDaemon {
     );
   }
 
-  check(route: DesiredRoute): void {
+  check(route: DesiredBgpRoute): void {
     if (route.kind === 'flowspec') {
       for (const name of ['destination', 'source'] as const) {
         if ((route.rule.match[name]?.offset ?? 0) > 0) {
@@ -97,11 +109,11 @@ export class GobgpDaemon implements SpeakerDaemon {
     this.api.close();
   }
 
-  async announce(routes: readonly DesiredRoute[]): Promise<void> {
+  async announce(routes: readonly DesiredBgpRoute[]): Promise<void> {
     await Promise.all(routes.map((r) => this.api.addPath(r)));
   }
 
-  async withdraw(routes: readonly DesiredRoute[]): Promise<void> {
+  async withdraw(routes: readonly DesiredBgpRoute[]): Promise<void> {
     await Promise.all(routes.map((r) => this.api.deletePath(r)));
   }
 
@@ -109,11 +121,12 @@ export class GobgpDaemon implements SpeakerDaemon {
     const desired = this.ctx.desired();
     const have = await this.readBack();
     const missing = desired.filter((r) => {
-      const entry = have.get(r.id);
-      return entry === undefined || (r.kind === 'rtbh' && entry.communities !== [...r.communities].sort().join(','));
+      const { key, communities } = ribKey(r);
+      const entry = have.get(key);
+      return entry === undefined || entry.communities !== communities;
     });
-    const wanted = new Set(desired.map((r) => r.id));
-    const orphans = [...have.values()].filter((e) => !wanted.has(e.id)).map((e) => e.route);
+    const wanted = new Set(desired.map((r) => ribKey(r).key));
+    const orphans = [...have.values()].filter((e) => !wanted.has(e.key)).map((e) => e.route);
     await Promise.all([...orphans.map((r) => this.api.deletePath(r)), ...missing.map((r) => this.api.addPath(r))]);
     return { added: missing.length, removed: orphans.length, inSync: true };
   }
@@ -159,17 +172,18 @@ export class GobgpDaemon implements SpeakerDaemon {
         for (const path of paths) {
           const rule: FlowSpecRule = { family, match: componentsToMatch(family, wireComponents(path.nlri.value as GobgpComponent[])), actions: [] };
           const id = flowRouteId(rule);
-          entries.set(id, { id, route: { kind: 'flowspec', id, rule, trimmed: [], owner: '', createdAt: 0, expiresAt: null }, communities: '' });
+          entries.set(id, { key: id, route: { kind: 'flowspec', id, rule, trimmed: [], owner: '', createdAt: 0, expiresAt: null }, communities: '' });
         }
       }
       const unicast = await this.ribJson(family);
       for (const [prefix, paths] of Object.entries(unicast)) {
-        const communities = (paths[0]?.attrs.find((a) => a.type === 8)?.communities ?? []).map((c) => `${c >>> 16}:${c & 0xffff}`).sort().join(',');
-        const id = rtbhRouteId(prefix);
-        entries.set(id, {
-          id,
-          route: { kind: 'rtbh', id, prefix, family, communities: [], nextHop: '', owner: '', createdAt: 0, expiresAt: null },
-          communities,
+        const attrs = paths[0]?.attrs ?? [];
+        const standard = (attrs.find((a) => a.type === 8)?.communities ?? []).map((c) => [c >>> 16, c & 0xffff]);
+        const large = (attrs.find((a) => a.type === 32)?.value ?? []).map((c) => [c.ASN, c.LocalData1, c.LocalData2]);
+        entries.set(prefix, {
+          key: prefix,
+          route: { kind: 'rtbh', id: rtbhRouteId(prefix), prefix, family, communities: [], nextHop: '', owner: '', createdAt: 0, expiresAt: null },
+          communities: communitiesKey(standard, large),
         });
       }
     }
@@ -190,7 +204,7 @@ interface GobgpComponent {
 
 interface GobgpPath {
   nlri: { value?: unknown; prefix?: string };
-  attrs: { type: number; communities?: number[] }[];
+  attrs: { type: number; communities?: number[]; value?: { ASN: number; LocalData1: number; LocalData2: number }[] }[];
 }
 
 function wireComponents(components: readonly GobgpComponent[]): WireComponent[] {
