@@ -36,15 +36,22 @@ export interface DiversionRoute {
   expiresAt: number | null;
 }
 
-/** What a speaker must offer for BGP diversion (a covering unicast prefix with communities). */
+/**
+ * What a speaker must offer for BGP diversion (a covering unicast prefix with communities): BgpSpeaker over
+ * ExaBGP, BIRD or GoBGP (bgp/bgp-speaker.ts). `communities` are standard "ASN:VALUE" or large
+ * "GLOBAL:LOCAL1:LOCAL2"; the speaker validates them and the prefix, and adds the configured next hop.
+ */
 export interface DiversionCapable {
+  /** False when the daemon cannot announce one (FRR): the facade refuses with BW_ERR_MITIGATION_NO_DIVERSION. */
+  readonly originatesDiversion?: boolean;
   announceDiversion(request: { prefix: string; communities: string[]; owner: string; ttlSeconds: number }): Promise<DiversionRoute>;
   withdrawDiversion(id: string): Promise<boolean>;
   diversionRoutes(): DiversionRoute[];
 }
 
 export function canDivert(speaker: Speaker | undefined): speaker is Speaker & DiversionCapable {
-  return speaker !== undefined && typeof (speaker as Partial<DiversionCapable>).announceDiversion === 'function';
+  const diverting = speaker as (Speaker & Partial<DiversionCapable>) | undefined;
+  return diverting !== undefined && typeof diverting.announceDiversion === 'function' && diverting.originatesDiversion !== false;
 }
 
 /**
@@ -112,6 +119,7 @@ export class MitigationActions {
       // Counters of a rule this plugin holds; undefined for any other id, or when the backend cannot read them.
       counters: async (id) => {
         const backend = this.options.firewall;
+        process.stderr.write(`DBG facade ${plugin} ${id} hasCounters=${backend?.counters !== undefined} claims=${JSON.stringify(this.options.store.openClaims({ plugin, kind: 'firewall' }))}\n`);
         if (backend?.counters === undefined || this.options.store.openClaims({ plugin, kind: 'firewall', resource: id }).length === 0) return undefined;
         return backend.counters(id);
       },
@@ -263,6 +271,9 @@ export class MitigationActions {
     checkNotProtected('diversion', prefix, this.options.host.guardrails());
     const speaker = this.options.speaker;
     if (!canDivert(speaker)) throw new BreakwaterError('BW_ERR_MITIGATION_NO_DIVERSION', [speaker?.kind ?? 'none', what]);
+    const held = speaker.diversionRoutes().filter((r) => r.prefix !== prefix).length;
+    const max = this.options.host.guardrails().maxDiversionRoutes;
+    if (held >= max) throw new GuardrailRefusal('quota', 'BW_ERR_MITIGATION_QUOTA', [what, `${held} diversion routes are announced and mitigation.guardrails.maxDiversionRoutes is ${max}`]);
     const up = this.options.store.openClaims({ kind: 'diversion' }).some((c) => c.status === 'active' && (c.request as { prefix?: string }).prefix === prefix);
     if (!up) this.options.damping.announce(what, diversionKey(prefix), this.options.host.now());
     return this.apply(plugin, acting, 'diversion', { prefix, communities, ttlSeconds }, async () => {

@@ -140,6 +140,7 @@ export const GuardrailsSchema = Type.Object(
   {
     protectedPrefixes: Type.Array(Prefix, { default: [], description: 'Never blackholed or diverted, whatever a runbook or plugin asks.' }),
     maxRtbhRoutes: Type.Integer({ minimum: 0, default: 100, description: 'Most RTBH routes announced at once, overall.' }),
+    maxDiversionRoutes: Type.Integer({ minimum: 0, default: 16, description: 'Most diversion routes (Tier 4, BGP diversion community) announced at once, overall.' }),
     maxFlowSpecRulesPerPeer: Type.Integer({ minimum: 0, default: 100, description: 'Most FlowSpec rules a router peer gets at once (its router profile\'s maxRules applies too).' }),
     flowSpecRulesPerPeer: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { default: {}, description: 'Per peer name, overrides maxFlowSpecRulesPerPeer.' }),
     maxTtlSeconds: Type.Integer({ minimum: 60, maximum: 604_800, default: 86_400, description: 'Longest lifetime any action may carry (stages\' maxLifetimeSeconds are capped by it).' }),

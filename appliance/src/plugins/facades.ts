@@ -32,7 +32,7 @@ const BlackholeOptionsSchema = Type.Object(
 );
 
 const DiversionOptionsSchema = Type.Object(
-  { ...OptionsSchema.properties, communities: Type.Array(Type.String({ pattern: '^[0-9]{1,5}:[0-9]{1,5}$' }), { minItems: 1, maxItems: 16 }) },
+  { ...OptionsSchema.properties, communities: Type.Array(Type.String({ pattern: '^[0-9]{1,10}(:[0-9]{1,10}){1,2}$' }), { minItems: 1, maxItems: 16 }) },
   { additionalProperties: false },
 );
 

@@ -13,7 +13,10 @@ import { MagicTransit, MagicTransitSchema } from './magic-transit.js';
 import { coveringPrefix } from './prefix.js';
 import { WebhookSchema, postWebhook } from './webhook.js';
 
-const Community = Type.String({ pattern: '^[0-9]{1,5}:[0-9]{1,5}$' });
+// Standard "ASN:VALUE" or large "GLOBAL:LOCAL1:LOCAL2" (RFC 8092); the appliance's speaker checks the ranges.
+const Community = Type.String({ pattern: '^[0-9]{1,10}(:[0-9]{1,10}){1,2}$' });
+const PrefixLengthIpv4 = (description: string) => Type.Integer({ minimum: 8, maximum: 32, description });
+const PrefixLengthIpv6 = (description: string) => Type.Integer({ minimum: 16, maximum: 128, description });
 
 const configSchema = Type.Object(
   {
@@ -21,9 +24,13 @@ const configSchema = Type.Object(
     bgpCommunity: Type.Optional(
       Type.Object(
         {
-          communities: Type.Array(Community, { minItems: 1, maxItems: 8, description: 'Communities that make the upstream divert to scrubbing.' }),
-          prefixLengthIpv4: Type.Integer({ minimum: 8, maximum: 32, default: 24 }),
-          prefixLengthIpv6: Type.Integer({ minimum: 16, maximum: 128, default: 48 }),
+          communities: Type.Array(Community, {
+            minItems: 1,
+            maxItems: 16,
+            description: 'Communities that make the upstream divert to scrubbing: standard "ASN:VALUE" or large "GLOBAL:LOCAL1:LOCAL2". The next hop is bgp.diversion\'s.',
+          }),
+          prefixLengthIpv4: Type.Integer({ minimum: 8, maximum: 32, default: 24, description: 'Length of the covering prefix announced for an IPv4 victim.' }),
+          prefixLengthIpv6: Type.Integer({ minimum: 16, maximum: 128, default: 48, description: 'Length of the covering prefix announced for an IPv6 victim.' }),
         },
         { additionalProperties: false },
       ),
@@ -35,7 +42,12 @@ const configSchema = Type.Object(
 );
 
 const stageSchema = Type.Object(
-  { provider: Type.Union([Type.Literal('magic-transit'), Type.Literal('bgp-community'), Type.Literal('webhook')]) },
+  {
+    provider: Type.Union([Type.Literal('magic-transit'), Type.Literal('bgp-community'), Type.Literal('webhook')]),
+    // bgp-community only: this stage announces another length than bgpCommunity's (e.g. 32: the victim alone).
+    prefixLengthIpv4: Type.Optional(PrefixLengthIpv4('bgp-community: covering prefix length for an IPv4 victim at this stage')),
+    prefixLengthIpv6: Type.Optional(PrefixLengthIpv6('bgp-community: covering prefix length for an IPv6 victim at this stage')),
+  },
   { additionalProperties: false },
 );
 
@@ -47,10 +59,10 @@ export default defineTier({
     const diversions = ctx.metrics.counter('diversions_total', 'diversions started');
     const magicTransit = ctx.config.magicTransit !== undefined ? new MagicTransit(ctx.config.magicTransit) : undefined;
 
-    const providerOf = (stage: RunbookStage) => {
+    const settingsOf = (stage: RunbookStage) => {
       const checked = checkPluginConfig(stageSchema, stage.settings ?? {});
       if (!checked.ok) throw new Error(`stage ${stage.name} settings: ${checked.problems.map((p) => `${p.path} ${p.message}`).join('; ')} (provider: magic-transit, bgp-community or webhook)`);
-      return checked.config.provider;
+      return checked.config;
     };
     const need = <T>(value: T | undefined, key: string): T => {
       if (value === undefined) throw new Error(`the ${key} provider is not configured (plugins.settings["@breakwater/tier-scrubbing"].config.${key})`);
@@ -59,7 +71,8 @@ export default defineTier({
 
     return {
       async engage(attack, stage, signal): Promise<Engagement> {
-        const provider = providerOf(stage);
+        const settings = settingsOf(stage);
+        const provider = settings.provider;
         diversions.inc();
         if (provider === 'magic-transit') {
           const mt = need(magicTransit, 'magicTransit');
@@ -76,7 +89,7 @@ export default defineTier({
         }
         if (provider === 'bgp-community') {
           const cfg = need(ctx.config.bgpCommunity, 'bgpCommunity');
-          const prefix = coveringPrefix(attack.target, cfg.prefixLengthIpv4, cfg.prefixLengthIpv6);
+          const prefix = coveringPrefix(attack.target, settings.prefixLengthIpv4 ?? cfg.prefixLengthIpv4, settings.prefixLengthIpv6 ?? cfg.prefixLengthIpv6);
           const ttlSeconds = stage.ttlSeconds ?? ctx.config.ttlSeconds;
           const receipt = await ctx.bgp.announceDiversion(prefix, { attackId: attack.id, ttlSeconds, communities: cfg.communities });
           if (signal.aborted) {
