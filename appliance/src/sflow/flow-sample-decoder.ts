@@ -4,7 +4,7 @@
 // the caller drops it. Loops are bounded by the bytes left, never by a count read from the wire alone.
 // Reads use the datagram's DataView directly (see datagram-decoder.ts for why there are no read helpers).
 import type { Ipv6HeaderChain } from '../net/ipv6-header-chain.js';
-import type { FlowSample } from './flow-sample.js';
+import { Written, type FlowSample } from './flow-sample.js';
 import { parseSampledPacket } from './sampled-packet.js';
 import { AddressType, FlowRecordFormat, StructSize } from './sflow-formats.js';
 
@@ -87,8 +87,9 @@ function decodeSampledHeader(v: DataView, start: number, end: number, sample: Fl
   const headerLength = v.getUint32(start + 12);
   const headerStart = start + StructSize.sampledHeaderFixed;
   if (headerLength > end - headerStart) return false;
-  // The packet itself is the best source: it replaces what an IPv4/IPv6/Ethernet record already filled in.
-  sample.resetPacket();
+  // The packet itself is the best source: it replaces what an IPv4/IPv6/Ethernet record already filled in
+  // (reset() cleared the packet fields before this sample, so only such a record makes a second reset needed).
+  if (sample.written & Written.packetRecord) sample.resetPacket();
   sample.packetSource = FlowRecordFormat.sampledHeader;
   sample.headerProtocol = v.getUint32(start);
   sample.frameLength = v.getUint32(start + 4);
@@ -102,6 +103,7 @@ function decodeSampledHeader(v: DataView, start: number, end: number, sample: Fl
 function decodeEthernet(v: DataView, start: number, end: number, sample: FlowSample): boolean {
   if (end - start < StructSize.ethernet) return false;
   if (sample.packetSource === FlowRecordFormat.sampledHeader) return true;
+  sample.written |= Written.packetRecord;
   // Each 6-byte MAC is XDR opaque[6], padded to 8.
   sample.frameLength = v.getUint32(start);
   sample.srcMac = v.getUint16(start + 4) * 4294967296 + v.getUint32(start + 6);
@@ -114,14 +116,18 @@ function decodeIpv4Record(v: DataView, start: number, end: number, sample: FlowS
   if (end - start < StructSize.ipv4) return false;
   if (sample.packetSource === FlowRecordFormat.sampledHeader) return true;
   const length = v.getUint32(start);
+  sample.written |= Written.packetRecord | Written.addresses4;
   sample.packetSource = FlowRecordFormat.ipv4;
   sample.ipVersion = 4;
   sample.ipLength = length;
   // An Ethernet record's length counts the whole frame; keep it when one came first.
   if (sample.frameLength === 0) sample.frameLength = length;
   sample.protocol = v.getUint32(start + 4);
-  sample.srcAddress.fill(0);
-  sample.dstAddress.fill(0);
+  // An IPv6 record earlier in the same sample may have filled all 16 bytes.
+  if (sample.written & Written.addresses16) {
+    sample.srcAddress.fill(0);
+    sample.dstAddress.fill(0);
+  }
   for (let i = 0; i < 4; i++) {
     sample.srcAddress[i] = v.getUint8(start + 8 + i);
     sample.dstAddress[i] = v.getUint8(start + 12 + i);
@@ -142,6 +148,7 @@ function decodeIpv6Record(v: DataView, start: number, end: number, sample: FlowS
   if (end - start < StructSize.ipv6) return false;
   if (sample.packetSource === FlowRecordFormat.sampledHeader) return true;
   const length = v.getUint32(start);
+  sample.written |= Written.packetRecord | Written.addresses16;
   sample.packetSource = FlowRecordFormat.ipv6;
   sample.ipVersion = 6;
   sample.ipLength = length;
@@ -166,6 +173,7 @@ function decodeIpv6Record(v: DataView, start: number, end: number, sample: FlowS
 
 function decodeExtendedSwitch(v: DataView, start: number, end: number, sample: FlowSample): boolean {
   if (end - start < StructSize.extendedSwitch) return false;
+  sample.written |= Written.switch;
   sample.hasSwitch = true;
   sample.srcVlan = v.getUint32(start);
   sample.srcPriority = v.getUint32(start + 4);
@@ -175,6 +183,7 @@ function decodeExtendedSwitch(v: DataView, start: number, end: number, sample: F
 }
 
 function decodeExtendedRouter(v: DataView, start: number, end: number, sample: FlowSample): boolean {
+  sample.written |= Written.router;
   const p = readNextHop(v, start, end, sample.routerNextHop);
   if (p < 0 || end - p < 8) return false;
   sample.hasRouter = true;
@@ -185,6 +194,7 @@ function decodeExtendedRouter(v: DataView, start: number, end: number, sample: F
 }
 
 function decodeExtendedGateway(v: DataView, start: number, end: number, sample: FlowSample): boolean {
+  sample.written |= Written.gateway;
   let p = readNextHop(v, start, end, sample.gatewayNextHop);
   if (p < 0 || end - p < 16) return false;
   sample.gatewayNextHopFamily = familyOfAddressType(v.getUint32(start));

@@ -32,8 +32,28 @@ export class DatagramHeader {
   }
 }
 
+/**
+ * Bits of FlowSample.written: which groups of fields a decoder wrote since the last reset, so reset() clears
+ * only those (clearing every field and four 16-byte arrays for every sample was a quarter of the decode time).
+ * The decoders set a bit BEFORE writing the group's first field, so a record that fails half-way is still
+ * cleared.
+ */
+export const Written = {
+  /** Bytes 0..3 of srcAddress/dstAddress. */
+  addresses4: 1,
+  /** Any of the 16 bytes of srcAddress/dstAddress. */
+  addresses16: 2,
+  /** Packet fields from an Ethernet, IPv4 or IPv6 record (not from a sampled header). */
+  packetRecord: 4,
+  switch: 8,
+  router: 16,
+  gateway: 32,
+} as const;
+
 export class FlowSample {
   readonly datagram: DatagramHeader;
+  /** Written bits (above): what reset() must clear. Decoders set them; nothing else reads them. */
+  written = 0;
   /** false for a compact flow sample (0:1), true for an expanded one (0:3). */
   expanded = false;
   sequence = 0;
@@ -129,7 +149,10 @@ export class FlowSample {
     this.datagram = datagram;
   }
 
-  /** Back to the state of a new instance: called before every sample so no field leaks into the next one. */
+  /**
+   * Back to the state of a new instance: called before every sample so no field leaks into the next one. Groups
+   * of fields no decoder wrote since the last reset (Written bits) are already in that state and are skipped.
+   */
   reset(): void {
     this.expanded = false;
     this.sequence = 0;
@@ -143,28 +166,36 @@ export class FlowSample {
     this.outputFormat = 0;
     this.outputIfIndex = 0;
     this.resetPacket();
-    this.hasSwitch = false;
-    this.srcVlan = 0;
-    this.srcPriority = 0;
-    this.dstVlan = 0;
-    this.dstPriority = 0;
-    this.hasRouter = false;
-    this.routerNextHopFamily = 0;
-    this.routerNextHop.fill(0);
-    this.srcMaskLen = 0;
-    this.dstMaskLen = 0;
-    this.hasGateway = false;
-    this.gatewayNextHopFamily = 0;
-    this.gatewayNextHop.fill(0);
-    this.gatewayAs = 0;
-    this.srcAs = 0;
-    this.srcPeerAs = 0;
-    // Only the used prefix can hold old values: clearing it keeps the reset cheap for the common empty path.
-    this.asPath.fill(0, 0, this.asPathLength);
-    this.asPathLength = 0;
-    this.communities.fill(0, 0, this.communityCount);
-    this.communityCount = 0;
-    this.localPref = 0;
+    const written = this.written;
+    if (written & Written.switch) {
+      this.hasSwitch = false;
+      this.srcVlan = 0;
+      this.srcPriority = 0;
+      this.dstVlan = 0;
+      this.dstPriority = 0;
+    }
+    if (written & Written.router) {
+      this.hasRouter = false;
+      this.routerNextHopFamily = 0;
+      this.routerNextHop.fill(0);
+      this.srcMaskLen = 0;
+      this.dstMaskLen = 0;
+    }
+    if (written & Written.gateway) {
+      this.hasGateway = false;
+      this.gatewayNextHopFamily = 0;
+      this.gatewayNextHop.fill(0);
+      this.gatewayAs = 0;
+      this.srcAs = 0;
+      this.srcPeerAs = 0;
+      // Only the used prefix can hold old values.
+      this.asPath.fill(0, 0, this.asPathLength);
+      this.asPathLength = 0;
+      this.communities.fill(0, 0, this.communityCount);
+      this.communityCount = 0;
+      this.localPref = 0;
+    }
+    this.written = 0;
   }
 
   /**
@@ -172,6 +203,18 @@ export class FlowSample {
    * whatever an IPv4/IPv6 record (3/4) of the same sample already filled in.
    */
   resetPacket(): void {
+    const written = this.written;
+    if (written & Written.addresses16) {
+      this.srcAddress.fill(0);
+      this.dstAddress.fill(0);
+    } else if (written & Written.addresses4) {
+      // An IPv4 address: four byte stores each are cheaper than two fill() calls.
+      const src = this.srcAddress;
+      const dst = this.dstAddress;
+      src[0] = 0; src[1] = 0; src[2] = 0; src[3] = 0;
+      dst[0] = 0; dst[1] = 0; dst[2] = 0; dst[3] = 0;
+    }
+    this.written = written & ~(Written.addresses4 | Written.addresses16 | Written.packetRecord);
     this.packetSource = 0;
     this.headerProtocol = 0;
     this.frameLength = 0;
@@ -184,8 +227,6 @@ export class FlowSample {
     this.vlanInner = -1;
     this.etherType = 0;
     this.ipVersion = 0;
-    this.srcAddress.fill(0);
-    this.dstAddress.fill(0);
     this.srcV4 = 0;
     this.dstV4 = 0;
     this.protocol = 0;

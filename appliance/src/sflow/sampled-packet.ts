@@ -7,7 +7,7 @@
 import { EtherType, ethernetHeaderLength, isVlanTpid, vlanTagLength } from '../net/ethernet.js';
 import { hasPorts, IpProtocol, ipv4MinHeaderLength, ipv6HeaderLength } from '../net/ip-protocol.js';
 import { walkIpv6HeaderChain, type Ipv6HeaderChain } from '../net/ipv6-header-chain.js';
-import type { FlowSample } from './flow-sample.js';
+import { Written, type FlowSample } from './flow-sample.js';
 import { HeaderProtocol } from './sflow-formats.js';
 
 /** Tags beyond the first two are skipped; the cap bounds the walk on a frame made of nothing but tags. */
@@ -63,6 +63,7 @@ function parseIpv4(v: DataView, start: number, end: number, sample: FlowSample):
   sample.isFragment = sample.moreFragments || sample.fragmentOffset !== 0;
   sample.ttl = v.getUint8(start + 8);
   sample.protocol = v.getUint8(start + 9);
+  sample.written |= Written.addresses4;
   copyIpv4(v, start + 12, sample.srcAddress);
   copyIpv4(v, start + 16, sample.dstAddress);
   sample.srcV4 = v.getUint32(start + 12);
@@ -82,6 +83,7 @@ function parseIpv6(v: DataView, start: number, end: number, sample: FlowSample, 
   sample.flowLabel = first & 0xfffff;
   sample.ipLength = v.getUint16(start + 4) + ipv6HeaderLength;
   sample.ttl = v.getUint8(start + 7);
+  sample.written |= Written.addresses16;
   for (let i = 0; i < 16; i++) {
     sample.srcAddress[i] = v.getUint8(start + 8 + i);
     sample.dstAddress[i] = v.getUint8(start + 24 + i);
