@@ -112,6 +112,8 @@ export async function buildApiApp(options: BuildApiOptions): Promise<BuiltApi> {
     ...(options.tls !== undefined ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
   });
   installErrorHandler(app, options.log, api.bodyLimitBytes);
+  // JSON only: a text body is refused as unreadable instead of reaching a route as a string.
+  app.removeContentTypeParser('text/plain');
   addSecurityHeaders(app, tls);
   installAuthHook(app, core);
   app.setNotFoundHandler(async (request, reply) => {
