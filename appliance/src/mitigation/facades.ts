@@ -119,7 +119,6 @@ export class MitigationActions {
       // Counters of a rule this plugin holds; undefined for any other id, or when the backend cannot read them.
       counters: async (id) => {
         const backend = this.options.firewall;
-        process.stderr.write(`DBG facade ${plugin} ${id} hasCounters=${backend?.counters !== undefined} claims=${JSON.stringify(this.options.store.openClaims({ plugin, kind: 'firewall' }))}\n`);
         if (backend?.counters === undefined || this.options.store.openClaims({ plugin, kind: 'firewall', resource: id }).length === 0) return undefined;
         return backend.counters(id);
       },
