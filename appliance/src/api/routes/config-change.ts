@@ -33,6 +33,21 @@ export interface ConfigChangeResult {
 }
 
 const writers = new Map<string, ConfigWriter>();
+const sentBodies = new WeakMap<FastifyRequest, unknown>();
+
+/**
+ * A preValidation hook that keeps the body as it was sent: validation fills in schema defaults, and a change
+ * should write what the person wrote, not every default (nor replace a section they left out with its default).
+ */
+export async function keepSentBody(request: FastifyRequest): Promise<void> {
+  sentBodies.set(request, structuredClone(request.body));
+}
+
+/** The body as sent (keepSentBody must be the route's preValidation hook). */
+export function sentBody<T>(request: FastifyRequest): T {
+  if (!sentBodies.has(request)) throw new Error('sentBody() needs keepSentBody as the route\'s preValidation hook');
+  return sentBodies.get(request) as T;
+}
 
 function writerFor(deps: ApiDeps, what: string): ConfigWriter {
   if (deps.configPath === undefined) throw new BreakwaterError('BW_ERR_CONFIG_NO_FILE', [what]);

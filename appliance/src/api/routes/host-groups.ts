@@ -4,7 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { HostGroupsSchema, NetworksSchema } from '../../config/detection-schema.js';
 import type { RouteModule } from '../api-types.js';
-import { ConfigChangeResultSchema, changeConfiguration } from './config-change.js';
+import { ConfigChangeResultSchema, changeConfiguration, keepSentBody, sentBody } from './config-change.js';
 
 const ThresholdSets = Type.Object(
   {
@@ -17,7 +17,7 @@ const ThresholdSets = Type.Object(
 
 const HostGroupsBody = Type.Object(
   {
-    networks: Type.Optional(NetworksSchema),
+    networks: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9a-fA-F:.]+/[0-9]{1,3}$' }), { description: NetworksSchema.description })),
     hostGroups: HostGroupsSchema,
     defaults: Type.Optional(ThresholdSets),
   },
@@ -45,10 +45,10 @@ export const hostGroupRoutes: RouteModule = (app, deps) => {
 
   app.put<{ Body: Static<typeof HostGroupsBody> }>(
     '/host-groups',
-    { config: { role: 'admin' }, schema: { tags: ['configuration'], summary: 'Replace host groups (and optionally networks and the global thresholds)', body: HostGroupsBody, response: { 200: ConfigChangeResultSchema } } },
+    { config: { role: 'admin' }, preValidation: keepSentBody, schema: { tags: ['configuration'], summary: 'Replace host groups (and optionally networks and the global thresholds)', body: HostGroupsBody, response: { 200: ConfigChangeResultSchema } } },
     async (request) =>
       changeConfiguration(deps, request, 'host-groups', (doc) => {
-        const body = request.body;
+        const body = sentBody<Static<typeof HostGroupsBody>>(request);
         doc.hostGroups = body.hostGroups;
         if (body.networks !== undefined) doc.networks = body.networks;
         if (body.defaults !== undefined) {

@@ -11,21 +11,21 @@ import { loadChannels } from '../../notify/channels.js';
 import { classifyFailure } from '../../notify/delivery-outcome.js';
 import { testEvent } from '../../notify/test-event.js';
 import type { RouteModule } from '../api-types.js';
-import { ConfigChangeResultSchema, changeConfiguration } from './config-change.js';
+import { ConfigChangeResultSchema, changeConfiguration, keepSentBody, sentBody } from './config-change.js';
 import { isMasked, maskSecrets } from './masking.js';
 
 const { secrets: _secrets, ...channelProperties } = NotifyChannelSchema.properties;
 const ChannelBody = Type.Object(
   {
     ...channelProperties,
-    secrets: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' }), Type.String({ minLength: 1, maxLength: 4096 }), { description: 'new values, or the masked values GET /notifiers showed to keep the configured ones' })),
+    secrets: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' }), Type.String({ minLength: 1, maxLength: 4096 }), { additionalProperties: false, description: 'new values, or the masked values GET /notifiers showed to keep the configured ones' })),
   },
   { additionalProperties: false },
 );
 
 const NotifiersBody = Type.Object(
   {
-    channels: Type.Record(Type.String({ pattern: CHANNEL_NAME_PATTERN }), ChannelBody),
+    channels: Type.Record(Type.String({ pattern: CHANNEL_NAME_PATTERN }), ChannelBody, { additionalProperties: false }),
     panelUrl: Type.Optional(Type.String({ pattern: '^(https?://[^\\s]+)?$' })),
   },
   { additionalProperties: false },
@@ -52,13 +52,14 @@ export const notifierRoutes: RouteModule = (app, deps) => {
 
   app.put<{ Body: Static<typeof NotifiersBody> }>(
     '/notifiers',
-    { config: { role: 'admin' }, schema: { tags: ['configuration'], summary: 'Replace the notification channels (take effect at the next restart)', body: NotifiersBody, response: { 200: ConfigChangeResultSchema } } },
+    { config: { role: 'admin' }, preValidation: keepSentBody, schema: { tags: ['configuration'], summary: 'Replace the notification channels (take effect at the next restart)', body: NotifiersBody, response: { 200: ConfigChangeResultSchema } } },
     async (request) =>
       changeConfiguration(deps, request, 'notifiers', (doc) => {
         const notify = { ...((doc.notify as Record<string, unknown> | undefined) ?? {}) };
         const before = (notify.channels as Record<string, { secrets?: Record<string, string> }> | undefined) ?? {};
         const channels: Record<string, unknown> = {};
-        for (const [name, channel] of Object.entries(request.body.channels)) {
+        const body = sentBody<Static<typeof NotifiersBody>>(request);
+        for (const [name, channel] of Object.entries(body.channels)) {
           const secrets: Record<string, string> = {};
           for (const [key, value] of Object.entries(channel.secrets ?? {})) {
             const kept = before[name]?.secrets?.[key];
@@ -69,7 +70,7 @@ export const notifierRoutes: RouteModule = (app, deps) => {
           channels[name] = { ...channel, secrets };
         }
         notify.channels = channels;
-        if (request.body.panelUrl !== undefined) notify.panelUrl = request.body.panelUrl;
+        if (body.panelUrl !== undefined) notify.panelUrl = body.panelUrl;
         doc.notify = notify;
       }),
   );

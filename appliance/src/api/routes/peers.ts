@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { BgpPeerSchema, type BgpPeerConfig } from '../../config/schema.js';
 import type { PeerStatus } from '../../bgp/speaker.js';
 import type { ApiDeps, RouteModule } from '../api-types.js';
-import { ConfigChangeResultSchema, changeConfiguration } from './config-change.js';
+import { ConfigChangeResultSchema, changeConfiguration, keepSentBody, sentBody } from './config-change.js';
 import { isMasked, maskSecrets } from './masking.js';
 
 const PeerBody = Type.Object(
@@ -79,12 +79,12 @@ export const peerRoutes: RouteModule = (app, deps) => {
 
   app.put<{ Body: { peers: Static<typeof PeerBody>[] } }>(
     '/peers',
-    { config: { role: 'admin' }, schema: { tags: ['configuration'], summary: 'Replace the BGP peers (takes effect at the next restart)', body: Type.Object({ peers: Type.Array(PeerBody, { maxItems: 256 }) }, { additionalProperties: false }), response: { 200: ConfigChangeResultSchema } } },
+    { config: { role: 'admin' }, preValidation: keepSentBody, schema: { tags: ['configuration'], summary: 'Replace the BGP peers (takes effect at the next restart)', body: Type.Object({ peers: Type.Array(PeerBody, { maxItems: 256 }) }, { additionalProperties: false }), response: { 200: ConfigChangeResultSchema } } },
     async (request) =>
       changeConfiguration(deps, request, 'peers', (doc) => {
         const bgp = { ...((doc.bgp as Record<string, unknown> | undefined) ?? {}) };
         const before = new Map(((bgp.peers as BgpPeerConfig[] | undefined) ?? []).map((p) => [p.name, p]));
-        bgp.peers = request.body.peers.map((p) => {
+        bgp.peers = sentBody<{ peers: Static<typeof PeerBody>[] }>(request).peers.map((p) => {
           if (!isMasked(p.md5Password)) return p;
           const kept = before.get(p.name)?.md5Password;
           const { md5Password: _masked, ...rest } = p;

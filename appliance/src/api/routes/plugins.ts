@@ -6,7 +6,7 @@ import { BreakwaterError } from '../../errors.js';
 import { scanPlugins } from '../../plugins/discovery.js';
 import { pluginDirectories } from '../../plugins/registry.js';
 import type { RouteModule } from '../api-types.js';
-import { ConfigChangeResultSchema, changeConfiguration } from './config-change.js';
+import { ConfigChangeResultSchema, changeConfiguration, keepSentBody, sentBody } from './config-change.js';
 import { maskSecrets } from './masking.js';
 
 const SettingsBody = Type.Object(
@@ -44,7 +44,7 @@ export const pluginRoutes: RouteModule = (app, deps) => {
 
   app.put<{ Params: Static<typeof NameParams>; Body: Static<typeof SettingsBody> }>(
     '/plugins/:name/config',
-    { config: { role: 'admin' }, schema: { tags: ['configuration'], summary: "Replace one plugin's settings", params: NameParams, body: SettingsBody, response: { 200: ConfigChangeResultSchema } } },
+    { config: { role: 'admin' }, preValidation: keepSentBody, schema: { tags: ['configuration'], summary: "Replace one plugin's settings", params: NameParams, body: SettingsBody, response: { 200: ConfigChangeResultSchema } } },
     async (request) => {
       const { name } = request.params;
       const config = deps.config();
@@ -52,7 +52,7 @@ export const pluginRoutes: RouteModule = (app, deps) => {
       if (!found) throw new BreakwaterError('BW_ERR_PLUGIN_NOT_FOUND', ['installed', name]);
       return changeConfiguration(deps, request, `plugin ${name}`, (doc) => {
         const plugins = { ...((doc.plugins as Record<string, unknown> | undefined) ?? {}) };
-        plugins.settings = { ...((plugins.settings as Record<string, unknown> | undefined) ?? {}), [name]: request.body };
+        plugins.settings = { ...((plugins.settings as Record<string, unknown> | undefined) ?? {}), [name]: sentBody(request) };
         doc.plugins = plugins;
       });
     },

@@ -14,7 +14,7 @@ import { RunbookSchema, RunbooksSchema, type Runbook } from '../../mitigation/ru
 import { runbooksInForce } from '../../mitigation/runbook.js';
 import type { RouteModule } from '../api-types.js';
 import { AttackSource } from './attack-source.js';
-import { ConfigChangeResultSchema, changeConfiguration, readDocument } from './config-change.js';
+import { ConfigChangeResultSchema, changeConfiguration, keepSentBody, readDocument, sentBody } from './config-change.js';
 
 const Problem = Type.Object({ path: Type.String(), message: Type.String() }, { additionalProperties: false });
 const RunbookOut = Type.Object({}, { additionalProperties: true, description: 'a runbook (docs/runbooks.md), defaults filled in' });
@@ -41,10 +41,10 @@ export const runbookRoutes: RouteModule = (app, deps) => {
 
   app.put<{ Body: { runbooks: Static<typeof RunbooksSchema> } }>(
     '/runbooks',
-    { config: { role: 'admin' }, schema: { tags: ['configuration'], summary: 'Replace the runbooks (validated whole, written atomically, reloaded)', body: Type.Object({ runbooks: RunbooksSchema }, { additionalProperties: false }), response: { 200: ConfigChangeResultSchema } } },
+    { config: { role: 'admin' }, preValidation: keepSentBody, schema: { tags: ['configuration'], summary: 'Replace the runbooks (validated whole, written atomically, reloaded)', body: Type.Object({ runbooks: RunbooksSchema }, { additionalProperties: false }), response: { 200: ConfigChangeResultSchema } } },
     async (request) =>
       changeConfiguration(deps, request, 'runbooks', (doc) => {
-        doc.runbooks = request.body.runbooks;
+        doc.runbooks = sentBody<{ runbooks: unknown[] }>(request).runbooks;
       }),
   );
 
