@@ -10,7 +10,7 @@ import type { Route } from '@bird-tools/birdc';
 import type { DesiredDiversionRoute } from '../../../src/bgp/speaker.js';
 import { cleanUpEverything, eventually } from '../../support/netns.js';
 import { Controller, ControllerError } from './controller.js';
-import { createLab, labBgpConfig, type Lab } from './lab.js';
+import { createLab, labBgpConfig, type Lab, type Router } from './lab.js';
 
 /** One router route as comparable text: prefix, next hop, communities, large communities (each sorted). */
 function unicastText(r: Route): string {
@@ -19,9 +19,9 @@ function unicastText(r: Route): string {
   return `${r.network} nh ${r.bgp?.nextHop?.[0] ?? '?'} c ${communities.join(',') || '-'} lc ${large.join(',') || '-'}`;
 }
 
-export async function unicastView(lab: Lab): Promise<string[]> {
+export async function unicastView(router: Router): Promise<string[]> {
   const bgpOnly = (routes: Route[]) => routes.filter((r) => r.type?.startsWith('BGP') ?? true);
-  return [...bgpOnly(await lab.router.unicast('ipv4')), ...bgpOnly(await lab.router.unicast('ipv6'))].map(unicastText).sort();
+  return [...bgpOnly(await router.unicast('ipv4')), ...bgpOnly(await router.unicast('ipv6'))].map(unicastText).sort();
 }
 
 export interface DiversionSuiteOptions {
@@ -46,7 +46,7 @@ export function diversionSuite(options: DiversionSuiteOptions): void {
     let last: string[] | undefined;
     try {
       await eventually(what, withinMs, async () => {
-        last = await unicastView(lab);
+        last = await unicastView(lab.router);
         return JSON.stringify(last) === JSON.stringify(want) ? true : undefined;
       });
     } catch (err) {
