@@ -140,6 +140,7 @@ export class MitigationEngine implements Component {
       firewall: {
         apply: (...a) => this.requireActions().facadesFor(plugin).firewall.apply(...a),
         remove: (...a) => this.requireActions().facadesFor(plugin).firewall.remove(...a),
+        counters: async (id) => this.requireActions().facadesFor(plugin).firewall.counters?.(id),
       },
     };
   }
