@@ -153,6 +153,22 @@ test('BGP diversion community: the covering prefix is announced through ctx.bgp 
   assert.equal(ctx.calls.at(-1)?.args[0], '2001:db8:5::/48');
 });
 
+test('BGP diversion community: large communities pass through, a stage may divert another length (the /32 alone), bad settings fail', async () => {
+  const communities = ['65000:666', '65000:1:2'];
+  const { hooks, ctx } = await loadTier(tier, { config: { bgpCommunity: { communities } } });
+  const attack = sampleAttack();
+  await hooks.engage(attack, sampleStage({ settings: { provider: 'bgp-community', prefixLengthIpv4: 32 }, ttlSeconds: 600 }), ctx.signal);
+  assert.deepEqual(ctx.calls.at(-1)?.args, ['203.0.113.10/32', { attackId: attack.id, ttlSeconds: 600, communities }]);
+  await hooks.engage(sampleAttack({ target: '2001:db8:5:6::10', ipVersion: 6 }), sampleStage({ settings: { provider: 'bgp-community', prefixLengthIpv6: 64 } }), ctx.signal);
+  assert.equal(ctx.calls.at(-1)?.args[0], '2001:db8:5:6::/64');
+  await assert.rejects(async () => hooks.engage(attack, sampleStage({ settings: { provider: 'bgp-community', prefixLengthIpv4: 7 } }), ctx.signal), /prefixLengthIpv4/);
+  const bad = await loadTier(tier, { config: { bgpCommunity: { communities: ['65000:1:2:3'] } } }).then(
+    () => 'loaded',
+    (err: Error) => err.message,
+  );
+  assert.match(bad, /communities/);
+});
+
 test('a provider the stage names but the config lacks, or a stage without a provider, fails with what to configure', async () => {
   const { hooks, ctx } = await loadTier(tier);
   await assert.rejects(async () => hooks.engage(sampleAttack(), stage('webhook'), ctx.signal), /webhook provider is not configured/);
