@@ -9,6 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import { ConfigWriter, type ConfigChange, type ConfigDocument } from '../../config/config-writer.js';
 import type { ConfigProblem } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
+import { scrubSecrets, type Secret } from '../../config/secret.js';
 import { BreakwaterError, isBreakwaterError } from '../../errors.js';
 import { pluginSettings } from '../../notify/channels.js';
 import { checkConfig, importDefinition } from '../../plugins/definition.js';
@@ -93,16 +94,17 @@ export async function checkPluginSettings(config: Config): Promise<ConfigProblem
   const manifests = new Map<string, PluginManifest>();
   for (const s of await scanPlugins(pluginDirectories(config.plugins, config.dataDir))) if (s.manifest !== undefined && wanted.has(s.manifest.name)) manifests.set(s.manifest.name, s.manifest);
   const problems: ConfigProblem[] = [];
-  const check = async (name: string, settings: unknown, path: string) => {
+  const check = async (name: string, settings: unknown, path: string, secrets: readonly Secret[] = []) => {
     const manifest = manifests.get(name);
     if (manifest === undefined) return;
     try {
       checkConfig(await importDefinition(manifest), settings);
     } catch (err) {
-      problems.push({ path, message: isBreakwaterError(err) || err instanceof Error ? err.message : String(err) });
+      // A channel's secrets are in its settings: they must not come back inside a message.
+      problems.push({ path, message: scrubSecrets(err instanceof Error ? err.message : String(err), secrets) });
     }
   };
   for (const [name, s] of Object.entries(config.plugins.settings)) if (s.enabled && Object.keys(s.config).length > 0) await check(name, s.config, `/plugins/settings/${name}/config`);
-  for (const [channel, c] of Object.entries(config.notify.channels)) if (c.enabled) await check(c.plugin, pluginSettings(c), `/notify/channels/${channel}`);
+  for (const [channel, c] of Object.entries(config.notify.channels)) if (c.enabled) await check(c.plugin, pluginSettings(c), `/notify/channels/${channel}`, Object.values(c.secrets));
   return problems;
 }

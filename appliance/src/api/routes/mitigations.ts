@@ -52,7 +52,8 @@ export function manualMitigationsOf(deps: ApiDeps): ManualMitigations {
       },
       rtbhCommunities: () => deps.config().bgp.rtbh.communities,
       audit: (entry) => deps.audit.append(entry),
-      clock: deps.clock,
+      // The speaker stamps expiries with the wall clock; lifetimes are reckoned against the same clock.
+      clock: Date.now,
     });
     manualByDeps.set(deps, manual);
   }
