@@ -78,22 +78,22 @@ export function dryRunRunbook(runbook: Runbook, attack: AttackRecord, options: D
   };
 
   let state: MitigationState;
-  // Runs a transition's commands to completion: tiers answer at once, so their results are fed straight back.
+  // Runs a transition's commands to completion: tiers answer at once, so their results are fed straight back,
+  // one event at a time, each to the state the previous one left.
   const settle = (first: Transition, at: number): void => {
-    const queue: Transition[] = [first];
-    while (queue.length > 0) {
-      const t = queue.shift()!;
+    const events: MachineEvent[] = [];
+    const take = (t: Transition) => {
       state = t.state;
       for (const c of t.commands) {
         if (c.type === 'audit') record(state, at, c);
-        let event: MachineEvent | undefined;
-        if (c.type === 'engage') event = { type: 'engage.succeeded', stage: c.stage, engagement: { id: `dry-run-${c.stage}`, summary: 'dry run' } };
-        else if (c.type === 'disengage') event = { type: 'disengage.finished', stage: c.stage };
-        else if (c.type === 'verify') event = { type: 'verified', stage: c.stage, status: { state: 'active' } };
-        else if (c.type === 'notify' && c.notice === 'approval.needed') event = { type: 'approved', user: 'dry-run' };
-        if (event !== undefined) queue.push(step(state, event, at, settings));
+        else if (c.type === 'engage') events.push({ type: 'engage.succeeded', stage: c.stage, engagement: { id: `dry-run-${c.stage}`, summary: 'dry run' } });
+        else if (c.type === 'disengage') events.push({ type: 'disengage.finished', stage: c.stage });
+        else if (c.type === 'verify') events.push({ type: 'verified', stage: c.stage, status: { state: 'active' } });
+        else if (c.type === 'notify' && c.notice === 'approval.needed') events.push({ type: 'approved', user: 'dry-run' });
       }
-    }
+    };
+    take(first);
+    for (let event = events.shift(); event !== undefined; event = events.shift()) take(step(state!, event, at, settings));
   };
 
   const peak = { ...attack.peak };

@@ -1,0 +1,171 @@
+// The read side: attacks from the history (filters, one attack with its audit timeline), the capture download
+// byte for byte, the audit search filters, the traffic figures after real sFlow reached the appliance over
+// loopback UDP, and a runbook dry run over a recorded attack.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { sampleAttack } from '@breakwater/sdk/testing';
+import { trafficHistoryOf } from '../../src/api/routes/traffic.js';
+import { attackPcapPath } from '../../src/capture/attack-pcap-path.js';
+import { SflowStream, sendSflow } from '../../src/synthetic/sflow-generator.js';
+import { eventually, startRoutesHarness, type RoutesHarness } from './routes-support.js';
+
+const T0 = Date.now() - 3_600_000;
+const OLD = sampleAttack({ id: 'att-old', target: '198.18.1.10', vector: 'ntp_amplification', hostGroup: 'global', firstSampleAt: T0 - 1000, startedAt: T0, updatedAt: T0 + 400_000, endedAt: T0 + 400_000 });
+const NEW = sampleAttack({ id: 'att-new', target: '198.18.2.20', vector: 'syn_flood', hostGroup: 'global', firstSampleAt: T0 + 1_800_000, startedAt: T0 + 1_800_000, updatedAt: T0 + 1_800_000 });
+
+let h: RoutesHarness;
+before(async () => {
+  h = await startRoutesHarness({ yaml: 'networks: ["198.18.0.0/16"]\n' });
+  h.appliance.bus.publish({ type: 'attack.started', attack: { ...OLD, endedAt: undefined } });
+  h.appliance.bus.publish({ type: 'attack.ended', attack: OLD, reason: 'quiet' });
+  h.appliance.bus.publish({ type: 'attack.started', attack: NEW });
+  await eventually(() => h.appliance.history.get(OLD.id)?.endReason === 'quiet' && h.appliance.history.get(NEW.id) !== undefined);
+  h.deps.audit.append(
+    { at: T0 + 10, actor: 'engine', action: 'stage.engaged', attackId: OLD.id, target: OLD.target, resource: 'flow-4-abc', reason: 'FlowSpec discard udp src-port 123' },
+    { at: T0 + 20, actor: 'user:alice', action: 'approval.granted', attackId: OLD.id, target: OLD.target },
+    { at: T0 + 1_800_010, actor: 'engine', action: 'stage.failed', attackId: NEW.id, target: NEW.target, reason: 'BW_ERR_PLUGIN_TIMEOUT: slow', detail: { tier: 'scrubber-x' } },
+  );
+});
+after(async () => h.close());
+
+describe('attacks', () => {
+  it('lists newest first, filtered by active, vector, target prefix and time', async () => {
+    const all = (await h.as('viewer')('/api/v1/attacks')).json().attacks;
+    assert.deepEqual(all.map((a: { attack: { id: string } }) => a.attack.id).slice(0, 2), ['att-new', 'att-old']);
+    const ids = async (q: string) => (await h.as('viewer')(`/api/v1/attacks?${q}`)).json().attacks.map((a: { attack: { id: string } }) => a.attack.id);
+    assert.deepEqual(await ids('active=true'), ['att-new']);
+    assert.deepEqual(await ids('active=false'), ['att-old']);
+    assert.deepEqual(await ids('vector=ntp_amplification'), ['att-old']);
+    assert.deepEqual(await ids(`target=${encodeURIComponent('198.18.2.0/24')}`), ['att-new']);
+    assert.deepEqual(await ids(`until=${T0 + 1000}`), ['att-old']);
+    assert.deepEqual(await ids(`since=${T0 + 500_000}`), ['att-new']);
+    const bad = await h.as('viewer')('/api/v1/attacks?limit=0');
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().error.code, 'BW_ERR_API_VALIDATION');
+  });
+
+  it('one attack: its record, end reason and audit timeline', async () => {
+    const r = await h.as('viewer')(`/api/v1/attacks/${OLD.id}`);
+    assert.equal(r.statusCode, 200, r.body);
+    const body = r.json();
+    assert.equal(body.attack.target, OLD.target);
+    assert.equal(body.active, false);
+    assert.equal(body.endReason, 'quiet');
+    assert.deepEqual(body.timeline.map((e: { action: string }) => e.action).filter((a: string) => a === 'stage.engaged' || a === 'approval.granted'), ['stage.engaged', 'approval.granted']);
+    const missing = await h.as('viewer')('/api/v1/attacks/nope');
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.json().error.code, 'BW_ERR_ATTACK_NOT_FOUND');
+  });
+
+  it('the capture downloads byte for byte; none, or an id that could leave the folder, is refused', async () => {
+    const pcap = attackPcapPath(h.dataDir, OLD.id);
+    mkdirSync(join(pcap, '..'), { recursive: true });
+    const bytes = Buffer.alloc(70_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + 7) & 0xff;
+    writeFileSync(pcap, bytes);
+    const r = await h.as('viewer')(`/api/v1/attacks/${OLD.id}/pcap`);
+    assert.equal(r.statusCode, 200);
+    assert.equal(r.headers['content-type'], 'application/vnd.tcpdump.pcap');
+    assert.match(String(r.headers['content-disposition']), /attachment; filename="attack-att-old\.pcap"/);
+    assert.ok(r.rawPayload.equals(readFileSync(pcap)));
+    assert.equal((await h.as('viewer')(`/api/v1/attacks/${OLD.id}`)).json().hasPcap, true);
+    const none = await h.as('viewer')(`/api/v1/attacks/${NEW.id}/pcap`);
+    assert.equal(none.statusCode, 404);
+    assert.equal(none.json().error.code, 'BW_ERR_ATTACK_PCAP_MISSING');
+    const sneaky = await h.as('viewer')(`/api/v1/attacks/${encodeURIComponent('../breakwater')}/pcap`);
+    assert.equal(sneaky.statusCode, 400);
+    assert.equal(sneaky.json().error.code, 'BW_ERR_CAPTURE_ATTACK_ID');
+  });
+});
+
+describe('audit search', () => {
+  const actions = async (q: string) => (await h.as('viewer')(`/api/v1/audit?${q}`)).json().entries.map((e: { action: string }) => e.action);
+  it('filters by attack, action family, actor, target prefix, text and time', async () => {
+    assert.deepEqual((await actions(`attack=${OLD.id}`)).filter((a: string) => a !== 'attack.detected' && !a.startsWith('mitigation.') && a !== 'attack.ended'), ['stage.engaged', 'approval.granted']);
+    assert.deepEqual(await actions('action=stage.'), ['stage.engaged', 'stage.failed']);
+    assert.deepEqual(await actions('actor=user:alice'), ['approval.granted']);
+    assert.deepEqual(await actions('actor=user:&action=approval.'), ['approval.granted']);
+    assert.ok((await actions('actor=user:')).every((a: string) => a === 'approval.granted' || a.startsWith('auth.')));
+    assert.deepEqual(await actions(`target=${encodeURIComponent('198.18.2.0/24')}&action=stage.`), ['stage.failed']);
+    assert.deepEqual(await actions('q=PLUGIN_TIMEOUT'), ['stage.failed']);
+    assert.deepEqual(await actions('q=scrubber-x'), ['stage.failed']);
+    assert.deepEqual(await actions(`since=${T0}&until=${T0 + 100}`), ['stage.engaged', 'approval.granted']);
+    assert.deepEqual(await actions('action=stage.&limit=1'), ['stage.failed']);
+  });
+});
+
+describe('traffic', () => {
+  it('summary, top and series follow real sFlow sent to the appliance', async () => {
+    const history = trafficHistoryOf(h.deps);
+    const stream = new SflowStream({ destinations: 6, samplingRate: 100, trackDestinations: true, seed: 7 });
+    const port = Number(h.config().sflow.listen[0]!.split(':')[1]);
+    const sent = await sendSflow(stream, { host: '127.0.0.1', port, samplesPerSecond: 4000, maxSeconds: 1.5 });
+    assert.ok(sent.flowSamples > 1000);
+    // Counting is by tick; the window that ends with the last complete tick holds the last second of sending.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    history.sample();
+    const top = (await h.as('viewer')('/api/v1/traffic/top?limit=10')).json().top as { target: string; pps: number; bps: number }[];
+    const truth = [...stream.truth!.entries()].sort((a, b) => b[1].packets - a[1].packets);
+    assert.deepEqual(new Set(top.map((t) => t.target)), new Set(truth.map(([d]) => d)));
+    const expectedPps = truth.reduce((s, [, t]) => s + t.packets, 0) / sent.seconds;
+    const summary = (await h.as('viewer')('/api/v1/traffic/summary')).json();
+    assert.ok(summary.pps > expectedPps * 0.5 && summary.pps < expectedPps * 1.5, `summary ${summary.pps} vs sent ${expectedPps}`);
+    assert.ok(Math.abs(top.reduce((s, t) => s + t.pps, 0) - summary.pps) < summary.pps * 0.01);
+    assert.ok(top.every((t) => t.bps > t.pps * 8 * 60), 'bps counts frame bytes');
+    const byBps = (await h.as('viewer')('/api/v1/traffic/top?limit=3&by=bps')).json().top as { bps: number }[];
+    assert.ok(byBps[0]!.bps >= byBps[1]!.bps && byBps[1]!.bps >= byBps[2]!.bps);
+
+    const busiest = top[0]!.target;
+    const first = (await h.as('viewer')(`/api/v1/traffic/series?target=${busiest}&seconds=60`)).json();
+    assert.equal(first.target, `${busiest}/32`);
+    history.sample();
+    const series = (await h.as('viewer')(`/api/v1/traffic/series?target=${busiest}&seconds=60`)).json();
+    assert.equal(series.points.length, first.points.length + 1);
+    assert.ok(series.points.at(-1)[1] > 0);
+    const all = (await h.as('viewer')('/api/v1/traffic/series?seconds=60')).json();
+    assert.equal(all.target, 'all');
+    assert.ok(all.points.length >= 2);
+    const group = (await h.as('viewer')('/api/v1/traffic/series?hostGroup=global&seconds=60')).json();
+    assert.equal(group.target, 'global');
+    assert.ok(group.points.length >= 2);
+    const bad = await h.as('viewer')('/api/v1/traffic/series?target=nonsense');
+    assert.equal(bad.statusCode, 400);
+    const unknown = await h.as('viewer')('/api/v1/traffic/series?hostGroup=nope');
+    assert.equal(unknown.statusCode, 404);
+  });
+});
+
+describe('runbook dry run', () => {
+  it('runs the escalation machine over the recorded attack: stages and their times', async () => {
+    const runbook = {
+      name: 'try',
+      stages: [
+        { name: 'filter', tier: '@breakwater/tier-flowspec' },
+        { name: 'blackhole', tier: '@breakwater/tier-rtbh' },
+      ],
+      escalation: { afterSeconds: 120 },
+      deescalation: { quietSeconds: 60, steps: 'all' },
+    };
+    const r = await h.as('viewer')({ method: 'POST', url: '/api/v1/runbooks/dry-run', payload: { runbook, attackId: OLD.id } });
+    assert.equal(r.statusCode, 200, r.body);
+    const result = r.json();
+    assert.equal(result.truncated, false);
+    assert.equal(result.attackStartedAt, OLD.startedAt);
+    assert.equal(result.attackEndedAt, OLD.endedAt);
+    const [filter, blackhole] = result.stages;
+    assert.equal(filter.engagedAfterSeconds, 0);
+    assert.equal(blackhole.engagedAfterSeconds, 120);
+    // The attack lasted 400 s; everything steps down after the 60 s quiet period.
+    assert.equal(blackhole.leftAfterSeconds, 460);
+    assert.ok(result.steps.some((s: { action: string; offsetSeconds: number }) => s.action === 'escalated' && s.offsetSeconds === 120));
+    assert.equal(result.endedAt, OLD.endedAt! + 60_000);
+
+    const invalid = await h.as('viewer')({ method: 'POST', url: '/api/v1/runbooks/dry-run', payload: { runbook: { name: 'x', mode: 'never' }, attackId: OLD.id } });
+    assert.equal(invalid.statusCode, 400);
+    assert.equal(invalid.json().error.code, 'BW_ERR_API_VALIDATION');
+    const missing = await h.as('viewer')({ method: 'POST', url: '/api/v1/runbooks/dry-run', payload: { runbook, attackId: 'nope' } });
+    assert.equal(missing.statusCode, 404);
+  });
+});
