@@ -5,6 +5,7 @@ import type { BgpConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { BgpSpeaker } from './bgp-speaker.js';
 import { BirdDaemon } from './bird/bird-daemon.js';
+import { DemoSpeakerDaemon } from '../demo/demo-speaker-daemon.js';
 import { DesiredStateStore } from './desired-state.js';
 import { ExabgpDaemon } from './exabgp/exabgp-daemon.js';
 import { FrrDaemon } from './frr/frr-daemon.js';
@@ -41,5 +42,7 @@ function createDaemon(kind: Exclude<BgpConfig['speaker'], 'none'>, context: Spea
       return new GobgpDaemon(context);
     case 'frr':
       return new FrrDaemon(context);
+    case 'demo':
+      return new DemoSpeakerDaemon(context);
   }
 }

@@ -7,7 +7,7 @@ import type { Component } from '../component.js';
 import type { TrimmedPart } from '../flowspec/apply-router-profile.js';
 import type { FlowSpecRule } from '../flowspec/rule.js';
 
-export type SpeakerKind = 'exabgp' | 'bird' | 'gobgp' | 'frr';
+export type SpeakerKind = 'exabgp' | 'bird' | 'gobgp' | 'frr' | 'demo';
 
 /** Fields every desired route carries: who wants it and until when. */
 interface DesiredRouteBase {

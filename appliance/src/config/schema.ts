@@ -83,9 +83,9 @@ export const BgpPeerSchema = Type.Object(
 
 export const BgpSchema = Type.Object(
   {
-    speaker: Type.Union([Type.Literal('none'), Type.Literal('exabgp'), Type.Literal('bird'), Type.Literal('gobgp'), Type.Literal('frr')], {
+    speaker: Type.Union([Type.Literal('none'), Type.Literal('exabgp'), Type.Literal('bird'), Type.Literal('gobgp'), Type.Literal('frr'), Type.Literal('demo')], {
       default: 'none',
-      description: 'BGP daemon Breakwater drives for FlowSpec and RTBH; "none" announces nothing.',
+      description: 'BGP daemon Breakwater drives for FlowSpec and RTBH; "none" announces nothing; "demo" records routes and announces nothing (breakwater demo).',
     }),
     localAsn: Type.Integer({ default: 64512, minimum: 1, maximum: 4294967295, description: 'Breakwater\'s AS number.' }),
     routerId: Type.String({ default: '', description: 'BGP router id (IPv4 dotted quad); empty: bgp.localAddress.' }),
