@@ -1,7 +1,8 @@
 // The one interface every BGP speaker (ExaBGP, BIRD 2, GoBGP, FRR) offers the rest of Breakwater, and the
-// route and session types it speaks in. A caller states what it wants announced (a FlowSpec rule or an RTBH
-// prefix, with an owner and an expiry); the speaker records it in the persisted desired state first and then
-// makes the daemon match that state, now and after every restart, crash or session flap (reconcile).
+// route and session types it speaks in. A caller states what it wants announced (a FlowSpec rule, an RTBH
+// prefix or a diversion prefix, with an owner and an expiry); the speaker records it in the persisted desired
+// state first and then makes the daemon match that state, now and after every restart, crash or session flap
+// (reconcile). Diversions are offered by BgpSpeaker beside this interface (announceDiversion, diversionRoutes).
 // What to announce is decided elsewhere (runbook engine, tier plugins); this module owns only the contract.
 import type { Component } from '../component.js';
 import type { TrimmedPart } from '../flowspec/apply-router-profile.js';
