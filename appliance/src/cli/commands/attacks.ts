@@ -8,12 +8,13 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { attackPcapPath } from '../../capture/attack-pcap-path.js';
 import { loadConfig } from '../../config/load.js';
-import type { AttackRecord, Rates, Share } from '../../detection/attack.js';
+import type { AttackRecord, Share } from '../../detection/attack.js';
 import { BreakwaterError, isBreakwaterError } from '../../errors.js';
 import { attackCapture, readAttackDetail, type AttackDetail } from '../../history/attack-detail.js';
 import { AttackHistoryStore, type AttackQuery, type StoredAttack } from '../../history/attack-history-store.js';
 import { databasePath, openDatabase, type SqliteDatabase } from '../../storage/sqlite.js';
 import type { Command, CommandIo } from '../command.js';
+import { METRIC_UNIT, ratesText, si } from '../rate-text.js';
 import { formatRecord, parseWhen } from './audit.js';
 import { formatMitigation } from './mitigations.js';
 
@@ -51,30 +52,6 @@ function fail(io: CommandIo, err: unknown): number {
 function usage(io: CommandIo, command: Command, message: string): number {
   io.stderr.write(`BW_ERR_CLI_USAGE: ${message}\nusage: ${command.usage}\n`);
   return 2;
-}
-
-const SI = [
-  [1e12, 'T'],
-  [1e9, 'G'],
-  [1e6, 'M'],
-  [1e3, 'k'],
-] as const;
-
-/** 3280000000 → "3.28 G". */
-export function si(value: number): string {
-  for (const [scale, prefix] of SI) if (Math.abs(value) >= scale) return `${trimZeros((value / scale).toPrecision(3))} ${prefix}`;
-  return `${Math.round(value)} `;
-}
-
-/** "3.20" → "3.2", "410" stays. */
-function trimZeros(text: string): string {
-  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
-}
-
-const UNIT: Record<string, string> = { pps: 'pps', bps: 'bps', flows: 'flows/s' };
-
-export function ratesText(r: Rates): string {
-  return `${si(r.pps)}pps ${si(r.bps)}bps${r.flows !== undefined ? ` ${si(r.flows)}flows/s` : ''}`;
 }
 
 function duration(ms: number): string {
@@ -128,7 +105,7 @@ export function formatAttackDetail(d: AttackDetail): string {
     `  started       ${iso(a.startedAt)}  (detection latency ${a.detectionLatencyMs} ms)`,
     a.endedAt !== undefined ? `  ended         ${iso(a.endedAt)}  (lasted ${duration(a.endedAt - a.startedAt)})` : `  last update   ${iso(a.updatedAt)}`,
     `  severity      ${a.severity}, confidence ${a.confidence.toFixed(2)}`,
-    `  threshold     ${t.key} ${t.metric} > ${si(t.value)}${UNIT[t.metric]} (${t.source}, group ${t.hostGroup}): measured ${si(t.measured)}${UNIT[t.metric]} (lower bound ${si(t.lowerBound)}${UNIT[t.metric]}) over ${t.windowMs} ms`,
+    `  threshold     ${t.key} ${t.metric} > ${si(t.value)}${METRIC_UNIT[t.metric]} (${t.source}, group ${t.hostGroup}): measured ${si(t.measured)}${METRIC_UNIT[t.metric]} (lower bound ${si(t.lowerBound)}${METRIC_UNIT[t.metric]}) over ${t.windowMs} ms`,
     `  rates         last ${ratesText(a.rates)}; peak ${ratesText(a.peak)}${a.baseline !== undefined ? `; baseline ${ratesText(a.baseline)}` : ''}`,
     `  samples       ${a.samples} at sampling ${a.samplingRates.map((r) => `1:${r}`).join(', ') || '-'}`,
     `  signature     coverage ${percent(a.signature.coverage)}, collateral ${percent(a.signature.collateral)} (${a.signature.attackSamples} attack / ${a.signature.benignSamples} benign samples)`,

@@ -9,7 +9,8 @@ import { mitigationsApprove, mitigationsList, mitigationsResume, mitigationsStop
 import { notifyTest } from './notify-test.js';
 import { pluginsCheck } from './plugins-check.js';
 import { pluginsList } from './plugins-list.js';
+import { replay } from './replay.js';
 import { sflowDecode } from './sflow-decode.js';
 import { start } from './start.js';
 
-export const commands: readonly Command[] = [start, configCheck, sflowDecode, pluginsList, pluginsCheck, mitigationsList, mitigationsApprove, mitigationsStopAll, mitigationsResume, attacksList, attacksShow, attacksPcap, audit, notifyTest, backupCreate, backupVerify, backupRestore, agentRun, agentTokenCreate, agentTokenList, agentTokenRevoke, agentFingerprint];
+export const commands: readonly Command[] = [start, configCheck, sflowDecode, replay, pluginsList, pluginsCheck, mitigationsList, mitigationsApprove, mitigationsStopAll, mitigationsResume, attacksList, attacksShow, attacksPcap, audit, notifyTest, backupCreate, backupVerify, backupRestore, agentRun, agentTokenCreate, agentTokenList, agentTokenRevoke, agentFingerprint];
