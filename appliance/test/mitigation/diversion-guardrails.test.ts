@@ -1,6 +1,7 @@
 // The guardrails on diversion routes that the end-to-end test (scrubbing-bgp-community.test.ts) does not reach:
 // the quota (mitigation.guardrails.maxDiversionRoutes; a second attack inside a diverted prefix shares its
-// route and is no new one), a run-time stop-all withdrawing diversions, and a speaker whose daemon cannot
+// route and is no new one), flap damping of a prefix diverted again and again, a run-time stop-all
+// withdrawing diversions, and a speaker whose daemon cannot
 // divert (FRR) refused at the facade. The first-party scrubbing tier runs from source on the engine harness.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -26,7 +27,14 @@ async function scrubbingHarness(speaker: Speaker, guardrails: Record<string, unk
   h = new Harness({
     config: {
       mitigation: { mode: 'auto', guardrails },
-      runbooks: [{ name: 'scrub', stages: [{ name: 'scrub', tier: '@breakwater/tier-scrubbing', settings: { provider: 'bgp-community' } }], escalation: { afterSeconds: 0 } }],
+      runbooks: [
+        {
+          name: 'scrub',
+          stages: [{ name: 'scrub', tier: '@breakwater/tier-scrubbing', settings: { provider: 'bgp-community' } }],
+          escalation: { afterSeconds: 0 },
+          deescalation: { quietSeconds: 60 },
+        },
+      ],
       bgp: { peers: [PEER] },
     },
     tiers: [{ ...firstParty('tier-scrubbing'), config: { bgpCommunity: { communities: ['65010:99', '65010:1:2'] } } }],
@@ -49,6 +57,25 @@ test('maxDiversionRoutes: a diversion of another prefix beyond the limit is refu
   assert.match(refused?.error?.message ?? '', /diversion 198\.51\.100\.0\/24 refused: 1 diversion routes are announced and mitigation\.guardrails\.maxDiversionRoutes is 1/);
   assert.deepEqual([...speaker.diversions.keys()], ['divert-203.0.113.0/24']);
   assert.ok(harness.audit({ action: 'action.refused' }).some((r) => r.detail?.code === 'BW_ERR_MITIGATION_QUOTA'));
+});
+
+test('flap damping: a diversion announced again after withdrawals is refused once its penalty passes suppressAbove', async () => {
+  const speaker = new FakeDivertingSpeaker();
+  const harness = await scrubbingHarness(speaker, { flapDamping: { penalty: 1000, suppressAbove: 1500, reuseBelow: 500, halfLifeSeconds: 3600 } });
+  const cycle = async (id: string) => {
+    const attack = attackAt(harness.now, { id, target: '203.0.113.10' });
+    await harness.started(attack);
+    const status = statuses(harness)[id];
+    await harness.ended(attack);
+    await harness.advance(65_000, 5_000);
+    return status;
+  };
+  assert.equal(await cycle('a1'), 'engaged');
+  assert.equal(await cycle('a2'), 'engaged', 'the first re-announcement: penalty 1000');
+  assert.equal(await cycle('a3'), 'refused', 'the second: about 2000, above 1500');
+  const refused = harness.notices('mitigation.failed').find((e) => e.error?.code === 'BW_ERR_MITIGATION_FLAP');
+  assert.equal(refused?.guardrail, 'flap-damping');
+  assert.equal(speaker.calls.filter((c) => c.op === 'announceDiversion').length, 2);
 });
 
 test('stop-all at run time withdraws every diversion and refuses new ones', async () => {
