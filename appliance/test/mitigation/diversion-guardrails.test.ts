@@ -1,8 +1,8 @@
 // The guardrails on diversion routes that the end-to-end test (scrubbing-bgp-community.test.ts) does not reach:
 // the quota (mitigation.guardrails.maxDiversionRoutes; a second attack inside a diverted prefix shares its
 // route and is no new one), flap damping of a prefix diverted again and again, a run-time stop-all
-// withdrawing diversions, and a speaker whose daemon cannot
-// divert (FRR) refused at the facade. The first-party scrubbing tier runs from source on the engine harness.
+// withdrawing diversions, and a speaker whose daemon cannot divert (FRR) refused at the facade. The
+// first-party scrubbing tier runs from source on the engine harness.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
