@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
-const roots = ['appliance', 'sdk', 'plugins', 'bird-tools', 'bench', 'images'];
+const roots = ['appliance', 'sdk', 'plugins', 'bird-tools', 'bench', 'lab', 'images'];
 const skipDirs = new Set(['node_modules', 'dist', '.git']);
 
 function walk(dir, out) {

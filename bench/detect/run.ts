@@ -39,6 +39,7 @@ import { HeaderField } from '../../appliance/src/intake/flow-batch.js';
 import { SflowDecoder } from '../../appliance/src/sflow/datagram-decoder.js';
 import { SflowStream, writeReplayFile } from '../../appliance/src/synthetic/sflow-generator.js';
 import { attackTraffic, rate, ScenarioRunner, webServerTraffic, type TrafficShape } from '../../appliance/src/synthetic/traffic-scenarios.js';
+import { FASTNETMON_BIN, readFastnetmonBans, writeFastnetmonFiles } from '../support/fastnetmon.js';
 import type { LivePlan } from './live-sender.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -433,64 +434,8 @@ async function live(withFastnetmon: boolean): Promise<Record<string, unknown>> {
   let fnmDir = '';
   if (withFastnetmon) {
     fnmDir = join(work, 'fastnetmon');
-    mkdirSync(fnmDir);
-    writeFileSync(join(fnmDir, 'networks_list'), '198.18.0.0/15\n');
-    writeFileSync(join(fnmDir, 'networks_whitelist'), '');
-    const notify = join(fnmDir, 'notify.sh');
-    // Records when FastNetMon calls it: ms since the epoch, then its arguments (ip, direction, pps, action).
-    writeFileSync(notify, `#!/bin/sh\necho "$(date +%s%3N) $1 $2 $3 $4" >> ${join(fnmDir, 'notify.log')}\ncat > /dev/null\n`, { mode: 0o755 });
-    // disable_usage_report = on ALWAYS; the namespace has no route off the machine anyway.
-    writeFileSync(
-      join(fnmDir, 'fastnetmon.conf'),
-      `disable_usage_report = on
-logging_level = info
-logging_local_syslog_logging = off
-logging_remote_syslog_logging = off
-enable_ban = on
-enable_ban_ipv6 = off
-process_incoming_traffic = on
-process_outgoing_traffic = off
-ban_details_records_count = 1
-ban_time = 3600
-unban_only_if_attack_finished = on
-networks_list_path = ${fnmDir}/networks_list
-white_list_path = ${fnmDir}/networks_whitelist
-check_period = 1
-enable_connection_tracking = off
-ban_for_pps = on
-ban_for_bandwidth = off
-ban_for_flows = off
-threshold_pps = ${THRESHOLD}
-threshold_mbps = 100000
-threshold_flows = 1000000
-mirror_afpacket = off
-mirror_afxdp = off
-mirror_netmap = off
-pcap = off
-netflow = off
-sflow = on
-sflow_port = ${FNM_PORT}
-sflow_host = 127.0.0.1
-average_calculation_time = 1
-speed_calculation_delay = 1
-notify_script_path = ${notify}
-collect_attack_pcap_dumps = off
-redis_enabled = off
-mongodb_enabled = off
-exabgp = off
-gobgp = off
-influxdb = off
-graphite = off
-kafka_traffic_export = off
-monitor_local_ip_addresses = off
-pid_path = ${fnmDir}/fastnetmon.pid
-cli_stats_file_path = ${fnmDir}/fastnetmon.dat
-cli_stats_ipv6_file_path = ${fnmDir}/fastnetmon_ipv6.dat
-enable_api = off
-prometheus = off
-`,
-    );
-    const fnm = spawnInNs(ns, '/usr/sbin/fastnetmon', ['--configuration_file', join(fnmDir, 'fastnetmon.conf'), '--log_file', join(fnmDir, 'fastnetmon.log')]);
+    const files = writeFastnetmonFiles({ dir: fnmDir, networks: ['198.18.0.0/15'], sflowHost: '127.0.0.1', sflowPort: FNM_PORT, averageSeconds: 1, banThresholdPps: THRESHOLD, recordNotify: true });
+    const fnm = spawnInNs(ns, FASTNETMON_BIN, files.args);
     fnm.stderr!.on('data', () => {});
     fnm.stdout!.on('data', () => {});
   }
@@ -533,10 +478,7 @@ prometheus = off
   bw.stdin!.end('stop\n');
   await sleep(500);
   if (withFastnetmon) {
-    for (const line of readFileSafe(join(fnmDir, 'notify.log')).split('\n')) {
-      const [at, ip, , , action] = line.split(' ');
-      if (ip && action === 'ban' && !fnmBans.has(ip)) fnmBans.set(ip, Number(at));
-    }
+    for (const [ip, at] of readFastnetmonBans(join(fnmDir, 'notify.log'))) fnmBans.set(ip, at);
   }
   for (const c of [...children]) {
     try {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { SflowStream, writeReplayFile, type ReplayFileInfo } from '../../appliance/src/synthetic/sflow-generator.js';
+import { FASTNETMON_BIN, writeFastnetmonFiles } from '../support/fastnetmon.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -26,8 +27,11 @@ const { values } = parseArgs({
     // CPU list for the generator and for the receiver (taskset -c); "" leaves the scheduler free.
     'generator-cpus': { type: 'string', default: '0' },
     'receiver-cpus': { type: 'string', default: '1' },
+    // For receivers that use more than one core (receive threads, decoder workers): "" leaves them free.
+    'threaded-cpus': { type: 'string', default: '' },
   },
 });
+const threadedCpus = values['threaded-cpus']!;
 const generatorCpus = values['generator-cpus']!;
 const receiverCpus = values['receiver-cpus']!;
 /**
@@ -165,10 +169,12 @@ async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
   groups.delete(pgid);
 }
 
-async function startBreakwater(name: string, workers: number, receiveWith: 'recvmmsg' | 'dgram'): Promise<Receiver> {
+async function startBreakwater(name: string, workers: number, receiveWith: 'recvmmsg' | 'dgram', receiveThreads = 0, detection = false): Promise<Receiver> {
   const ns = netns(name);
-  // Decoder workers exist to use more than one core: pinning them to the receiver's one core would defeat them.
-  const child = spawnInNs(ns, process.execPath, ['--conditions=source', '--import', 'tsx', 'bench/ingest/breakwater-receiver.ts', `127.0.0.1:${PORT}`, String(workers), receiveWith], join(work, `${name}.log`), 'pipe', workers > 0 ? '' : receiverCpus);
+  // Decoder workers and receive threads exist to use more than one core: pinning them to the receiver's one core
+  // would defeat them.
+  const args = ['bench/ingest/breakwater-receiver.ts', `127.0.0.1:${PORT}`, String(workers), receiveWith, String(receiveThreads), detection ? 'detection' : ''];
+  const child = spawnInNs(ns, process.execPath, ['--conditions=source', '--import', 'tsx', ...args], join(work, `${name}.log`), 'pipe', workers > 0 || receiveThreads > 0 ? threadedCpus : receiverCpus);
   const lines: Interface = createInterface({ input: child.stdout! });
   const waiting: ((line: string) => void)[] = [];
   lines.on('line', (l) => waiting.shift()?.(l));
@@ -188,7 +194,7 @@ async function startBreakwater(name: string, workers: number, receiveWith: 'recv
     async ownCount() {
       child.stdin!.write('stats\n');
       const s = JSON.parse(await next(5000)) as { flowSamples: number; counted: number };
-      // Both must agree: decoded-and-accounted and counted per destination.
+      // Both must agree: decoded-and-accounted and counted per destination (by the table, or by detection).
       return s.counted === s.flowSamples ? s.counted : -1;
     },
     async stop() {
@@ -204,53 +210,9 @@ async function startFastnetmon(): Promise<Receiver> {
   const ns = netns(name);
   const dir = join(work, name);
   mkdirSync(dir);
-  writeFileSync(join(dir, 'networks_list'), '198.18.0.0/15\n');
-  writeFileSync(join(dir, 'networks_whitelist'), '');
-  // Everything but sFlow input and its Prometheus counters is off. disable_usage_report = on ALWAYS: the Debian
-  // default sends usage data off the machine (and the namespace has no route out anyway).
-  const conf = `
-disable_usage_report = on
-logging_level = info
-logging_local_syslog_logging = off
-logging_remote_syslog_logging = off
-enable_ban = off
-enable_ban_ipv6 = off
-process_incoming_traffic = on
-process_outgoing_traffic = on
-networks_list_path = ${dir}/networks_list
-white_list_path = ${dir}/networks_whitelist
-check_period = 1
-enable_connection_tracking = off
-mirror_afpacket = off
-mirror_afxdp = off
-mirror_netmap = off
-pcap = off
-netflow = off
-sflow = on
-sflow_port = ${PORT}
-sflow_host = 127.0.0.1
-average_calculation_time = 5
-speed_calculation_delay = 1
-notify_script_path = /bin/true
-collect_attack_pcap_dumps = off
-redis_enabled = off
-mongodb_enabled = off
-exabgp = off
-gobgp = off
-influxdb = off
-graphite = off
-kafka_traffic_export = off
-monitor_local_ip_addresses = off
-pid_path = ${dir}/fastnetmon.pid
-cli_stats_file_path = ${dir}/fastnetmon.dat
-cli_stats_ipv6_file_path = ${dir}/fastnetmon_ipv6.dat
-enable_api = off
-prometheus = on
-prometheus_port = 9209
-prometheus_host = 127.0.0.1
-`;
-  writeFileSync(join(dir, 'fastnetmon.conf'), conf);
-  const child = spawnInNs(ns, '/usr/sbin/fastnetmon', ['--configuration_file', join(dir, 'fastnetmon.conf'), '--log_file', join(dir, 'fastnetmon.log')], join(work, `${name}.log`));
+  // Everything but sFlow input and its Prometheus counters is off (bench/support/fastnetmon.ts).
+  const files = writeFastnetmonFiles({ dir, networks: ['198.18.0.0/15'], sflowHost: '127.0.0.1', sflowPort: PORT, averageSeconds: 5, processOutgoing: true, prometheusPort: 9209 });
+  const child = spawnInNs(ns, FASTNETMON_BIN, files.args, join(work, `${name}.log`));
   const metric = async (): Promise<number | undefined> => {
     try {
       const text = execFileSync('ip', ['netns', 'exec', ns, 'curl', '-s', '--max-time', '2', 'http://127.0.0.1:9209/metrics'], { encoding: 'utf8' });
@@ -485,6 +447,12 @@ async function main(): Promise<void> {
 
   const plan: [string, () => Promise<Receiver>][] = [
     ['breakwater', () => startBreakwater('breakwater', 0, 'recvmmsg')],
+    // One receive thread (sflow.receiveThreads: auto on 2 cores): receive + decode in the thread, apply on the
+    // main thread. The generator sends from one socket, so more threads would not share its datagrams.
+    ['breakwater-threads-1', () => startBreakwater('breakwater-threads-1', 0, 'recvmmsg', 1)],
+    // Detection attached as the appliance attaches it (batch listener on the main thread; no intake table).
+    ['breakwater-detection', () => startBreakwater('breakwater-detection', 0, 'recvmmsg', 0, true)],
+    ['breakwater-threads-1-detection', () => startBreakwater('breakwater-threads-1-detection', 0, 'recvmmsg', 1, true)],
     ['breakwater-dgram', () => startBreakwater('breakwater-dgram', 0, 'dgram')],
     ['breakwater-dgram-workers-2', () => startBreakwater('breakwater-dgram-workers-2', 2, 'dgram')],
     ['fastnetmon', startFastnetmon],
@@ -514,8 +482,8 @@ async function main(): Promise<void> {
   const out = values.out ?? join(root, `bench/results/ingest-${date}.json`);
   const result = {
     date: started.toISOString(),
-    command: `npm run bench:ingest -- --rates ${rates.join(',')} --step-seconds ${stepSeconds} --generator-cpus '${generatorCpus}' --receiver-cpus '${receiverCpus}'`,
-    pinning: { generatorCpus, receiverCpus },
+    command: `npm run bench:ingest -- --rates ${rates.join(',')} --step-seconds ${stepSeconds} --generator-cpus '${generatorCpus}' --receiver-cpus '${receiverCpus}' --threaded-cpus '${threadedCpus}'${only ? ` --only ${only.join(',')}` : ''}`,
+    pinning: { generatorCpus, receiverCpus, threadedCpus },
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version, rmemMax: Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8')) },
     loadAverage: { atStart: loads[0], afterEachReceiver: loads.slice(1) },
     generator: { tool: 'bench/ingest/sflow-replay.c (sendmmsg)', ceilingSamplesPerSecond: Math.round(ceiling), nodeSendCeilingSamplesPerSecond: Math.round(nodeCeiling), datagrams: info.datagrams, samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },

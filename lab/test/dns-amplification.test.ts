@@ -1,0 +1,5 @@
+// End to end in the lab: a DNS amplification replayed through the router (lab/src/scenarios.ts, "dns-amplification"), sampled by pmacctd's
+// sfprobe, detected and mitigated by the running appliance; lab/test/support/attack-story.ts asserts the story.
+import { vectorFamilyTest } from './support/attack-story.js';
+
+vectorFamilyTest('dns-amplification', 'DNS amplification: detected and classified, Tier 1 drops it on the victim, FlowSpec then RTBH at the router, all withdrawn after it stops, audited and notified');
