@@ -1,0 +1,58 @@
+// The appliance under test for bench/api: a whole Appliance (intake, detection with thresholds no replayed
+// destination reaches, mitigation engine, history) and the REST API served on loopback over plain HTTP, in
+// the process bench/api/run.ts starts inside a network namespace. It prints one JSON line when ready (with a
+// viewer API token for the load client), and answers each "stats" line on stdin with one JSON line: the
+// intake's flow samples and what detection counted, to compare with what the generator sent.
+// Usage: api-appliance.ts DATADIR SFLOW_PORT API_PORT
+import { createInterface } from 'node:readline';
+import { ApiServer } from '../../appliance/src/api/api-server.js';
+import { Appliance } from '../../appliance/src/appliance.js';
+import { validateConfig } from '../../appliance/src/config/load.js';
+import { createLogger } from '../../appliance/src/log.js';
+
+const [dataDir = '/tmp/bw-api-bench', sflowPort = '6343', apiPort = '18080'] = process.argv.slice(2);
+const defaults = validateConfig({});
+if (!defaults.ok) throw new Error('the defaults do not validate');
+const blocksOff = Object.fromEntries(Object.keys(defaults.config.detection.blockThresholds).map((k) => [k, { pps: 0, bps: 0 }]));
+const scaled = (set: Record<string, { pps?: number; bps?: number }>, k: number) =>
+  Object.fromEntries(Object.entries(set).map(([key, v]) => [key, { ...(v.pps ? { pps: v.pps * k } : {}), ...(v.bps ? { bps: v.bps * k } : {}) }]));
+const result = validateConfig({
+  dataDir,
+  log: { level: 'warn' },
+  health: { port: 0 },
+  sflow: { listen: [`127.0.0.1:${sflowPort}`] },
+  networks: ['198.18.0.0/15'],
+  // As bench/detect's "quiet" ingest run: every destination counted, none near a threshold, so the figures are
+  // the API's and the intake's, not an attack's.
+  detection: { baseline: { enabled: false }, blockThresholds: blocksOff, thresholds: scaled(defaults.config.detection.thresholds, 10) },
+  api: { enabled: false, listen: `127.0.0.1:${apiPort}`, tls: { mode: 'off' } },
+});
+if (!result.ok) throw new Error(JSON.stringify(result.problems));
+const config = result.config;
+const log = createLogger({ level: 'warn', fd: 2 });
+const appliance = new Appliance({ config, log });
+await appliance.start();
+const api = new ApiServer({ appliance, config: () => config, configPath: undefined, log });
+await api.serve();
+const made = api.core!.tokens.create({ name: 'bench', role: 'viewer', createdBy: 'bench' }, Date.now());
+if (made === undefined) throw new Error('token not created');
+process.stdout.write(`${JSON.stringify({ ready: true, port: api.port, token: made.secret })}\n`);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await api.stop();
+  await appliance.stop(5_000);
+  process.exit(0);
+}
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  if (line.trim() === 'stats') {
+    const c = appliance.intake.consumer;
+    const counter = appliance.detection.detector.counter;
+    process.stdout.write(`${JSON.stringify({ flowSamples: c.flowSamples, counted: counter.samples + counter.unprotectedSamples + counter.nonIpSamples })}\n`);
+  } else if (line.trim() === 'stop') void stop();
+});
+lines.on('close', () => void stop());
+process.on('SIGTERM', () => void stop());

@@ -1,0 +1,93 @@
+// The load client of bench/api: CONCURRENCY keep-alive connections asking the dashboard endpoints in turn for
+// SECONDS (bounded), timing every answer, and one live-stream (SSE) client timing each `traffic` event from the
+// moment the appliance sampled it (its `t`) to its arrival. Same machine, same clock. Prints one JSON line.
+// Usage: load.ts BASE_URL TOKEN SECONDS CONCURRENCY
+import { Agent, request } from 'node:http';
+
+const [base = 'http://127.0.0.1:18080', token = '', secondsArg = '10', concurrencyArg = '8'] = process.argv.slice(2);
+const seconds = Number(secondsArg);
+const concurrency = Number(concurrencyArg);
+const ENDPOINTS = ['/api/v1/traffic/summary', '/api/v1/traffic/top?limit=10', '/api/v1/attacks?active=true', '/api/v1/mitigations', '/api/v1/health'];
+
+const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+const auth = { authorization: `Bearer ${token}` };
+const latencies = new Map<string, number[]>(ENDPOINTS.map((e) => [e, []]));
+const statuses = new Map<number, number>();
+let errors = 0;
+
+function get(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { agent, headers: auth }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const sseDelays: number[] = [];
+function openStream(): () => void {
+  const req = request(`${base}/api/v1/events`, { headers: { ...auth, accept: 'text/event-stream' } }, (res) => {
+    let buffer = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffer += chunk;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(frame)?.[1];
+        const data = /^data: (.*)$/m.exec(frame)?.[1];
+        if (event === 'traffic' && data !== undefined) sseDelays.push(Date.now() - (JSON.parse(data) as { t: number }).t);
+      }
+    });
+  });
+  req.on('error', () => errors++);
+  req.end();
+  return () => req.destroy();
+}
+
+const closeStream = openStream();
+const until = performance.now() + seconds * 1000;
+let turn = 0;
+async function worker(): Promise<void> {
+  while (performance.now() < until) {
+    const path = ENDPOINTS[turn++ % ENDPOINTS.length]!;
+    const started = performance.now();
+    try {
+      const status = await get(path);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      latencies.get(path)!.push(performance.now() - started);
+    } catch {
+      errors++;
+    }
+  }
+}
+await Promise.all(Array.from({ length: concurrency }, () => worker()));
+closeStream();
+agent.destroy();
+
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return Number(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!.toFixed(2));
+};
+const endpoints = Object.fromEntries([...latencies].map(([path, xs]) => [path, { requests: xs.length, p50Ms: pct(xs, 50), p99Ms: pct(xs, 99), maxMs: pct(xs, 100) }]));
+const all = [...latencies.values()].flat();
+process.stdout.write(
+  `${JSON.stringify({
+    seconds,
+    concurrency,
+    requests: all.length,
+    requestsPerSecond: Math.round(all.length / seconds),
+    errors,
+    statuses: Object.fromEntries(statuses),
+    p50Ms: pct(all, 50),
+    p99Ms: pct(all, 99),
+    endpoints,
+    sse: { events: sseDelays.length, p50Ms: pct(sseDelays, 50), p99Ms: pct(sseDelays, 99), maxMs: pct(sseDelays, 100) },
+  })}\n`,
+);

@@ -1,0 +1,217 @@
+// bench/api: how fast the REST API answers the dashboard while the appliance ingests sFlow, and whether serving
+// it costs the intake anything. One appliance (bench/api/api-appliance.ts: intake, detection, engine, history
+// and the API on loopback) runs alone in a network namespace (only loopback up), with bench/ingest's generator
+// (sflow-replay.c, sendmmsg) sending the replay file at a fixed rate, and the load client (bench/api/load.ts:
+// keep-alive connections asking /traffic/summary, /traffic/top, /attacks?active=true, /mitigations and /health
+// in turn, plus one live-stream client) in the same namespace. Three phases of the same length, each bounded:
+//   api alone      the load client, no sFlow: the API's latency on an idle appliance (the peer of the next one)
+//   ingest alone   the generator, no API requests: the intake's loss at this rate without the API
+//   ingest + api   both at once: the API's latency under ingest, and the intake's loss with the API busy
+// Loss is the namespace's kernel UDP InErrors (receive buffer overflows) plus samples the intake did not count.
+//
+// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8]
+// Writes bench/results/api-<date>.json. Needs root (ip netns) and gcc.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { SflowStream, writeReplayFile, type ReplayFileInfo } from '../../appliance/src/synthetic/sflow-generator.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '400000' },
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '8' },
+    out: { type: 'string' },
+  },
+});
+const rate = Number(values.rate);
+const seconds = Math.min(Number(values.seconds), 60);
+const concurrency = Math.min(Number(values.concurrency), 64);
+const SFLOW_PORT = 6343;
+const API_PORT = 18080;
+const work = mkdtempSync(join(tmpdir(), 'bw-api-bench-'));
+const ns = `bw-api-${process.pid}`;
+const children = new Set<ChildProcess>();
+let nsMade = false;
+
+function cleanup(): void {
+  for (const c of children) {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  children.clear();
+  if (nsMade) {
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+    nsMade = false;
+  }
+  rmSync(work, { recursive: true, force: true });
+}
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+process.on('exit', cleanup);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function spawnInNs(command: string, args: string[], stdin: 'pipe' | 'ignore'): ChildProcess {
+  const child = spawn('ip', ['netns', 'exec', ns, 'nice', '-n', '-10', command, ...args], { detached: true, stdio: [stdin, 'pipe', 'pipe'], cwd: root });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+function finished(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err.slice(-2000)}`))));
+  });
+}
+
+/** UDP error counters of the namespace a process lives in. */
+function udpDrops(pid: number): number {
+  const lines = readFileSync(`/proc/${pid}/net/snmp`, 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const names = lines[0]!.split(/\s+/);
+  return Number(lines[1]!.split(/\s+/)[names.indexOf('InErrors')]);
+}
+
+function samplesIn(info: ReplayFileInfo, from: number, count: number): number {
+  const at = (n: number) => Math.floor(n / info.datagrams) * info.flowSamples + info.flowSamplesBefore[n % info.datagrams]!;
+  return at(from + count) - at(from);
+}
+
+function cpuPressure(): number {
+  try {
+    const m = /some avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return m ? Number(m[1]) : -1;
+  } catch {
+    return -1;
+  }
+}
+
+interface LoadResult {
+  requests: number;
+  requestsPerSecond: number;
+  errors: number;
+  statuses: Record<string, number>;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  endpoints: Record<string, { requests: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null }>;
+  sse: { events: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null };
+}
+
+interface Phase {
+  name: string;
+  ingest?: { rate: number; sentSamples: number; countedSamples: number; kernelDrops: number; missing: number; lossless: boolean };
+  api?: LoadResult;
+  cpuPressure: number;
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  console.log(`bench/api: load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; rate ${rate.toLocaleString('en')} samples/s, ${seconds} s per phase, ${concurrency} connections`);
+  const bin = join(work, 'sflow-replay');
+  execFileSync('gcc', ['-O2', '-Wall', '-o', bin, join(root, 'bench/ingest/sflow-replay.c')]);
+  const file = join(work, 'replay.bin');
+  const info = await writeReplayFile(file, new SflowStream({ agents: 4, destinations: 100_000, seed: 7 }), 30_000);
+  const perDatagram = info.flowSamples / info.datagrams;
+
+  execFileSync('ip', ['netns', 'add', ns]);
+  nsMade = true;
+  execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+  const dataDir = join(work, 'data');
+  mkdirSync(dataDir);
+  const appliance = spawnInNs(process.execPath, ['--conditions=source', '--import', 'tsx', 'bench/api/api-appliance.ts', dataDir, String(SFLOW_PORT), String(API_PORT)], 'pipe');
+  let applianceErr = '';
+  appliance.stderr!.on('data', (d: Buffer) => (applianceErr = (applianceErr + d.toString()).slice(-4000)));
+  const lines = createInterface({ input: appliance.stdout! });
+  const waiting: ((line: string) => void)[] = [];
+  lines.on('line', (l) => waiting.shift()?.(l));
+  const next = (ms: number) =>
+    new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`the appliance did not answer: ${applianceErr}`)), ms);
+      waiting.push((l) => {
+        clearTimeout(t);
+        resolve(l);
+      });
+    });
+  const ready = JSON.parse(await next(60_000)) as { token: string; port: number };
+  const stats = async () => {
+    appliance.stdin!.write('stats\n');
+    return JSON.parse(await next(5000)) as { flowSamples: number; counted: number };
+  };
+  await sleep(2000);
+
+  const load = () => finished(spawnInNs(process.execPath, ['--import', 'tsx', 'bench/api/load.ts', `http://127.0.0.1:${ready.port}`, ready.token, String(seconds), String(concurrency)], 'ignore')).then((out) => JSON.parse(out) as LoadResult);
+  let sentDatagrams = 0;
+  const ingest = async () => {
+    const before = await stats();
+    const dropsBefore = udpDrops(appliance.pid!);
+    const out = await finished(spawn('ip', ['netns', 'exec', ns, bin, file, '127.0.0.1', String(SFLOW_PORT), String(Math.round(rate / perDatagram)), String(seconds), '0', String(sentDatagrams)], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const r = JSON.parse(out) as { sent: number };
+    const sentSamples = samplesIn(info, sentDatagrams, r.sent);
+    sentDatagrams += r.sent;
+    await sleep(500);
+    const after = await stats();
+    const kernelDrops = udpDrops(appliance.pid!) - dropsBefore;
+    const countedSamples = after.flowSamples - before.flowSamples;
+    return { rate: Math.round(sentSamples / seconds), sentSamples, countedSamples, kernelDrops, missing: sentSamples - countedSamples, lossless: kernelDrops === 0 && countedSamples === sentSamples };
+  };
+
+  const phases: Phase[] = [];
+  phases.push({ name: 'api alone', api: await load(), cpuPressure: cpuPressure() });
+  await sleep(1000);
+  phases.push({ name: 'ingest alone', ingest: await ingest(), cpuPressure: cpuPressure() });
+  await sleep(1000);
+  const [both, api] = await Promise.all([ingest(), load()]);
+  phases.push({ name: 'ingest + api', ingest: both, api, cpuPressure: cpuPressure() });
+  appliance.stdin!.end('stop\n');
+  await Promise.race([new Promise((r) => appliance.once('exit', r)), sleep(8000)]);
+
+  console.log('\nphase          ingest samples/s  lost   p50 ms  p99 ms  req/s   SSE p99 ms');
+  for (const p of phases) {
+    const lost = p.ingest ? String(p.ingest.kernelDrops + Math.max(0, p.ingest.missing)) : '-';
+    console.log(
+      `${p.name.padEnd(14)} ${(p.ingest ? p.ingest.rate.toLocaleString('en') : '-').padStart(16)}  ${lost.padStart(4)}   ${String(p.api?.p50Ms ?? '-').padStart(6)}  ${String(p.api?.p99Ms ?? '-').padStart(6)}  ${String(p.api?.requestsPerSecond ?? '-').padStart(5)}   ${String(p.api?.sse.p99Ms ?? '-').padStart(6)}`,
+    );
+  }
+  for (const p of phases.filter((x) => x.api)) {
+    console.log(`\n${p.name}: per endpoint`);
+    for (const [path, e] of Object.entries(p.api!.endpoints)) console.log(`  ${path.padEnd(32)} ${String(e.requests).padStart(6)} requests  p50 ${e.p50Ms} ms  p99 ${e.p99Ms} ms  max ${e.maxMs} ms`);
+  }
+  const withApi = phases[2]!;
+  const p99 = withApi.api!.p99Ms ?? Infinity;
+  console.log(`\ntarget p99 < 50 ms under ingest: ${p99 < 50 ? 'met' : 'NOT met'} (${p99} ms); ingest lossless with the API busy: ${withApi.ingest!.lossless ? 'yes' : 'NO'} (without: ${phases[1]!.ingest!.lossless ? 'yes' : 'NO'})`);
+
+  const result = {
+    benchmark: 'api',
+    date: started.toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, kernel: release(), node: process.version, loadAverageAtStart: loadavg() },
+    settings: { rate, seconds, concurrency, samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
+    phases,
+  };
+  const out = values.out ?? join(root, 'bench/results', `api-${started.toISOString().slice(0, 10)}.json`);
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`wrote ${out}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
