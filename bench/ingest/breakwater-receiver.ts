@@ -1,36 +1,71 @@
-// Runs Breakwater's sFlow intake alone (intake + per-destination table, nothing else of the appliance) for
-// bench/ingest. Usage: breakwater-receiver.ts HOST:PORT WORKERS [auto|dgram|recvmmsg]. Each line "stats" on stdin is answered with
-// one JSON line on stdout; "stop" (or end of stdin) stops it cleanly.
+// Runs Breakwater's sFlow intake for bench/ingest (and bench/detect's ingest part), nothing else of the appliance.
+// Usage: breakwater-receiver.ts HOST:PORT WORKERS [auto|dgram|recvmmsg] [RECEIVE_THREADS] [detection]
+//   RECEIVE_THREADS: sflow.receiveThreads (default 0: receive and decode on the main thread).
+//   detection: attach the detection service as the intake's batch listener, as the appliance does (default
+//     thresholds, no block thresholds, baselines off, 198.18.0.0/15 and 2001:db8:b0e::/48 protected), and keep no
+//     per-destination table in the intake (the appliance keeps none); without it, a DestinationTable counts every
+//     destination and must agree with the samples applied.
+// Each line "stats" on stdin is answered with one JSON line on stdout; "stop" (or end of stdin) stops it cleanly.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { EventBus } from '../../appliance/src/bus/event-bus.js';
+import { validateConfig } from '../../appliance/src/config/load.js';
 import { DestinationTable } from '../../appliance/src/counting/destination-table.js';
+import type { AttackEvent } from '../../appliance/src/detection/attack.js';
+import { DetectionService } from '../../appliance/src/detection/detection-service.js';
 import { SflowIntake } from '../../appliance/src/intake/sflow-intake.js';
 import { createLogger } from '../../appliance/src/log.js';
 
-const [listen = '127.0.0.1:6343', workersArg = '0', receiveWith = 'auto'] = process.argv.slice(2);
-const destinations = new DestinationTable(262_144);
+const [listen = '127.0.0.1:6343', workersArg = '0', receiveWith = 'auto', threadsArg = '0', detectionArg = ''] = process.argv.slice(2);
+const withDetection = detectionArg === 'detection';
+const log = createLogger({ level: 'warn', fd: 2 });
+const dataDir = mkdtempSync(join(tmpdir(), 'bw-ingest-receiver-'));
+let detection: DetectionService | undefined;
+if (withDetection) {
+  const defaults = validateConfig({});
+  if (!defaults.ok) throw new Error('defaults do not validate');
+  const off = Object.fromEntries(Object.keys(defaults.config.detection.blockThresholds).map((k) => [k, { pps: 0, bps: 0 }]));
+  const cfg = validateConfig({ dataDir, networks: ['198.18.0.0/15', '2001:db8:b0e::/48'], detection: { baseline: { enabled: false }, blockThresholds: off } });
+  if (!cfg.ok) throw new Error(JSON.stringify(cfg.problems));
+  detection = new DetectionService({ config: cfg.config, bus: new EventBus<AttackEvent>(), log: createLogger({ level: 'error', fd: 2 }) });
+}
+const destinations = withDetection ? undefined : new DestinationTable(262_144);
 const intake = new SflowIntake({
-  config: { listen: [listen], receiveBufferBytes: 32 << 20, workers: Number(workersArg), maxAgents: 10_000 },
-  destinations,
-  log: createLogger({ level: 'warn', fd: 2 }),
+  config: { listen: [listen], receiveBufferBytes: 32 << 20, workers: Number(workersArg), maxAgents: 10_000, receiveThreads: threadsArg === 'auto' ? 'auto' : Number(threadsArg) },
+  ...(destinations ? { destinations } : {}),
+  log,
   receiveWith: receiveWith as 'auto' | 'dgram' | 'recvmmsg',
 });
+if (detection) {
+  const d = detection;
+  intake.addBatchListener((b) => d.consume(b));
+  await d.start();
+}
 await intake.start();
-process.stdout.write(`${JSON.stringify({ ready: true, sockets: intake.boundSockets, receiveWith: (intake.report() as { receiveWith: string }).receiveWith })}\n`);
+const report = intake.report() as { receiveWith: string; receiveThreads: number };
+process.stdout.write(`${JSON.stringify({ ready: true, sockets: intake.boundSockets, receiveWith: report.receiveWith, receiveThreads: report.receiveThreads, detection: withDetection })}\n`);
 
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   await intake.stop();
+  await detection?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 }
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
   if (line.trim() === 'stats') {
     const c = intake.consumer;
-    const r = intake.report() as { drops: Record<string, number>; datagramsReceived: number };
+    const r = intake.report() as { drops: Record<string, number>; datagramsReceived: number; receiveThreadExits: number };
+    // counted: samples counted per destination (the table) or by detection (protected, unprotected or not IP).
+    const counter = detection?.detector.counter;
+    const counted = destinations ? destinations.totalSamples + c.nonIpSamples : counter!.samples + counter!.unprotectedSamples + counter!.nonIpSamples;
     process.stdout.write(
-      `${JSON.stringify({ flowSamples: c.flowSamples, datagrams: c.datagrams, counted: destinations.totalSamples, destinations: destinations.size, drops: r.drops, datagramsReceived: r.datagramsReceived })}\n`,
+      `${JSON.stringify({ flowSamples: c.flowSamples, datagrams: c.datagrams, counted, detected: counter ? counter.samples + counter.unprotectedSamples + counter.nonIpSamples : undefined, destinations: destinations?.size, drops: r.drops, datagramsReceived: r.datagramsReceived, receiveThreadExits: r.receiveThreadExits })}\n`,
     );
   } else if (line.trim() === 'stop') void stop();
 });

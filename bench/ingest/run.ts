@@ -29,8 +29,11 @@ const { values } = parseArgs({
     'receiver-cpus': { type: 'string', default: '1' },
     // For receivers that use more than one core (receive threads, decoder workers): "" leaves them free.
     'threaded-cpus': { type: 'string', default: '' },
+    // Longest wait for a quiet machine before each receiver and each step (a shared machine may never be).
+    'quiet-seconds': { type: 'string', default: '60' },
   },
 });
+const quietSeconds = Number(values['quiet-seconds']);
 const threadedCpus = values['threaded-cpus']!;
 const generatorCpus = values['generator-cpus']!;
 const receiverCpus = values['receiver-cpus']!;
@@ -72,11 +75,13 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
     // group already gone
   }
 }
-process.on('SIGINT', () => {
-  console.error('\ninterrupted: cleaning up');
-  cleanup();
-  process.exit(130);
-});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: cleaning up`);
+    cleanup();
+    process.exit(130);
+  });
+}
 process.on('exit', cleanup);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -341,7 +346,7 @@ async function measure(receiver: Receiver, bin: string, file: string, info: Repl
     // machine calms down; both attempts are kept in the JSON.
     let step: Step | undefined;
     for (let attempt = 1; attempt <= 2; attempt++) {
-      await waitQuiet(60, 'step');
+      await waitQuiet(quietSeconds, 'step');
       const pid = receiver.child.pid!;
       const drops0 = udpDrops(pid);
       const own0 = await receiver.ownCount();
@@ -462,7 +467,7 @@ async function main(): Promise<void> {
   const loads: number[][] = [loadavg()];
   for (const [name, start] of plan) {
     if (only && !only.includes(name)) continue;
-    await waitQuiet(60);
+    await waitQuiet(quietSeconds);
     console.log(`${name}: (load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
     const receiver = await start();
     try {
@@ -482,7 +487,7 @@ async function main(): Promise<void> {
   const out = values.out ?? join(root, `bench/results/ingest-${date}.json`);
   const result = {
     date: started.toISOString(),
-    command: `npm run bench:ingest -- --rates ${rates.join(',')} --step-seconds ${stepSeconds} --generator-cpus '${generatorCpus}' --receiver-cpus '${receiverCpus}' --threaded-cpus '${threadedCpus}'${only ? ` --only ${only.join(',')}` : ''}`,
+    command: `npm run bench:ingest -- --rates ${rates.join(',')} --step-seconds ${stepSeconds} --generator-cpus '${generatorCpus}' --receiver-cpus '${receiverCpus}' --threaded-cpus '${threadedCpus}' --quiet-seconds ${quietSeconds}${only ? ` --only ${only.join(',')}` : ''}`,
     pinning: { generatorCpus, receiverCpus, threadedCpus },
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version, rmemMax: Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8')) },
     loadAverage: { atStart: loads[0], afterEachReceiver: loads.slice(1) },
