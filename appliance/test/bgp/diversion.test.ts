@@ -8,13 +8,13 @@ import { diversionSuite } from './helpers/diversion-suite.js';
 const netns = netnsUnavailableReason();
 
 describe('diversion routes: ExaBGP speaker to a router BIRD', { skip: netns ?? commandMissing('/usr/sbin/exabgp', '/usr/sbin/bird'), concurrency: 1 }, () => {
-  diversionSuite({ kind: 'exabgp', sessionTimeoutMs: 15_000 });
+  diversionSuite({ kind: 'exabgp', daemonPidFile: 'exabgp.pid', sessionTimeoutMs: 15_000 });
 });
 
 describe('diversion routes: BIRD speaker to a router BIRD', { skip: netns ?? commandMissing('/usr/sbin/bird'), concurrency: 1 }, () => {
-  diversionSuite({ kind: 'bird', sessionTimeoutMs: 15_000 });
+  diversionSuite({ kind: 'bird', daemonPidFile: 'bird.pid', sessionTimeoutMs: 15_000 });
 });
 
 describe('diversion routes: GoBGP speaker to a router BIRD', { skip: netns ?? commandMissing('/usr/bin/gobgpd', '/usr/bin/gobgp', '/usr/sbin/bird'), concurrency: 1 }, () => {
-  diversionSuite({ kind: 'gobgp', sessionTimeoutMs: 20_000 });
+  diversionSuite({ kind: 'gobgp', daemonPidFile: 'gobgpd.pid', sessionTimeoutMs: 20_000 });
 });

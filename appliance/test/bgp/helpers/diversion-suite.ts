@@ -1,9 +1,10 @@
 // Diversion routes (Tier 4, BGP diversion community) through one real speaker (ExaBGP, BIRD or GoBGP) to a
 // router BIRD: the router must hold exactly the covering prefixes with exactly the configured standard and
 // large communities and next hop, next to an RTBH route of another prefix (whose next hop stays the RTBH one);
-// refusals leave the router untouched; a kill -9 of the controller and a restart keep the diversion; a
-// withdrawal and an expiry remove it; a withdrawing shutdown leaves nothing.
+// refusals leave the router untouched; a kill -9 of the controller and a restart keep the diversion, and so
+// does a kill -9 of the daemon; a withdrawal and an expiry remove it; a withdrawing shutdown leaves nothing.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Route } from '@bird-tools/birdc';
@@ -26,6 +27,8 @@ export async function unicastView(router: Router): Promise<string[]> {
 
 export interface DiversionSuiteOptions {
   kind: 'exabgp' | 'bird' | 'gobgp';
+  /** Daemon pid file (in DATADIR/bgp/KIND) to kill -9 for the daemon-crash case. */
+  daemonPidFile: string;
   sessionTimeoutMs: number;
 }
 
@@ -118,6 +121,15 @@ export function diversionSuite(options: DiversionSuiteOptions): void {
       'divert-2001:db8:66::/48 attack-d2 65010:99',
       'divert-203.0.113.0/24 attack-d1 65000:666,65010:1:2,65010:99',
     ]);
+  });
+
+  test(`${kind}: after kill -9 of the daemon it is restarted and the router gets the diversions back`, async () => {
+    const pidFile = join(dataDir, 'bgp', kind, options.daemonPidFile);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    await eventually('the router to see the session drop', 10_000, async () => ((await lab.router.sessionUp('speaker')) ? undefined : true), 5);
+    await eventually('a new daemon pid', 15_000, () => (Number(readFileSync(pidFile, 'utf8')) !== pid ? true : undefined));
+    await converge('the router back to exactly the desired state', [v4(), v6(), rtbh()]);
   });
 
   test(`${kind}: withdrawing a diversion removes exactly it; a diversion withdrawn by owner and one that expires go too`, async () => {
