@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger } from '../../src/log.js';
 import { startDemo } from '../../src/demo/demo-run.js';
 import type { RecordedRoute } from '../../src/demo/demo-speaker-daemon.js';
+import { runCli } from '../support/run-cli.js';
 
 interface AuditRow {
   action: string;
@@ -83,5 +84,13 @@ test('demo: attack detected, FlowSpec engaged, escalated to RTBH, both withdrawn
   } finally {
     await demo.stop();
     rmSync(demo.dataDir, { recursive: true, force: true });
+  }
+});
+
+test('breakwater demo refuses an unbounded or malformed run before starting anything', async () => {
+  for (const args of [['--duration', '0'], ['--duration', '100000'], ['--attack-every', '5'], ['--bogus']]) {
+    const r = await runCli(['demo', ...args]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, /^BW_ERR_CLI_USAGE: /);
   }
 });
