@@ -9,7 +9,7 @@
 //   ingest + api   both at once: the API's latency under ingest, and the intake's loss with the API busy
 // Loss is the namespace's kernel UDP InErrors (receive buffer overflows) plus samples the intake did not count.
 //
-// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8]
+// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8] [--appliance-cpus LIST] [--client-cpus 0]
 // Writes bench/results/api-<date>.json. Needs root (ip netns) and gcc.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,10 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '8' },
     out: { type: 'string' },
+    // As bench/ingest for receivers that use more than one core: the appliance free (""), the generator and the
+    // load client on core 0.
+    'appliance-cpus': { type: 'string', default: '' },
+    'client-cpus': { type: 'string', default: '0' },
   },
 });
 const rate = Number(values.rate);
@@ -64,8 +68,9 @@ process.on('SIGINT', () => {
 process.on('exit', cleanup);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function spawnInNs(command: string, args: string[], stdin: 'pipe' | 'ignore'): ChildProcess {
-  const child = spawn('ip', ['netns', 'exec', ns, 'nice', '-n', '-10', command, ...args], { detached: true, stdio: [stdin, 'pipe', 'pipe'], cwd: root });
+function spawnInNs(command: string, args: string[], stdin: 'pipe' | 'ignore', cpuList: string): ChildProcess {
+  const pinned = cpuList === '' ? [command, ...args] : ['taskset', '-c', cpuList, command, ...args];
+  const child = spawn('ip', ['netns', 'exec', ns, 'nice', '-n', '-10', ...pinned], { detached: true, stdio: [stdin, 'pipe', 'pipe'], cwd: root });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
@@ -134,7 +139,7 @@ async function main(): Promise<void> {
   execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   const dataDir = join(work, 'data');
   mkdirSync(dataDir);
-  const appliance = spawnInNs(process.execPath, ['--conditions=source', '--import', 'tsx', 'bench/api/api-appliance.ts', dataDir, String(SFLOW_PORT), String(API_PORT)], 'pipe');
+  const appliance = spawnInNs(process.execPath, ['--conditions=source', '--import', 'tsx', 'bench/api/api-appliance.ts', dataDir, String(SFLOW_PORT), String(API_PORT)], 'pipe', values['appliance-cpus']!);
   let applianceErr = '';
   appliance.stderr!.on('data', (d: Buffer) => (applianceErr = (applianceErr + d.toString()).slice(-4000)));
   const lines = createInterface({ input: appliance.stdout! });
@@ -155,12 +160,12 @@ async function main(): Promise<void> {
   };
   await sleep(2000);
 
-  const load = () => finished(spawnInNs(process.execPath, ['--import', 'tsx', 'bench/api/load.ts', `http://127.0.0.1:${ready.port}`, ready.token, String(seconds), String(concurrency)], 'ignore')).then((out) => JSON.parse(out) as LoadResult);
+  const load = () => finished(spawnInNs(process.execPath, ['--import', 'tsx', 'bench/api/load.ts', `http://127.0.0.1:${ready.port}`, ready.token, String(seconds), String(concurrency)], 'ignore', values['client-cpus']!)).then((out) => JSON.parse(out) as LoadResult);
   let sentDatagrams = 0;
   const ingest = async () => {
     const before = await stats();
     const dropsBefore = udpDrops(appliance.pid!);
-    const out = await finished(spawn('ip', ['netns', 'exec', ns, bin, file, '127.0.0.1', String(SFLOW_PORT), String(Math.round(rate / perDatagram)), String(seconds), '0', String(sentDatagrams)], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const out = await finished(spawnInNs(bin, [file, '127.0.0.1', String(SFLOW_PORT), String(Math.round(rate / perDatagram)), String(seconds), '0', String(sentDatagrams)], 'ignore', values['client-cpus']!));
     const r = JSON.parse(out) as { sent: number };
     const sentSamples = samplesIn(info, sentDatagrams, r.sent);
     sentDatagrams += r.sent;
@@ -200,7 +205,7 @@ async function main(): Promise<void> {
     benchmark: 'api',
     date: started.toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, kernel: release(), node: process.version, loadAverageAtStart: loadavg() },
-    settings: { rate, seconds, concurrency, samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
+    settings: { rate, seconds, concurrency, applianceCpus: values['appliance-cpus'], clientCpus: values['client-cpus'], samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
     phases,
   };
   const out = values.out ?? join(root, 'bench/results', `api-${started.toISOString().slice(0, 10)}.json`);
