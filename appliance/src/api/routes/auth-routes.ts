@@ -49,6 +49,7 @@ export function authRoutes(app: FastifyInstance, deps: ApiDeps, core: ApiCore): 
     }
     core.limiter.succeeded(username);
     core.users.loggedIn(username, now);
+    core.sessions.sweep(now); // expired sessions go at the next login rather than on a timer
     const { id, csrfToken } = core.sessions.create(username, client, now);
     setSessionCookie(reply, id, deps.config().api.session.absoluteSeconds);
     deps.audit.append({ at: now, actor: `user:${username}`, action: 'auth.login', resource: username, detail: { client } });
