@@ -17,6 +17,8 @@ export interface DatagramReceiverOptions {
   producerId?: number;
   /** The time a datagram is stamped with (ms since the epoch): Date.now, or a capture's own clock in replay. */
   clock?: () => number;
+  /** Sampled-header bytes carried per flow sample for the capture; 0 = none (flow-batch.ts). */
+  headerSnapLength?: number;
 }
 
 export const defaultFlushIntervalMs = 10;
@@ -36,7 +38,7 @@ export class DatagramReceiver {
 
   constructor(private readonly options: DatagramReceiverOptions) {
     this.clock = options.clock ?? Date.now;
-    this.writer = new FlowBatchWriter({ sink: options.sink, targetRecords: options.targetRecords, producerId: options.producerId });
+    this.writer = new FlowBatchWriter({ sink: options.sink, targetRecords: options.targetRecords, producerId: options.producerId, headerSnapLength: options.headerSnapLength });
   }
 
   /** The 'message' listener, bound once (no closure per datagram). */

@@ -8,7 +8,7 @@
 import type { Socket } from 'node:dgram';
 import { silentLogger, createLogger } from '../log.js';
 import { DatagramReceiver } from './datagram-receiver.js';
-import { BATCH_HEADER_BYTES, DatagramField, RECORD_BYTES, RecordKind } from './flow-batch.js';
+import { BATCH_HEADER_BYTES, DatagramField, HeaderField, RECORD_BYTES, RecordKind } from './flow-batch.js';
 
 export interface WorkerStats {
   type: 'stats';
@@ -41,6 +41,7 @@ function main(): void {
   const receiver = new DatagramReceiver({
     log,
     producerId: process.pid,
+    headerSnapLength: Number(process.env.BW_CAPTURE_SNAP ?? '0'),
     sink: (bytes) => {
       if (!process.connected) return;
       if (inFlight >= maxInFlight) {
@@ -49,7 +50,7 @@ function main(): void {
         return;
       }
       inFlight++;
-      // A view is serialized with its whole ArrayBuffer (~98 KiB); slice() sends only the records. Sending
+      // A view is serialized with its whole ArrayBuffer (~98 KiB); slice() sends only the batch. Sending
       // serializes synchronously, so the writer may reuse its buffer as soon as this returns.
       process.send!({ type: 'batch', bytes: bytes.slice() }, undefined, undefined, onSent);
     },
@@ -96,7 +97,10 @@ function main(): void {
 
 function countDatagrams(bytes: Uint8Array): number {
   let n = 0;
-  for (let at = BATCH_HEADER_BYTES; at + RECORD_BYTES <= bytes.byteLength; at += RECORD_BYTES) {
+  // The record count, not the byte length: a header section (capture on) follows the records.
+  const count = (bytes[HeaderField.count]! | (bytes[HeaderField.count + 1]! << 8) | (bytes[HeaderField.count + 2]! << 16) | (bytes[HeaderField.count + 3]! << 24)) >>> 0;
+  const end = Math.min(bytes.byteLength, BATCH_HEADER_BYTES + count * RECORD_BYTES);
+  for (let at = BATCH_HEADER_BYTES; at + RECORD_BYTES <= end; at += RECORD_BYTES) {
     if (bytes[at + DatagramField.kind] === RecordKind.datagram) n++;
   }
   return n;

@@ -2,6 +2,11 @@
 // 64-byte record (layout in flow-batch.ts), and hands a batch to its sink when it holds ≥ targetRecords records
 // or when the collector's flush timer finds it older than the flush interval. One buffer is reused: the sink
 // is called synchronously and must copy (or serialize) the batch before it returns.
+//
+// With a header snap length (capture on), each sample's sampled-header bytes, cut to the snap length, are
+// copied once into a staging area at the end of the same buffer (offsets, then bytes), and flush() moves the
+// used part down to just after the last record (two copyWithin calls per batch, no allocation). With snap 0
+// the header section is absent and nothing of it runs but one comparison per record.
 import type { CounterSample, DatagramHeader, FlowSample, SflowVisitor } from '../sflow/flow-sample.js';
 import {
   BATCH_HEADER_BYTES,
@@ -12,6 +17,9 @@ import {
   FlowField,
   FlowFlag,
   HeaderField,
+  headerBytesOffset,
+  headerSectionOffset,
+  MAX_HEADER_SNAP,
   RECORD_BYTES,
   RecordKind,
 } from './flow-batch.js';
@@ -25,6 +33,11 @@ export interface FlowBatchWriterOptions {
   /** The most flow samples one datagram can add (the decoder's maxSamplesPerDatagram). */
   maxSamplesPerDatagram?: number;
   producerId?: number;
+  /**
+   * Sampled-header bytes kept per flow sample for the capture (capture.snapLength); 0 (default) writes no
+   * header section.
+   */
+  headerSnapLength?: number;
 }
 
 export class FlowBatchWriter implements SflowVisitor {
@@ -39,17 +52,34 @@ export class FlowBatchWriter implements SflowVisitor {
   private dst32 = new Uint32Array(4);
   private src32 = new Uint32Array(4);
   private sequence = 0;
+  private readonly snap: number;
+  /** Staging area of the header section (byte offsets into the buffer): offsets, then header bytes. */
+  private readonly stagedOffsetsAt: number;
+  private readonly stagedBytesAt: number;
+  /** Header bytes staged for the current batch. */
+  private headerBytes = 0;
   /** Batches handed to the sink, and records in them (datagram records included). */
   batches = 0;
   records = 0;
+  /** Header bytes carried, and samples whose header was cut to the snap length. */
+  headerBytesCarried = 0;
+  headersCut = 0;
 
   constructor(options: FlowBatchWriterOptions) {
     this.sink = options.sink;
     this.target = options.targetRecords ?? 1024;
     // Room for a full batch plus one more whole datagram: a datagram is never split across batches.
     this.capacity = this.target + 1 + (options.maxSamplesPerDatagram ?? 512);
-    this.views = new BatchViews(new ArrayBuffer(BATCH_HEADER_BYTES + this.capacity * RECORD_BYTES));
+    const snap = options.headerSnapLength ?? 0;
+    if (!Number.isInteger(snap) || snap < 0 || snap > MAX_HEADER_SNAP) throw new RangeError(`headerSnapLength must be an integer 0..${MAX_HEADER_SNAP}, got ${snap}`);
+    this.snap = snap;
+    const recordsEnd = BATCH_HEADER_BYTES + this.capacity * RECORD_BYTES;
+    this.stagedOffsetsAt = recordsEnd;
+    this.stagedBytesAt = recordsEnd + (this.capacity + 1) * 4;
+    const length = snap === 0 ? recordsEnd : (this.stagedBytesAt + this.capacity * snap + 7) & ~7;
+    this.views = new BatchViews(new ArrayBuffer(length));
     const u32 = this.views.u32;
+    u32[HeaderField.headerSnap >>> 2] = snap;
     u32[HeaderField.magic >>> 2] = BATCH_MAGIC;
     this.views.u16[HeaderField.version >>> 1] = BATCH_VERSION;
     this.views.u16[HeaderField.recordSize >>> 1] = RECORD_BYTES;
@@ -71,6 +101,7 @@ export class FlowBatchWriter implements SflowVisitor {
     if (this.count >= this.target) this.flush();
     if (this.count === 0) this.views.f64[HeaderField.baseTimeMs >>> 3] = nowMs;
     this.datagramRecord = this.count++;
+    if (this.snap !== 0) this.views.u32[(this.stagedOffsetsAt >>> 2) + this.datagramRecord] = this.headerBytes;
     const at = BATCH_HEADER_BYTES + this.datagramRecord * RECORD_BYTES;
     const u8 = this.views.u8;
     u8[at + DatagramField.kind] = RecordKind.datagram;
@@ -89,7 +120,10 @@ export class FlowBatchWriter implements SflowVisitor {
   ): void {
     const at = BATCH_HEADER_BYTES + this.datagramRecord * RECORD_BYTES;
     const { u8, u16, u32 } = this.views;
-    if (status !== 0) this.count = this.datagramRecord + 1;
+    if (status !== 0) {
+      this.count = this.datagramRecord + 1;
+      if (this.snap !== 0) this.headerBytes = this.views.u32[(this.stagedOffsetsAt >>> 2) + this.datagramRecord]!;
+    }
     u8[at + DatagramField.agentFamily] = header.agentFamily;
     u8[at + DatagramField.status] = status;
     u8[at + 3] = 0;
@@ -107,12 +141,14 @@ export class FlowBatchWriter implements SflowVisitor {
     u32.fill(0, (at + 48) >>> 2, (at + 64) >>> 2);
   }
 
-  onFlowSample(s: FlowSample): void {
+  onFlowSample(s: FlowSample, datagram: Uint8Array): void {
     // The decoder caps samples per datagram at maxSamplesPerDatagram, so this never runs out of room; the
     // check keeps a misconfigured pairing from writing past the buffer.
     if (this.count >= this.capacity) return;
-    const at = BATCH_HEADER_BYTES + this.count++ * RECORD_BYTES;
+    const record = this.count++;
+    const at = BATCH_HEADER_BYTES + record * RECORD_BYTES;
     const { u8, u16, u32 } = this.views;
+    if (this.snap !== 0) this.stageHeader(s, datagram, record);
     u8[at + FlowField.kind] = RecordKind.flow;
     u8[at + FlowField.ipVersion] = s.ipVersion;
     u8[at + FlowField.protocol] = s.protocol;
@@ -154,6 +190,23 @@ export class FlowBatchWriter implements SflowVisitor {
     }
   }
 
+  /** Copies the sample's header bytes (at most snap) into the staging area; the decoder bounded them already. */
+  private stageHeader(s: FlowSample, datagram: Uint8Array, record: number): void {
+    const u32 = this.views.u32;
+    const offsets = this.stagedOffsetsAt >>> 2;
+    u32[offsets + record] = this.headerBytes;
+    const length = s.headerLength;
+    if (length === 0) return;
+    const kept = length < this.snap ? length : this.snap;
+    if (kept < length) this.headersCut++;
+    const from = s.headerOffset;
+    const u8 = this.views.u8;
+    const to = this.stagedBytesAt + this.headerBytes;
+    // A short loop beats TypedArray.set (which makes a subarray object) for the usual 64..128 bytes.
+    for (let i = 0; i < kept; i++) u8[to + i] = datagram[from + i]!;
+    this.headerBytes += kept;
+  }
+
   private viewAddresses(s: FlowSample): void {
     this.viewedSample = s;
     this.dst32 = new Uint32Array(s.dstAddress.buffer, s.dstAddress.byteOffset, 4);
@@ -170,10 +223,28 @@ export class FlowBatchWriter implements SflowVisitor {
     const u32 = this.views.u32;
     u32[HeaderField.count >>> 2] = this.count;
     u32[HeaderField.sequence >>> 2] = this.sequence++;
-    const bytes = this.views.u8.subarray(0, BATCH_HEADER_BYTES + this.count * RECORD_BYTES);
+    let length = BATCH_HEADER_BYTES + this.count * RECORD_BYTES;
+    if (this.snap !== 0) length = this.packHeaderSection();
+    const bytes = this.views.u8.subarray(0, length);
     this.batches++;
     this.records += this.count;
     this.count = 0;
+    this.headerBytes = 0;
     this.sink(bytes);
+  }
+
+  /** Moves the staged offsets and header bytes down to just after the last record; returns the batch length. */
+  private packHeaderSection(): number {
+    const count = this.count;
+    const u8 = this.views.u8;
+    this.views.u32[(this.stagedOffsetsAt >>> 2) + count] = this.headerBytes;
+    const section = headerSectionOffset(count);
+    const bytesAt = headerBytesOffset(count);
+    // Both moves go downwards (section <= staged offsets, bytesAt <= staged bytes), so copyWithin's memmove
+    // never overwrites what it has yet to copy, and the offsets land before the bytes' source is touched.
+    u8.copyWithin(section, this.stagedOffsetsAt, this.stagedOffsetsAt + (count + 1) * 4);
+    u8.copyWithin(bytesAt, this.stagedBytesAt, this.stagedBytesAt + this.headerBytes);
+    this.headerBytesCarried += this.headerBytes;
+    return bytesAt + this.headerBytes;
   }
 }

@@ -4,14 +4,16 @@
 // byte order of every host Breakwater runs on; checked at load) so that typed-array views read them with
 // no per-field decoding.
 //
-// Batch = 32-byte header + N records of 64 bytes. A datagram record precedes the flow records decoded from
-// that datagram, in the same batch (a datagram is never split across batches), so a consumer can account the
-// agent before it counts the flows, and a datagram the intake rejected carries no flow records at all.
+// Batch = 32-byte header + N records of 64 bytes [+ header section]. A datagram record precedes the flow
+// records decoded from that datagram, in the same batch (a datagram is never split across batches), so a
+// consumer can account the agent before it counts the flows, and a datagram the intake rejected carries no
+// flow records at all.
 //
 // Header:
-//   0 u32 magic 0x42574642 ("BFWB" in memory)   4 u16 version (1)   6 u16 record size (64)
+//   0 u32 magic 0x42574642 ("BFWB" in memory)   4 u16 version (2)   6 u16 record size (64)
 //   8 u32 record count   12 u32 producer id   16 u32 batch sequence (per producer, +1 per batch)
-//  20 u32 reserved (0)   24 f64 base time (ms since the epoch; record times are offsets from it)
+//  20 u32 header-section snap length (0 = the batch has no header section: capture off)
+//  24 f64 base time (ms since the epoch; record times are offsets from it)
 //
 // Flow record (kind 1), one per decoded flow sample:
 //   0 u8 kind=1   1 u8 ip version (4, 6, 0 = unknown)   2 u8 protocol   3 u8 TCP flags
@@ -27,12 +29,25 @@
 //  16 u32 arrival time offset (ms from the batch base time)   20 u16 flow samples   22 u16 counter samples
 //  24 u16 skipped samples   26 u16 malformed samples   28 u16 datagram length (bytes)   30 u16 reserved
 //  32 16 bytes agent address   48 16 bytes reserved (0)
+//
+// Header section (version 2; present when the snap length at byte 20 is not 0): the sampled packet header
+// bytes of the flow records (sFlow flow record 1, cut to the snap length), for the capture. It starts right
+// after the last record, at H = 32 + N × 64 (8-byte aligned), so a consumer that does not want it reads the
+// batch exactly as before:
+//   H: N + 1 u32 offsets, relative to B = H + (N + 1) × 4; record i's header bytes are [B + off[i], B + off[i+1])
+//   B: the header bytes, packed in record order (no padding)
+// off[0] = 0 and the offsets never decrease; a record without header bytes (a datagram record, or a flow
+// sample with only IPv4/IPv6/Ethernet records) has off[i] = off[i+1]. The header protocol of the bytes is the
+// flow record's byte 7; the original frame length its bytes 20..23. checkBatch validates all of this, so a
+// consumer of a checked batch can slice without bounds checks of its own.
 import { endianness } from 'node:os';
 
 if (endianness() !== 'LE') throw new Error('FlowBatch assumes a little-endian host');
 
 export const BATCH_MAGIC = 0x42574642;
-export const BATCH_VERSION = 1;
+export const BATCH_VERSION = 2;
+/** The largest snap length a header section may declare (a jumbo frame's worth; the config caps it lower). */
+export const MAX_HEADER_SNAP = 9216;
 export const BATCH_HEADER_BYTES = 32;
 export const RECORD_BYTES = 64;
 
@@ -60,7 +75,7 @@ export const DatagramField = {
   flowSamples: 20, counterSamples: 22, skippedSamples: 24, malformedSamples: 26, length: 28, agentAddress: 32,
 } as const;
 
-export const HeaderField = { magic: 0, version: 4, recordSize: 6, count: 8, producerId: 12, sequence: 16, baseTimeMs: 24 } as const;
+export const HeaderField = { magic: 0, version: 4, recordSize: 6, count: 8, producerId: 12, sequence: 16, headerSnap: 20, baseTimeMs: 24 } as const;
 
 /** Typed-array views over one batch buffer; the hot path reads and writes through these, never a DataView. */
 export class BatchViews {
@@ -85,6 +100,21 @@ export class BatchViews {
   }
 }
 
+/** Byte offset of the header section of a batch of `count` records (whether or not it has one). */
+export function headerSectionOffset(count: number): number {
+  return BATCH_HEADER_BYTES + count * RECORD_BYTES;
+}
+
+/** Byte offset of the packed header bytes (B in the layout above). */
+export function headerBytesOffset(count: number): number {
+  return headerSectionOffset(count) + (count + 1) * 4;
+}
+
+/** Byte length of a batch of `count` records whose header section holds `headerBytes` bytes (snap 0: none). */
+export function batchByteLength(count: number, snap: number, headerBytes: number): number {
+  return snap === 0 ? headerSectionOffset(count) : headerBytesOffset(count) + headerBytes;
+}
+
 export type BatchCheck = { ok: true; count: number } | { ok: false; reason: string };
 
 /** Validates a batch that arrived from outside this process (a worker, later the network). */
@@ -97,5 +127,21 @@ export function checkBatch(bytes: Uint8Array): BatchCheck {
   if (v.getUint16(6, true) !== RECORD_BYTES) return { ok: false, reason: 'unexpected record size' };
   const count = v.getUint32(8, true);
   if (BATCH_HEADER_BYTES + count * RECORD_BYTES > bytes.byteLength) return { ok: false, reason: 'record count exceeds the buffer' };
+  const snap = v.getUint32(HeaderField.headerSnap, true);
+  if (snap === 0) return { ok: true, count };
+  if (snap > MAX_HEADER_SNAP) return { ok: false, reason: `header snap length ${snap} above ${MAX_HEADER_SNAP}` };
+  const section = headerSectionOffset(count);
+  const bytesAt = headerBytesOffset(count);
+  if (bytesAt > bytes.byteLength) return { ok: false, reason: 'header offsets exceed the buffer' };
+  const available = bytes.byteLength - bytesAt;
+  if (v.getUint32(section, true) !== 0) return { ok: false, reason: 'first header offset is not 0' };
+  let previous = 0;
+  for (let i = 1; i <= count; i++) {
+    const off = v.getUint32(section + i * 4, true);
+    if (off < previous) return { ok: false, reason: `header offset ${i} goes backwards` };
+    if (off - previous > snap) return { ok: false, reason: `header of record ${i - 1} is longer than the snap length` };
+    if (off > available) return { ok: false, reason: `header of record ${i - 1} runs past the buffer` };
+    previous = off;
+  }
   return { ok: true, count };
 }
