@@ -107,5 +107,12 @@ describe('role matrix: every domain route × anonymous, viewer, operator, admin'
       const [method, url] = key.split(' ') as [string, string];
       assert.ok(h.app.hasRoute({ method: method as 'GET', url }), `${key} is not served by the API app`);
     }
+    // Every one is in the OpenAPI document, with its method.
+    const doc = (await h.as('anonymous')('/api/v1/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
+    for (const key of covered) {
+      const [method, url] = key.split(' ') as [string, string];
+      const path = url.replace(/:(\w+)/g, '{$1}');
+      assert.ok(doc.paths[path]?.[method.toLowerCase()] !== undefined, `${key} is missing from openapi.json`);
+    }
   });
 });
