@@ -4,9 +4,9 @@
 // operator's configuration is never left broken. With bgp.bird.socket set, BIRD is the operator's and only
 // the file is Breakwater's; otherwise Breakwater also writes bird.conf and runs `bird -f` itself.
 //
-// Reconcile reads back, through @bird-tools/birdc, what BIRD actually has in Breakwater's four protocols:
-// the RTBH and diversion prefixes and their communities exactly, and the number of FlowSpec rules per family (BIRD prints
-// long flow rules truncated, so they cannot be compared as text). Any difference — or a file on disk that is
+// Reconcile reads back, through @bird-tools/birdc, what BIRD actually has in Breakwater's six protocols:
+// the RTBH and diversion prefixes and their communities exactly, and the number of FlowSpec rules per family
+// (BIRD prints long flow rules truncated, so they cannot be compared as text). Any difference — or a file on disk that is
 // not what the desired state renders to — is fixed by writing the file and reconfiguring again.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
