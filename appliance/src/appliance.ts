@@ -23,6 +23,7 @@ import { attackUrl } from './notify/attack-events.js';
 import { NotifyService } from './notify/notify-service.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { AttackHistory } from './history/attack-history.js';
+import { AttackCapture } from './capture/attack-capture.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -41,6 +42,8 @@ export class Appliance {
   readonly notify: NotifyService;
   /** Every attack, kept across restarts (history/attack-history.ts): `breakwater attacks`, the REST API. */
   readonly history: AttackHistory;
+  /** Recent sampled headers and each attack's pcap file (capture/attack-capture.ts). */
+  readonly capture: AttackCapture;
   /** The BGP speaker of bgp.speaker, or undefined for "none". */
   readonly speaker: BgpSpeaker | undefined;
   /** Tier 1 local filtering and the agent API, when the firewall section enables either: the engine's firewall backend. */
@@ -56,12 +59,14 @@ export class Appliance {
   constructor(private options: ApplianceOptions) {
     const { config, log } = options;
     // No per-destination table in the intake: detection's counting is the one per-destination count.
-    this.intake = new SflowIntake({ config: config.sflow, log: log.child({ component: 'intake' }) });
+    // With capture on, each FlowBatch also carries the sampled-header bytes (flow-batch.ts header section).
+    this.intake = new SflowIntake({ config: config.sflow, log: log.child({ component: 'intake' }), headerSnapLength: config.capture.enabled ? config.capture.snapLength : 0 });
     const busLog = log.child({ component: 'bus' });
     this.bus = new EventBus<AttackEvent>((err, event) => busLog.error({ err, event: event.type }, 'an attack event subscriber failed'));
     const detectionLog = log.child({ component: 'detection' });
     this.detection = new DetectionService({ config, bus: this.bus, log: detectionLog });
     this.history = new AttackHistory({ dataDir: config.dataDir, settings: config.history, bus: this.bus, log: log.child({ component: 'history' }) });
+    this.capture = new AttackCapture({ config: config.capture, dataDir: config.dataDir, bus: this.bus, log: log.child({ component: 'capture' }) });
     this.notify = new NotifyService({
       config,
       bus: this.bus,
@@ -70,6 +75,8 @@ export class Appliance {
       onDeliveryFailed: (failure) => this.mitigation.notificationFailed(failure),
     });
     // Detection sees each FlowBatch right after the intake applied it (DetectionService.consume counts its own failures).
+    // The capture's rings take each batch before detection sees it, so an attack's file starts before its detection.
+    if (this.capture.enabled) this.intake.addBatchListener((batch) => this.capture.consume(batch));
     this.intake.addBatchListener((batch) => this.detection.consume(batch));
     this.speaker = createSpeaker({ config: config.bgp, dataDir: config.dataDir, log: log.child({ component: 'bgp' }) });
     const speaker = this.speaker;
@@ -103,6 +110,7 @@ export class Appliance {
         detection: () => this.detection.report(),
         notify: () => this.notify.report(),
         history: () => this.history.report(),
+        capture: () => this.capture.report(),
         mitigation: () => this.mitigation.report(),
         ...(speaker ? { bgp: () => speaker.report() } : {}),
         ...(this.firewall ? { firewall: () => firewall.report() } : {}),
@@ -120,6 +128,8 @@ export class Appliance {
       this.health,
       this.notify,
       this.history,
+      // Subscribes to attack events before detection starts publishing them.
+      this.capture,
       ...(speaker ? [speaker] : []),
       ...(this.firewall ? [this.firewall] : []),
       this.plugins,

@@ -3,6 +3,7 @@
 import { Type, type Static, type StaticDecode } from '@sinclair/typebox';
 import { DetectionSchema, HostGroupsSchema, NetworksSchema } from './detection-schema.js';
 import { HistorySchema } from '../history/history-schema.js';
+import { CaptureSchema } from '../capture/capture-schema.js';
 import { NotifySchema } from './notify-schema.js';
 import { PluginsSchema } from './plugins-schema.js';
 import { FirewallSchema } from '../firewall/config-schema.js';
@@ -153,6 +154,7 @@ export const ConfigSchema = Type.Object(
     hostGroups: HostGroupsSchema,
     detection: DetectionSchema,
     history: HistorySchema,
+    capture: CaptureSchema,
     plugins: PluginsSchema,
     notify: NotifySchema,
     bgp: BgpSchema,

@@ -9,6 +9,8 @@ export interface ReceiveThreadData {
   sockets: { host: string; port: number; ipv6: boolean }[];
   receiveBufferBytes: number;
   flushIntervalMs?: number;
+  /** Sampled-header bytes carried per flow sample for the capture (flow-batch.ts header section); 0 = none. */
+  headerSnapLength?: number;
   /** Batches handed over but not yet applied by the main thread before the thread drops new ones. */
   maxInFlight: number;
   logLevel: string;

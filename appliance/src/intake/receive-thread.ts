@@ -41,6 +41,7 @@ function main(): void {
   const receiver = new DatagramReceiver({
     log,
     producerId: data.index + 1,
+    headerSnapLength: data.headerSnapLength ?? 0,
     ...(data.flushIntervalMs !== undefined ? { flushIntervalMs: data.flushIntervalMs } : {}),
     sink: (bytes) => {
       publish();

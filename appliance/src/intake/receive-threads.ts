@@ -16,6 +16,8 @@ export interface ReceiveThreadsOptions {
   sockets: { host: string; port: number; ipv6: boolean }[];
   receiveBufferBytes: number;
   flushIntervalMs?: number;
+  /** Sampled-header bytes carried per flow sample for the capture; 0 or absent = none. */
+  headerSnapLength?: number;
   log: Logger;
   onBatch: (bytes: Uint8Array) => void;
   /** Per thread; a batch beyond it is dropped and counted (receive_thread_backlog). */
@@ -141,6 +143,7 @@ export class ReceiveThreads {
       sockets: this.sockets,
       receiveBufferBytes: this.options.receiveBufferBytes,
       ...(this.options.flushIntervalMs !== undefined ? { flushIntervalMs: this.options.flushIntervalMs } : {}),
+      headerSnapLength: this.options.headerSnapLength ?? 0,
       maxInFlight: this.options.maxInFlight ?? 256,
       logLevel: log.level,
       stats: slot.statsBuffer,

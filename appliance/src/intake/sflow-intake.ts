@@ -277,6 +277,7 @@ export class SflowIntake implements Component {
       receiveBufferBytes: config.receiveBufferBytes,
       log,
       onBatch: (bytes) => this.consumer.consumeChecked(bytes),
+      headerSnapLength: this.options.headerSnapLength ?? 0,
       ...(this.options.flushIntervalMs !== undefined ? { flushIntervalMs: this.options.flushIntervalMs } : {}),
       ...(this.options.workerStopMs !== undefined ? { stopMs: this.options.workerStopMs } : {}),
       ...(this.options.threadRestartDelayMs !== undefined ? { restartDelayMs: this.options.threadRestartDelayMs } : {}),

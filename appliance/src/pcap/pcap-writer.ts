@@ -1,7 +1,9 @@
 // Writes classic libpcap savefiles (the 24-byte global header, then a 16-byte header per record), with
 // microsecond timestamps. Owns only the file format: it never parses packets and never opens sockets.
 // Two ways out: PcapWriter streams records to any Writable (a file, a socket, a pipe) and honours its
-// backpressure; encodePcap() builds a whole file in memory for tests and small captures.
+// backpressure; encodePcap() builds a whole file in memory for tests and small captures. The attack capture
+// (capture/attack-pcap-file.ts) packs records into its own reused chunks with writePcapRecordHeader() and
+// encodePcapGlobalHeader(), so that its hot path allocates nothing.
 //
 // Files are written little-endian, as libpcap itself does on x86; every reader (libpcap, tshark, ours)
 // tells the byte order from the magic number, so this is a choice, not a constraint.
@@ -27,6 +29,39 @@ export const LinkType = {
   IPV4: 228,
   IPV6: 229,
 } as const;
+
+/** sFlow sampled_header header_protocol values the capture writes, and their link types. */
+export const SflowHeaderProtocol = { ETHERNET: 1, IPV4: 11, IPV6: 12 } as const;
+
+/**
+ * The link type of an sFlow sampled header's bytes: Ethernet → ETHERNET; raw IPv4 and raw IPv6 → RAW (101),
+ * which holds both versions, so a router sending both still gives one file. -1 for a header protocol the
+ * capture does not write (Token Ring, FDDI, MPLS, ...).
+ */
+export function linkTypeOfSflowHeader(headerProtocol: number): number {
+  if (headerProtocol === SflowHeaderProtocol.ETHERNET) return LinkType.ETHERNET;
+  if (headerProtocol === SflowHeaderProtocol.IPV4 || headerProtocol === SflowHeaderProtocol.IPV6) return LinkType.RAW;
+  return -1;
+}
+
+/**
+ * Writes a 16-byte record header into `target` at `at` (for callers that pack records into their own reused
+ * buffers: nothing is allocated). The caller has checked the values: whole microseconds ≥ 0, captured ≤ original.
+ */
+export function writePcapRecordHeader(target: Uint8Array, at: number, timestampMicros: number, captured: number, original: number): void {
+  const seconds = Math.floor(timestampMicros / 1_000_000);
+  putU32LE(target, at, seconds >>> 0);
+  putU32LE(target, at + 4, timestampMicros - seconds * 1_000_000);
+  putU32LE(target, at + 8, captured);
+  putU32LE(target, at + 12, original);
+}
+
+function putU32LE(target: Uint8Array, at: number, value: number): void {
+  target[at] = value & 0xff;
+  target[at + 1] = (value >>> 8) & 0xff;
+  target[at + 2] = (value >>> 16) & 0xff;
+  target[at + 3] = (value >>> 24) & 0xff;
+}
 
 /** The largest snaplen libpcap accepts for most link types; a larger value is refused by readers. */
 export const MAX_SNAPLEN = 262_144;
