@@ -34,9 +34,23 @@ export const start: Command = {
 
     const log = createLogger({ level: config.log.level });
     const appliance = new Appliance({ config, log, configPath: values.config });
+    // Listening for SIGTERM/SIGINT before starting: one that arrives while components start (the API making its
+    // certificate, a daemon spawning) stops the appliance once start is done, instead of killing the process
+    // half-started with its children and routes left behind.
+    let stopRequested: (signal: NodeJS.Signals) => void = () => {};
+    const stopSignal = new Promise<NodeJS.Signals>((resolve) => (stopRequested = resolve));
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      stopRequested(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
     try {
       await appliance.start();
     } catch (err) {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
       log.fatal({ err }, 'appliance failed to start');
       await appliance.stop(5_000);
       log.flush();
@@ -64,16 +78,7 @@ export const start: Command = {
       });
     };
     process.on('SIGHUP', onHangup);
-    await new Promise<void>((resolve) => {
-      const onSignal = (signal: NodeJS.Signals) => {
-        log.info({ signal }, 'shutting down');
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
-        resolve();
-      };
-      process.on('SIGTERM', onSignal);
-      process.on('SIGINT', onSignal);
-    });
+    log.info({ signal: await stopSignal }, 'shutting down');
     process.off('SIGHUP', onHangup);
     await reloading;
     await appliance.stop();
