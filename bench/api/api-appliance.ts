@@ -5,10 +5,12 @@
 // intake's flow samples and what detection counted, to compare with what the generator sent.
 // Usage: api-appliance.ts DATADIR SFLOW_PORT API_PORT
 import { createInterface } from 'node:readline';
-import { ApiServer } from '../../appliance/src/api/api-server.js';
+import { buildApiApp } from '../../appliance/src/api/api-server.js';
+import { trafficHistoryOf } from '../../appliance/src/api/routes/traffic.js';
 import { Appliance } from '../../appliance/src/appliance.js';
 import { validateConfig } from '../../appliance/src/config/load.js';
 import { createLogger } from '../../appliance/src/log.js';
+import { databasePath, openDatabase } from '../../appliance/src/storage/sqlite.js';
 
 const [dataDir = '/tmp/bw-api-bench', sflowPort = '6343', apiPort = '18080'] = process.argv.slice(2);
 const defaults = validateConfig({});
@@ -32,17 +34,24 @@ const config = result.config;
 const log = createLogger({ level: 'warn', fd: 2 });
 const appliance = new Appliance({ config, log });
 await appliance.start();
-const api = new ApiServer({ appliance, config: () => config, configPath: undefined, log });
-await api.serve();
-const made = api.core!.tokens.create({ name: 'bench', role: 'viewer', createdBy: 'bench' }, Date.now());
+// The app the API server serves (api-server.ts), built here so the bench can read the traffic sampler's cost.
+const db = openDatabase(databasePath(dataDir));
+const api = await buildApiApp({ appliance, config: () => config, configPath: undefined, db: db.db, log });
+await api.app.listen({ host: '127.0.0.1', port: Number(apiPort) });
+const made = api.core.tokens.create({ name: 'bench', role: 'viewer', createdBy: 'bench' }, Date.now());
 if (made === undefined) throw new Error('token not created');
-process.stdout.write(`${JSON.stringify({ ready: true, port: api.port, token: made.secret })}\n`);
+const history = trafficHistoryOf(api.deps);
+let maxSampleMs = 0;
+setInterval(() => (maxSampleMs = Math.max(maxSampleMs, history.lastSampleMs)), 250).unref();
+process.stdout.write(`${JSON.stringify({ ready: true, port: Number(apiPort), token: made.secret })}\n`);
 
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await api.stop();
+  api.core.hub.stop();
+  await api.app.close();
+  db.release();
   await appliance.stop(5_000);
   process.exit(0);
 }
@@ -51,7 +60,8 @@ lines.on('line', (line) => {
   if (line.trim() === 'stats') {
     const c = appliance.intake.consumer;
     const counter = appliance.detection.detector.counter;
-    process.stdout.write(`${JSON.stringify({ flowSamples: c.flowSamples, counted: counter.samples + counter.unprotectedSamples + counter.nonIpSamples })}\n`);
+    process.stdout.write(`${JSON.stringify({ flowSamples: c.flowSamples, counted: counter.samples + counter.unprotectedSamples + counter.nonIpSamples, trafficSampleMs: history.lastSampleMs, maxTrafficSampleMs: maxSampleMs, destinations: counter.hosts.size })}\n`);
+    maxSampleMs = 0;
   } else if (line.trim() === 'stop') void stop();
 });
 lines.on('close', () => void stop());

@@ -27,6 +27,9 @@ export interface TrafficSample {
 
 export type SeriesPoint = [t: number, pps: number, bps: number];
 
+/** Destinations read between two turns of the event loop. */
+const SLICE = 16_384;
+
 export interface TrafficHistoryOptions {
   counter: () => TrafficCounter;
   clock: () => number;
@@ -99,12 +102,20 @@ export class TrafficHistory {
     this.total = new SeriesRing(this.seconds);
   }
 
-  /** Samples once a second from now on, handing each sample to `onSample` (the live stream). */
+  /**
+   * Samples once a second from now on, handing each sample to `onSample` (the live stream). The timer's samples
+   * read the destinations in slices with a turn of the event loop between them, so a large table never holds
+   * up the intake or a request for the whole read.
+   */
   start(onSample?: (sample: TrafficSample) => void): void {
     if (this.timer !== undefined) return;
+    let busy = false;
     this.timer = setInterval(() => {
-      const s = this.sample();
-      onSample?.(s);
+      if (busy) return;
+      busy = true;
+      void this.sampleInSlices()
+        .then((s) => onSample?.(s))
+        .finally(() => (busy = false));
     }, 1000);
     this.timer.unref();
   }
@@ -136,9 +147,29 @@ export class TrafficHistory {
     return prefix.text;
   }
 
-  /** One sample now (the timer calls this every second; tests may too). */
+  /** One sample now, read in one go (tests; the timer reads in slices). */
   sample(): TrafficSample {
-    const started = performance.now();
+    const reading = this.read();
+    let step = reading.next();
+    while (step.done !== true) step = reading.next();
+    return step.value;
+  }
+
+  /** One sample read in slices of SLICE destinations, yielding to the event loop between them. */
+  async sampleInSlices(): Promise<TrafficSample> {
+    const reading = this.read();
+    let step = reading.next();
+    while (step.done !== true) {
+      await new Promise((resolve) => setImmediate(resolve));
+      step = reading.next();
+    }
+    return step.value;
+  }
+
+  /** The sample, as a generator that pauses every SLICE destinations. lastSampleMs counts the work, not the pauses. */
+  private *read(): Generator<void, TrafficSample, void> {
+    let busyMs = 0;
+    let started = performance.now();
     const counter = this.options.counter();
     const now = this.options.clock();
     // The last complete tick, and the window of ticks that ends with it.
@@ -178,6 +209,11 @@ export class TrafficHistory {
     const limit = hosts.usedEntries;
     const oldest = T - W + 1;
     for (let e = 0; e < limit; e++) {
+      if (e % SLICE === SLICE - 1) {
+        busyMs += performance.now() - started;
+        yield;
+        started = performance.now();
+      }
       const tag = hosts.tagOf(e);
       if (tag === 0 || hosts.newestTick(e) < oldest) continue;
       const p = hosts.windowPackets(e, T);
@@ -216,7 +252,7 @@ export class TrafficHistory {
     const totals = rate(packets, bytes);
     this.total.push(now, totals.pps, totals.bps);
     this.latest = { t: now, pps: totals.pps, bps: totals.bps, top };
-    this.lastSampleMs = performance.now() - started;
+    this.lastSampleMs = busyMs + performance.now() - started;
     return this.latest;
   }
 

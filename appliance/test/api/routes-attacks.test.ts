@@ -71,7 +71,7 @@ describe('attacks', () => {
     assert.match(String(r.headers['content-disposition']), /attachment; filename="attack-att-old\.pcap"/);
     assert.ok(r.rawPayload.equals(readFileSync(pcap)));
     assert.equal((await h.as('viewer')(`/api/v1/attacks/${OLD.id}`)).json().hasPcap, true);
-    const none = await h.as('viewer')(`/api/v1/attacks/${NEW.id}/pcap`);
+    const none = await h.as('viewer')('/api/v1/attacks/att-without-capture/pcap');
     assert.equal(none.statusCode, 404);
     assert.equal(none.json().error.code, 'BW_ERR_ATTACK_PCAP_MISSING');
     const sneaky = await h.as('viewer')(`/api/v1/attacks/${encodeURIComponent('../breakwater')}/pcap`);
