@@ -34,9 +34,9 @@ export const start: Command = {
 
     const log = createLogger({ level: config.log.level });
     const appliance = new Appliance({ config, log, configPath: values.config });
-    // Listening for SIGTERM/SIGINT before starting: one that arrives while components start (the API making its
-    // certificate, a daemon spawning) stops the appliance once start is done, instead of killing the process
-    // half-started with its children and routes left behind.
+    // Signals are listened for before starting: a SIGTERM/SIGINT that arrives while components start (the API
+    // making its certificate, a daemon spawning) stops the appliance once start is done, and a SIGHUP reloads
+    // then, instead of the default action killing the process half-started with its children and routes left.
     let stopRequested: (signal: NodeJS.Signals) => void = () => {};
     const stopSignal = new Promise<NodeJS.Signals>((resolve) => (stopRequested = resolve));
     const onSignal = (signal: NodeJS.Signals) => {
@@ -44,20 +44,9 @@ export const start: Command = {
       process.off('SIGINT', onSignal);
       stopRequested(signal);
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    try {
-      await appliance.start();
-    } catch (err) {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      log.fatal({ err }, 'appliance failed to start');
-      await appliance.stop(5_000);
-      log.flush();
-      return 1;
-    }
-    // One reload at a time, in the order the signals came.
-    let reloading: Promise<void> = Promise.resolve();
+    let markStarted: () => void = () => {};
+    // One reload at a time, in the order the signals came, the first after start.
+    let reloading: Promise<void> = new Promise<void>((resolve) => (markStarted = resolve));
     const onHangup = () => {
       reloading = reloading.then(async () => {
         if (values.config === undefined) {
@@ -77,7 +66,21 @@ export const start: Command = {
         }
       });
     };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
     process.on('SIGHUP', onHangup);
+    try {
+      await appliance.start();
+      markStarted();
+    } catch (err) {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      process.off('SIGHUP', onHangup);
+      log.fatal({ err }, 'appliance failed to start');
+      await appliance.stop(5_000);
+      log.flush();
+      return 1;
+    }
     log.info({ signal: await stopSignal }, 'shutting down');
     process.off('SIGHUP', onHangup);
     await reloading;
