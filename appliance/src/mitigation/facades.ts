@@ -33,6 +33,8 @@ export interface DiversionRoute {
   owner: string;
   prefix: string;
   communities: string[];
+  /** The next hop the routers get ("" for the speaker's own address), when the speaker says. */
+  nextHop?: string;
   expiresAt: number | null;
 }
 
@@ -277,7 +279,8 @@ export class MitigationActions {
     if (!up) this.options.damping.announce(what, diversionKey(prefix), this.options.host.now());
     return this.apply(plugin, acting, 'diversion', { prefix, communities, ttlSeconds }, async () => {
       const route = await speaker.announceDiversion({ prefix, communities, owner: acting.mitigation.id, ttlSeconds });
-      return { resource: route.id, expiresAt: route.expiresAt, detail: { prefix: route.prefix, communities: route.communities } };
+      const nextHop = route.nextHop === undefined ? {} : { nextHop: route.nextHop === '' ? 'self' : route.nextHop };
+      return { resource: route.id, expiresAt: route.expiresAt, detail: { prefix: route.prefix, communities: route.communities, ...nextHop } };
     });
   }
 

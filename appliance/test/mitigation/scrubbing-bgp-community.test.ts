@@ -123,7 +123,10 @@ describe('Tier 4 bgp-community provider through a BIRD speaker to a router BIRD'
       applied.map((r) => `${r.attackId} ${r.tier} ${r.resource} ${(r.detail as { kind?: string }).kind}`).sort(),
       ['scrub-v4 @breakwater/tier-scrubbing divert-203.0.113.0/24 diversion', 'scrub-v6 @breakwater/tier-scrubbing divert-2001:db8:66::/48 diversion'],
     );
-    assert.deepEqual((applied[0]!.detail as { communities?: string[] }).communities, COMMUNITIES);
+    const detail = (id: string) => applied.find((r) => r.attackId === id)!.detail as { communities?: string[]; nextHop?: string };
+    assert.deepEqual(detail('scrub-v4').communities, COMMUNITIES);
+    assert.equal(detail('scrub-v4').nextHop, 'self');
+    assert.equal(detail('scrub-v6').nextHop, link.b.ipv6);
     const refused = (await audit('stage.refused')).filter((r) => r.attackId === 'scrub-protected');
     assert.equal(refused.length, 1, 'the protected victim\'s stage is refused and audited');
     assert.match(JSON.stringify(refused[0]), /BW_ERR_MITIGATION_PROTECTED/);
