@@ -30,8 +30,17 @@ export interface Scenario {
     ipVersion: 4 | 6;
     /** Parts of the FlowSpec rule text BIRD prints for the rule at the router (`show route` of flowtab4/6). */
     flowMatch: RegExp[];
-    /** RTBH (Tier 3) applies to host targets only: /32 and /128. */
-    rtbh: string | undefined;
+    /**
+     * What Tier 3 (RTBH) puts at the router: the victim's host route, or for a carpet-bombed block host routes
+     * of its busiest addresses (tier-rtbh blackholes up to 10 hosts of a block, never the block itself).
+     */
+    rtbh: { host: string } | { hostsInside: string };
+    /**
+     * Tier 1 on the victim: 'drops' (the agent's nftables rule drops the attack), or 'refused' when the signature
+     * has no nftables form (later fragments: `is-fragment && !first-fragment`, refused by firewall/render-nft.ts),
+     * so the runbook escalates to FlowSpec at once. Default 'drops'.
+     */
+    tier1?: 'drops' | 'refused';
   };
 }
 
@@ -87,7 +96,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: `UDP to ${VICTIM4}:9999 from spoofed 198.18.0.0/15 sources, 512-byte frames`,
     frames: () => udpFlood(4000, 1),
     phases: attack(),
-    expect: { vector: 'udp_flood', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /proto 17/], rtbh: `${VICTIM4}/32` },
+    expect: { vector: 'udp_flood', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /proto 17/], rtbh: { host: `${VICTIM4}/32` } },
   },
   {
     name: 'syn-flood',
@@ -100,7 +109,7 @@ export const SCENARIOS: readonly Scenario[] = [
       }));
     },
     phases: attack(),
-    expect: { vector: 'syn_flood', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /proto 6/, /tcp flags/], rtbh: `${VICTIM4}/32` },
+    expect: { vector: 'syn_flood', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /proto 6/, /tcp flags/], rtbh: { host: `${VICTIM4}/32` } },
   },
   {
     name: 'dns-amplification',
@@ -114,7 +123,7 @@ export const SCENARIOS: readonly Scenario[] = [
       }));
     },
     phases: attack(),
-    expect: { vector: 'dns_amplification', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /proto 17/, /sport 53/], rtbh: `${VICTIM4}/32` },
+    expect: { vector: 'dns_amplification', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /proto 17/, /sport 53/], rtbh: { host: `${VICTIM4}/32` } },
   },
   {
     name: 'ntp-amplification',
@@ -128,7 +137,7 @@ export const SCENARIOS: readonly Scenario[] = [
       }));
     },
     phases: attack(),
-    expect: { vector: 'ntp_amplification', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /proto 17/, /sport 123/], rtbh: `${VICTIM4}/32` },
+    expect: { vector: 'ntp_amplification', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /proto 17/, /sport 123/], rtbh: { host: `${VICTIM4}/32` } },
   },
   {
     name: 'ip-fragments',
@@ -143,7 +152,7 @@ export const SCENARIOS: readonly Scenario[] = [
       return out;
     },
     phases: attack(),
-    expect: { vector: 'ip_fragments', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /fragment/], rtbh: `${VICTIM4}/32` },
+    expect: { vector: 'ip_fragments', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /fragment is_fragment && !first_fragment/], rtbh: { host: `${VICTIM4}/32` }, tier1: 'refused' },
   },
   {
     name: 'icmp-flood',
@@ -157,7 +166,7 @@ export const SCENARIOS: readonly Scenario[] = [
       }));
     },
     phases: attack(),
-    expect: { vector: 'icmp_flood', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /proto 1\b/], rtbh: `${VICTIM4}/32` },
+    expect: { vector: 'icmp_flood', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /proto 1\b/], rtbh: { host: `${VICTIM4}/32` } },
   },
   {
     name: 'ipv6-udp-flood',
@@ -171,7 +180,7 @@ export const SCENARIOS: readonly Scenario[] = [
       }));
     },
     phases: attack(),
-    expect: { vector: 'udp_flood', target: VICTIM6, ipVersion: 6, flowMatch: [/dst 2001:db8:128::10\/128/, /next header 17|proto 17/], rtbh: `${VICTIM6}/128` },
+    expect: { vector: 'udp_flood', target: VICTIM6, ipVersion: 6, flowMatch: [/dst 2001:db8:128::10\/128/, /next header 17|proto 17/], rtbh: { host: `${VICTIM6}/128` } },
   },
   {
     name: 'carpet-bombing',
@@ -185,7 +194,7 @@ export const SCENARIOS: readonly Scenario[] = [
       }));
     },
     phases: attack(),
-    expect: { vector: 'carpet_bombing', target: '100.64.128.0/24', ipVersion: 4, flowMatch: [/dst 100\.64\.128\.0\/24/, /proto 17/], rtbh: undefined },
+    expect: { vector: 'carpet_bombing', target: '100.64.128.0/24', ipVersion: 4, flowMatch: [/dst 100\.64\.128\.0\/24/, /proto 17/], rtbh: { hostsInside: '100.64.128.' } },
   },
   {
     name: 'benign',
@@ -203,13 +212,13 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'flash-crowd',
-    description: `HTTPS clients on ${VICTIM4}: 3,000 pps for 8 s, then the same mix at 15,000 pps (5x) for 10 s`,
+    description: `HTTPS clients on ${VICTIM4}: 3,500 pps for 10 s, then the same mix at 15,000 pps (~4x) for 10 s`,
     frames: () => {
       const r = prng(10);
       return Array.from({ length: 6000 }, () => webClientTraffic(r, VICTIM4));
     },
     phases: [
-      { pps: 3_000, seconds: 8 },
+      { pps: 3_500, seconds: 10 },
       { pps: 15_000, seconds: 10 },
     ],
   },
@@ -221,7 +230,7 @@ export function scenario(name: string): Scenario {
   return s;
 }
 
-/** A bench flood: the udp-flood's frames at any rate (bench/e2e sends 2x and 10x its threshold). */
-export function benchFloodFrames(): FrameSpec[] {
-  return udpFlood(4000, 11);
+/** A bench flood on `target`: the udp-flood's kind of frames, replayed at any rate (bench/e2e: 2x and 10x the threshold). */
+export function benchFloodFrames(target: string): FrameSpec[] {
+  return udpFlood(4000, 11, target);
 }

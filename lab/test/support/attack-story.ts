@@ -64,26 +64,37 @@ export async function attackStory(lab: Lab, name: string): Promise<StoryResult> 
   if (vector !== undefined) assert.equal(vector, want.vector);
   const detectedAfterMs = detected.at - startedAt;
 
-  // 2. Tier 1 on the victim: the agent's nftables rule for the target, dropping the attack's packets.
+  // 2. Tier 1 on the victim: the agent's nftables rule for the target, dropping the attack's packets — or, for a
+  //    signature nftables cannot express, the stage refused with the reason and the runbook moving on.
   const dst = want.target.includes('/') ? want.target.split('/')[0]! : want.target;
-  const nft = await eventually(`${name}: the agent's rule dropping packets on the victim`, STAGE_WITHIN_MS, async () => {
-    const state = await lab.nftRules();
-    const dropped = state.counters.reduce((n, c) => n + c.packets, 0);
-    return state.text.includes(`daddr ${dst}`) && dropped > 100 ? state : undefined;
-  }, 200);
-  assert.match(nft.text, / drop comment "bw:fw-/, `${name}: a drop rule owned by Breakwater`);
+  if ((want.tier1 ?? 'drops') === 'drops') {
+    const nft = await eventually(`${name}: the agent's rule dropping packets on the victim`, STAGE_WITHIN_MS, async () => {
+      const state = await lab.nftRules();
+      const dropped = state.counters.reduce((n, c) => n + c.packets, 0);
+      return state.text.includes(`daddr ${dst}`) && dropped > 100 ? state : undefined;
+    }, 200);
+    assert.match(nft.text, / drop comment "bw:fw-/, `${name}: a drop rule owned by Breakwater`);
+  } else {
+    const failed = await eventually(`${name}: Tier 1 refused in the audit trail`, STAGE_WITHIN_MS, async () => (await lab.audit(['--attack', attackId])).find((r) => r.action === 'stage.failed' && r.stageName === 'host-filter'), 200);
+    assert.match(failed.reason ?? '', /cannot express/, `${name}: why Tier 1 was refused`);
+    assert.deepEqual((await lab.nftRules()).counters, [], `${name}: nothing half-installed on the victim`);
+  }
 
   // 3. Tier 2: the FlowSpec discard rule at the router, with the signature's match.
   const flow = await eventually(`${name}: the FlowSpec rule at the router`, STAGE_WITHIN_MS, async () => (await lab.routes()).find((r) => r.table === flowTable(want.ipVersion)), 100);
   for (const part of want.flowMatch) assert.match(flow.net, part, `${name}: FlowSpec match ${flow.net}`);
   assert.deepEqual(flow.extCommunities, [DISCARD], `${name}: traffic-rate 0 (discard)`);
 
-  // 4. Tier 3: RTBH of the host, or (a block target) refused and the runbook ends there.
-  if (want.rtbh !== undefined) {
-    const rtbh = await eventually(`${name}: the RTBH route at the router`, STAGE_WITHIN_MS, async () => (await lab.routes()).find((r) => r.table === unicastTable(want.ipVersion)), 100);
-    assert.equal(rtbh.net, want.rtbh);
-    assert.equal(rtbh.dest, 'blackhole');
-    assert.ok(rtbh.communities.includes('65535:666'), `${name}: BLACKHOLE community on ${JSON.stringify(rtbh)}`);
+  // 4. Tier 3: RTBH of the host, or of the busiest hosts of a carpet-bombed block (never the block itself).
+  const rtbh = await eventually(`${name}: RTBH at the router`, STAGE_WITHIN_MS, async () => {
+    const routes = (await lab.routes()).filter((r) => r.table === unicastTable(want.ipVersion));
+    return routes.length > 0 ? routes : undefined;
+  }, 100);
+  for (const route of rtbh) {
+    if ('host' in want.rtbh) assert.equal(route.net, want.rtbh.host, `${name}: the victim's host route`);
+    else assert.ok(route.net.startsWith(want.rtbh.hostsInside) && route.net.endsWith('/32'), `${name}: a host route inside the block: ${route.net}`);
+    assert.equal(route.dest, 'blackhole');
+    assert.ok(route.communities.includes('65535:666'), `${name}: BLACKHOLE community on ${JSON.stringify(route)}`);
   }
 
   // 5. The attack stops: everything is withdrawn, at the router and on the victim.
@@ -99,7 +110,7 @@ export async function attackStory(lab: Lab, name: string): Promise<StoryResult> 
 }
 
 /** The audit trail tells the whole story, in order. */
-export function assertAuditStory(name: string, audit: readonly AuditRecord[], hostTarget: boolean): void {
+export function assertAuditStory(name: string, audit: readonly AuditRecord[], tier1: 'drops' | 'refused' = 'drops'): void {
   const line = (r: AuditRecord): string => `${r.action}${r.stageName ? ` ${r.stageName}` : ''}`;
   const story = audit.map(line);
   const at = (entry: string): number => {
@@ -107,16 +118,17 @@ export function assertAuditStory(name: string, audit: readonly AuditRecord[], ho
     assert.ok(i >= 0, `${name}: the audit trail has "${entry}":\n${story.join('\n')}`);
     return i;
   };
-  const order = ['attack.detected', 'stage.engaged host-filter', 'stage.engaged flowspec', ...(hostTarget ? ['stage.engaged rtbh'] : []), 'attack.ended', 'stage.disengaged flowspec', 'stage.disengaged host-filter', 'mitigation.ended'];
+  const tier1Engaged = tier1 === 'drops' ? 'stage.engaged host-filter' : 'stage.failed host-filter';
+  const order = ['attack.detected', tier1Engaged, 'stage.engaged flowspec', 'stage.engaged rtbh', 'attack.ended', 'stage.disengaged rtbh', 'stage.disengaged flowspec', ...(tier1 === 'drops' ? ['stage.disengaged host-filter'] : []), 'mitigation.ended'];
   const positions = order.map(at);
   // Engaged in runbook order before the attack ended; everything disengaged after it; the end last.
-  for (let i = 1; i < 4 - (hostTarget ? 0 : 1); i++) assert.ok(positions[i - 1]! < positions[i]!, `${name}: ${order[i - 1]} before ${order[i]}:\n${story.join('\n')}`);
+  for (let i = 1; i < 5; i++) assert.ok(positions[i - 1]! < positions[i]!, `${name}: ${order[i - 1]} before ${order[i]}:\n${story.join('\n')}`);
   assert.ok(positions.at(-1) === Math.max(...positions), `${name}: mitigation.ended comes last`);
-  if (hostTarget) assert.ok(at('stage.disengaged rtbh') > at('attack.ended'));
+  for (const stage of ['rtbh', 'flowspec', ...(tier1 === 'drops' ? ['host-filter'] : [])]) assert.ok(at(`stage.disengaged ${stage}`) > at('attack.ended'), `${name}: ${stage} stays until the attack ended`);
   const applied = audit.filter((r) => r.action === 'action.applied').length;
   const removed = audit.filter((r) => r.action === 'action.removed').length;
   assert.equal(removed, applied, `${name}: every action applied was removed:\n${story.join('\n')}`);
-  assert.ok(!story.some((s) => s.startsWith('stage.failed')) || !hostTarget, `${name}: no stage failed:\n${story.join('\n')}`);
+  assert.deepEqual(story.filter((s) => s.startsWith('stage.failed')), tier1 === 'drops' ? [] : ['stage.failed host-filter'], `${name}: which stages failed:\n${story.join('\n')}`);
 }
 
 /** The notifier told the story too: signed posts for detection, each engaged tier, escalation and the end. */
@@ -138,12 +150,10 @@ export function labUnavailable(): string | undefined {
 
 /**
  * The test file of one vector family: one lab for the file, one attack through it, the whole story asserted.
- * `tiers`: how many runbook stages must engage (3 for a host, 2 for a block: RTBH is for hosts only).
  */
 export function vectorFamilyTest(scenarioName: string, title: string): void {
   const skip = labUnavailable();
   const want = scenario(scenarioName).expect!;
-  const hostTarget = want.rtbh !== undefined;
   let lab: Lab | undefined;
   before(async () => {
     if (skip) return;
@@ -155,12 +165,7 @@ export function vectorFamilyTest(scenarioName: string, title: string): void {
   });
   test(title, { skip, timeout: 150_000 }, async () => {
     const story = await attackStory(lab!, scenarioName);
-    assertAuditStory(scenarioName, story.audit, hostTarget);
-    assertNotified(scenarioName, lab!, want.target, hostTarget ? 3 : 2);
-    if (!hostTarget) {
-      // RTBH takes host routes only: the runbook's last stage is refused for a block, and says why.
-      const rtbh = story.audit.find((r) => r.stageName === 'rtbh' && /stage\.(refused|failed)/.test(r.action));
-      assert.ok(rtbh, `${scenarioName}: the RTBH stage refused for a /24:\n${story.audit.map((r) => `${r.action} ${r.stageName ?? ''} ${r.reason ?? ''}`).join('\n')}`);
-    }
+    assertAuditStory(scenarioName, story.audit, want.tier1);
+    assertNotified(scenarioName, lab!, want.target, want.tier1 === 'refused' ? 2 : 3);
   });
 }
