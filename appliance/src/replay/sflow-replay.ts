@@ -48,8 +48,8 @@ export interface ReplayOptions {
   baselinesFile?: string;
   /** Packets captured before this time (ms since the epoch) are skipped. */
   fromMs?: number;
-  /** The UDP port sFlow was captured on (default 6343), or 'any'. */
-  port?: number | 'any';
+  /** The UDP port(s) sFlow was captured on (default 6343), or 'any'. */
+  port?: number | readonly number[] | 'any';
   /** 'max' (default): as fast as possible; a number: that many times capture speed. */
   speed?: 'max' | number;
   /** Called about once a second of wall time. */
@@ -104,6 +104,7 @@ function countDatagramStatuses(bytes: Uint8Array, byStatus: Float64Array): void 
 
 export async function replaySflow(options: ReplayOptions): Promise<ReplayResult> {
   const port = options.port ?? DEFAULT_SFLOW_PORT;
+  const ports = port === 'any' ? undefined : new Set(typeof port === 'number' ? [port] : port);
   const speed = options.speed ?? 'max';
   const tickMs = options.config.detection.tickMs;
   const wallStart = performance.now();
@@ -187,7 +188,7 @@ export async function replaySflow(options: ReplayOptions): Promise<ReplayResult>
         framesByStatus[frameStatus]!++;
         continue;
       }
-      if (port !== 'any' && udp.dstPort !== port) {
+      if (ports !== undefined && !ports.has(udp.dstPort)) {
         summary.otherUdp++;
         continue;
       }

@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { AttackRecord } from '../../src/detection/attack.js';
 import { encodePcap, openPcapFile, type PcapRecordInput } from '../../src/pcap/pcap-writer.js';
 import { buildFrame } from '../../src/synthetic/packet-builder.js';
 import { attackTraffic, rate, ScenarioRunner, udpServiceTraffic, webServerTraffic, type RunResult, type Scenario } from '../../src/synthetic/traffic-scenarios.js';
 import { detectionConfig, runScenario, T0 } from '../detection/helpers.js';
+import { main } from '../../src/cli/run.js';
 import { runCli } from '../support/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bwt-replay-'));
@@ -172,6 +174,33 @@ test('--from skips what was captured before it; attacks active when the capture 
   assert.equal(active.code, 0, active.stderr);
   const [udp, syn] = parseLines(active.stdout);
   assert.deepEqual([udp?.vector, udp?.endReason, syn?.vector, syn?.endReason, syn?.endedTime], ['udp_flood', 'quiet', 'syn_flood', 'capture-end', null]);
+});
+
+test('a capture on stdin; the sFlow port comes from the configuration\'s sflow.listen unless --port is given', async () => {
+  const small = encodePcap(records.filter((rec) => rec.timestampMicros! < (T0 + 222_000) * 1000 && rec.timestampMicros! >= (T0 + 170_000) * 1000));
+  const stdin = new PassThrough();
+  stdin.end(small);
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await main(['replay', '-', '--config', configFile, '--json', '--quiet'], { stdin, stdout, stderr });
+  assert.equal(code, 0, err);
+  // From 170 s to 222 s: the UDP flood whole, the SYN flood still on when the capture ends.
+  assert.deepEqual(parseLines(out).map((a) => [a.vector, a.endReason]), [['udp_flood', 'quiet'], ['syn_flood', 'capture-end']]);
+
+  const otherPort = join(dir, 'config-other-port.json');
+  writeFileSync(otherPort, JSON.stringify({ dataDir, networks, detection, sflow: { listen: ['0.0.0.0:9995'] } }));
+  const none = await runCli(['replay', capture, '--config', otherPort, '--json', '--quiet']);
+  assert.equal(none.code, 0, none.stderr);
+  assert.equal(none.stdout, '');
+  assert.match(none.stderr, new RegExp(`sflow_datagrams=0 .*other_udp=${records.length} `));
+  const given = await runCli(['replay', capture, '--config', otherPort, '--json', '--quiet', '--port', '6343']);
+  assert.equal(parseLines(given.stdout).length, 2);
+  const any = await runCli(['replay', capture, '--config', otherPort, '--json', '--quiet', '--any-port']);
+  assert.equal(parseLines(any.stdout).length, 2);
 });
 
 test('garbage datagrams, other traffic and other ports are counted; the floods are still found', async () => {

@@ -8,7 +8,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig, splitHostPort } from '../../config/load.js';
 import { BreakwaterError, isBreakwaterError } from '../../errors.js';
 import { replaySflow, ReplayBaselineError, type ReplayedAttack, type ReplayProgress, type ReplaySummary } from '../../replay/sflow-replay.js';
 import type { Command, CommandIo } from '../command.js';
@@ -156,7 +156,8 @@ export const replay: Command = {
         config: { networks: config.networks, hostGroups: config.hostGroups, detection: config.detection },
         ...(values.baselines !== undefined ? { baselinesFile: values.baselines } : {}),
         ...(fromMs !== undefined ? { fromMs } : {}),
-        port: values['any-port'] ? 'any' : port,
+        // The capture was taken where the appliance listens: its sflow.listen ports, unless --port says otherwise.
+        port: values['any-port'] ? 'any' : (port ?? [...new Set(config.sflow.listen.map((l) => splitHostPort(l).port))]),
         speed,
         ...(values.quiet ? {} : { onProgress: (p: ReplayProgress) => io.stderr.write(progressLine(p, bytesRead, fileBytes)) }),
       });
