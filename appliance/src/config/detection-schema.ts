@@ -40,6 +40,7 @@ const BaselineOverride = Type.Object(
     floor: Type.Optional(thresholdSet('Floors of dynamic host thresholds.', undefined)),
     blockFloor: Type.Optional(thresholdSet('Floors of dynamic block thresholds.', undefined)),
     networkFloor: Type.Optional(thresholdSet('Floors of dynamic prefix thresholds.', undefined)),
+    groupFloor: Type.Optional(thresholdSet("Floors of dynamic thresholds of the group's aggregate (all its prefixes together, per address family).", undefined)),
   },
   { additionalProperties: false },
 );
@@ -52,6 +53,9 @@ export const HostGroupSchema = Type.Object(
     thresholds: Type.Optional(thresholdSet('Static thresholds per destination address.', undefined)),
     blockThresholds: Type.Optional(thresholdSet('Static thresholds per /24 or /64 block.', undefined)),
     networkThresholds: Type.Optional(thresholdSet("Static thresholds per prefix of this group's list.", undefined)),
+    groupThresholds: Type.Optional(
+      thresholdSet("Static thresholds of the group's aggregate: every prefix of its list together, per address family (carpet bombing spread over the whole group).", undefined),
+    ),
     baseline: Type.Optional(BaselineOverride),
   },
   { additionalProperties: false },
@@ -66,7 +70,7 @@ export const NetworksSchema = Type.Array(Prefix, {
 
 export const HostGroupsSchema = Type.Array(HostGroupSchema, {
   default: [],
-  description: 'Host groups: {name, parent?, prefixes, thresholds?, blockThresholds?, networkThresholds?, baseline?}; a destination belongs to the group of its longest matching prefix. See "Host groups" above.',
+  description: 'Host groups: {name, parent?, prefixes, thresholds?, blockThresholds?, networkThresholds?, groupThresholds?, baseline?}; a destination belongs to the group of its longest matching prefix. See "Host groups" above.',
 });
 
 const SamplingOverride = Type.Object(
@@ -93,6 +97,7 @@ export const BaselineSchema = Type.Object(
     }),
     blockFloor: thresholdSet('Lowest dynamic threshold per /24 or /64 block.', { total: { pps: 100000, bps: 1e9 } }),
     networkFloor: thresholdSet('Lowest dynamic threshold per configured prefix.', {}),
+    groupFloor: thresholdSet("Lowest dynamic threshold of a host group's aggregate (per address family).", {}),
     warmupMinutes: Type.Number({ default: 60, minimum: 0, description: 'Static thresholds rule until baselines have learned this long (counted across restarts).' }),
     windowMinutes: Type.Integer({ default: 60, minimum: 1, description: 'Sliding window of the recent p99.' }),
     subWindowSeconds: Type.Integer({ default: 300, minimum: 2, description: 'The window is kept as sub-windows of this length; the newest (open) one never counts.' }),
@@ -111,8 +116,16 @@ export const DetectionSchema = Type.Object(
   {
     tickMs: Type.Integer({ default: 100, minimum: 10, maximum: 1000, description: 'Detection runs every tick; windows are whole ticks.' }),
     windowMs: Type.Integer({ default: 1000, minimum: 100, maximum: 10000, description: 'Sliding window of rates (a multiple of tickMs).' }),
-    fastWindowMs: Type.Integer({ default: 500, minimum: 0, maximum: 10000, description: 'A shorter window also checked (same confidence rule), for quicker onset; 0 = off.' }),
-    confidence: Type.Number({ default: 0.95, minimum: 0.5, maximum: 0.9999, description: 'One-sided confidence that the sampled rate is above the threshold.' }),
+    fastWindowMs: Type.Integer({ default: 500, minimum: 0, maximum: 10000, description: 'A shorter window also checked (the same rule at fastConfidence), for quicker onset; 0 = off.' }),
+    shortWindowMs: Type.Integer({ default: 300, minimum: 0, maximum: 10000, description: 'A third, shortest window (at shortConfidence): big floods decide on it; 0 = off.' }),
+    confidence: Type.Number({
+      default: 0.999,
+      minimum: 0.5,
+      maximum: 0.99999,
+      description: 'One-sided confidence, per look (each tick), that the sampled rate over the main window is above the threshold. Higher: fewer false alarms near the threshold, later detection of small floods (docs/detection.md has the trade-off).',
+    }),
+    fastConfidence: Type.Number({ default: 0.9999, minimum: 0.5, maximum: 0.99999, description: 'The same, over the fast window (fewer samples, more looks that could be wrong: stricter).' }),
+    shortConfidence: Type.Number({ default: 0.9999, minimum: 0.5, maximum: 0.99999, description: 'The same, over the short window.' }),
     minSamples: Type.Integer({ default: 8, minimum: 1, description: 'Fewest samples in the window for an alert.' }),
     promoteFraction: Type.Number({ default: 0.5, exclusiveMinimum: 0, maximum: 1, description: 'Destinations above this fraction of their lowest threshold get per-vector detail.' }),
     endFraction: Type.Number({ default: 0.5, exclusiveMinimum: 0, maximum: 1, description: 'Hysteresis: an attack is quiet while below this fraction of its threshold.' }),
@@ -148,6 +161,10 @@ export const DetectionSchema = Type.Object(
       amplification: { pps: 100000 },
     }),
     networkThresholds: thresholdSet('Global static thresholds per configured prefix (networks and host-group prefixes).', {}),
+    groupThresholds: thresholdSet(
+      'Global static thresholds of each host group\'s aggregate (all its prefixes together, per address family; the root group "global" is the `networks` outside every group). Empty by default: group sizes differ too much for one default.',
+      {},
+    ),
     baseline: BaselineSchema,
   },
   { default: {}, additionalProperties: false },

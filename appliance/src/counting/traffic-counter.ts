@@ -2,7 +2,10 @@
 // counts every flow sample whose destination lies in a protected network into three kinds of subject:
 //   - the destination address (IPv4 or IPv6),
 //   - its block (/24 for IPv4, /64 for IPv6 by default), so traffic spread thinly over many hosts adds up,
-//   - the configured prefix it falls in (longest match; host groups are lists of such prefixes).
+//   - the configured prefix it falls in (longest match; host groups are lists of such prefixes),
+//   - the aggregate of that prefix's host group and address family: every prefix of the group together, so an
+//     attack spread thinly over a whole group (carpet bombing over several prefixes) adds up too. Counted only
+//     for groups with a threshold for it (detection sets a finite promotion level).
 // Every subject gets level-one windowed totals (traffic-window.ts); a subject whose windowed rate reaches its
 // promotion level gets per-vector detail (vector-windows.ts) from that sample on. Each sample is scaled by its own
 // sampling rate, or by the exporter's override.
@@ -40,6 +43,8 @@ export interface TrafficCounterOptions {
   blockPrefixLength: { ipv4: number; ipv6: number };
   /** The protected prefixes; a subject's network is its index here. */
   networks: readonly ParsedKeyPrefix[];
+  /** Host group index of each network (same order as `networks`); groups are counted per address family. */
+  networkGroups?: readonly number[];
   samplingOverrides: readonly SamplingOverride[];
   /** Hosts and blocks without traffic this many ticks may be evicted (detection calls evictIdle). */
   idleTicks: number;
@@ -52,18 +57,23 @@ export class TrafficCounter {
   readonly hosts: TrafficWindowTable;
   readonly blocks: TrafficWindowTable;
   readonly networks: TrafficWindowTable;
+  /** Host-group aggregates: entry 2 × group + (IPv6 ? 1 : 0). */
+  readonly groups: TrafficWindowTable;
   readonly pool: VectorWindowPool;
   readonly overrides: SamplingOverrides;
   readonly tickMs: number;
   readonly windowTicks: number;
   readonly epochMs: number;
   /**
-   * Promotion levels in packets and bytes per window, per subject kind (SubjectKind: host, block, network) and
-   * network index. Infinity (the start) promotes nothing.
+   * Promotion levels in packets and bytes per window, per subject kind (SubjectKind: host, block, network, group)
+   * and network index (a group's level is set on each of its networks). Infinity (the start) promotes nothing.
+   * A group aggregate whose levels are both Infinity is not counted at all.
    */
   readonly promotePackets: Float64Array[];
   readonly promoteBytes: Float64Array[];
   private readonly trie = new PrefixTrie();
+  /** Per network: its entry in `groups`. */
+  private readonly groupEntryOf: Int32Array;
   private readonly blockMask4: Uint32Array;
   private readonly blockMask6: Uint32Array;
   /** The masked block key of the sample being counted. */
@@ -116,16 +126,19 @@ export class TrafficCounter {
     this.hosts = new TrafficWindowTable({ capacity: options.hostCapacity, windowTicks: W });
     this.blocks = new TrafficWindowTable({ capacity: options.blockCapacity, windowTicks: W });
     this.networks = new TrafficWindowTable({ capacity: n, windowTicks: W });
+    const networkGroups = options.networkGroups ?? options.networks.map(() => 0);
+    const groupCount = networkGroups.reduce((m, g) => Math.max(m, g + 1), 1);
+    this.groups = new TrafficWindowTable({ capacity: 2 * groupCount, windowTicks: W });
     this.pool = new VectorWindowPool({
-      capacity: options.promotedCapacity + options.networks.length,
+      capacity: options.promotedCapacity + options.networks.length + 2 * groupCount,
       windowTicks: W,
       ringSize: options.ringSize,
       benignSize: options.benignSize,
       benignPerTick: options.benignPerTick,
     });
     this.overrides = new SamplingOverrides(options.samplingOverrides);
-    this.promotePackets = [0, 1, 2].map(() => new Float64Array(n).fill(Infinity));
-    this.promoteBytes = [0, 1, 2].map(() => new Float64Array(n).fill(Infinity));
+    this.promotePackets = [0, 1, 2, 3].map(() => new Float64Array(n).fill(Infinity));
+    this.promoteBytes = [0, 1, 2, 3].map(() => new Float64Array(n).fill(Infinity));
     this.blockMask4 = Uint32Array.from([0, 1, 2, 3], (w) => prefixMaskWord(options.blockPrefixLength.ipv4, w));
     this.blockMask6 = Uint32Array.from([0, 1, 2, 3], (w) => prefixMaskWord(options.blockPrefixLength.ipv6, w));
     options.networks.forEach((p, i) => {
@@ -136,6 +149,19 @@ export class TrafficCounter {
       const e = located >= 0 ? located : this.networks.insert(located, networkTag(p.family, p.length), words, 0, i);
       if (e !== i) throw new Error(`duplicate protected prefix ${p.text}`);
     });
+    // One aggregate per (group, family), entry 2g (IPv4) and 2g + 1 (IPv6); its network field names the group's
+    // first network of that family (the promotion levels and the group are looked up through it).
+    this.groupEntryOf = new Int32Array(n);
+    const key = new Uint32Array(4);
+    for (let g = 0; g < groupCount; g++) {
+      for (const family of [4, 6] as const) {
+        key[0] = g;
+        const first = options.networks.findIndex((p, i) => networkGroups[i] === g && p.family === family);
+        const e = this.groups.insert(this.groups.locate(groupTag(family), key, 0), groupTag(family), key, 0, Math.max(0, first));
+        if (e !== 2 * g + (family === 6 ? 1 : 0)) throw new Error('group aggregate table out of order');
+      }
+    }
+    options.networks.forEach((p, i) => (this.groupEntryOf[i] = 2 * networkGroups[i]! + (p.family === 6 ? 1 : 0)));
   }
 
   /** The tick a time falls in (ticks count from the epoch). */
@@ -163,6 +189,8 @@ export class TrafficCounter {
     const totals = this.totals;
     const sampleTime = this.pool.sampleTime;
     const blockKey = this.blockKey;
+    const groupPackets = this.promotePackets[SubjectKind.group]!;
+    const groupBytes = this.promoteBytes[SubjectKind.group]!;
     let tick = this.tickOf(base);
     let override = -1;
     let skip = false;
@@ -234,6 +262,9 @@ export class TrafficCounter {
       if (block >= 0) this.countSubject(blocks, SubjectKind.block, block, network, tick, vector, rate, sampleBytes, u8, u16, u32, at);
 
       this.countSubject(this.networks, SubjectKind.network, network, network, tick, vector, rate, sampleBytes, u8, u16, u32, at);
+      if (groupPackets[network] !== Infinity || groupBytes[network] !== Infinity) {
+        this.countSubject(this.groups, SubjectKind.group, this.groupEntryOf[network]!, network, tick, vector, rate, sampleBytes, u8, u16, u32, at);
+      }
     }
   }
 
@@ -265,13 +296,14 @@ export class TrafficCounter {
         return;
       }
       table.setSlot(e, slot);
+      this.pool.setOrigin(slot, tick, rate);
     }
     this.pool.add(slot, tick, vector, rate, sampleBytes, u8, u16, u32, at);
   }
 
   /** The window table of a subject kind. */
   table(kind: number): TrafficWindowTable {
-    return kind === SubjectKind.host ? this.hosts : kind === SubjectKind.block ? this.blocks : this.networks;
+    return kind === SubjectKind.host ? this.hosts : kind === SubjectKind.block ? this.blocks : kind === SubjectKind.network ? this.networks : this.groups;
   }
 
   /** Ends a subject's promotion (detection decides when); its level-one totals stay. */
@@ -297,6 +329,11 @@ export class TrafficCounter {
     }
     return this.cachedViews;
   }
+}
+
+/** Tag of a host-group aggregate in the groups table: its family (and 255, a length no prefix has). */
+export function groupTag(family: number): number {
+  return family | (255 << 8);
 }
 
 /** Tag of a configured prefix in the networks table: its family and length. */

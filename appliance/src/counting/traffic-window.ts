@@ -201,6 +201,15 @@ export class TrafficWindowTable {
     return sum;
   }
 
+  /** Packets (field 0) or bytes (field 1) of one tick, 0 when that tick is no longer (or not yet) in the ring. */
+  tickSum(e: number, tick: number, field: number): number {
+    const W = this.windowTicks;
+    const k = e * this.stride;
+    const last = this.u32[k + F_LAST]! - 1;
+    if (last < 0 || tick > last || tick <= last - W || tick < 0) return 0;
+    return this.f32[k + F_BUCKETS + (tick % W) * 2 + field]!;
+  }
+
   /** Newest tick with traffic, or -1. */
   newestTick(e: number): number {
     return this.u32[e * this.stride + F_LAST]! - 1;

@@ -1,4 +1,5 @@
-// The second level of counting: detail for the few subjects (destinations, blocks, configured prefixes) that were
+// The second level of counting: detail for the few subjects (destinations, blocks, configured prefixes, host-group
+// aggregates) that were
 // promoted because their traffic approaches a threshold. Per promoted slot, in typed arrays allocated once:
 //   - per vector and tick bucket: estimated packets, bytes, sampled packets and the sum of squared sampling
 //     rates (the variance of the estimate, for the confidence rule), over the same sliding window as level one;
@@ -19,7 +20,8 @@ import { VECTOR_COUNT as VECTOR_COUNTBinding } from './vector.js';
 const FlowField = FlowFieldBinding;
 const VECTOR_COUNT = VECTOR_COUNTBinding;
 
-export const SubjectKind = { host: 0, block: 1, network: 2 } as const;
+/** Kinds of subject: a destination, its /24 or /64 block, its configured prefix, its host group's aggregate. */
+export const SubjectKind = { host: 0, block: 1, network: 2, group: 3 } as const;
 export type SubjectKindCode = (typeof SubjectKind)[keyof typeof SubjectKind];
 
 /** Floats per (vector, tick) cell. */
@@ -99,6 +101,11 @@ export class VectorWindowPool {
   private readonly free: Int32Array;
   private freeTop: number;
   private readonly rowFloats: number;
+  /**
+   * Per slot: the tick and sampling rate of the sample that promoted it. Detection counts the subject's level-one
+   * totals from before that sample as evidence of the `total` key (they are not in the per-vector cells).
+   */
+  private readonly origin: Float64Array;
   lateSamples = 0;
 
   constructor(options: VectorWindowOptions) {
@@ -112,6 +119,7 @@ export class VectorWindowPool {
     this.ownerKind = new Uint8Array(capacity);
     this.ownerEntry = new Int32Array(capacity).fill(-1);
     this.state = new Float64Array(capacity * STATE_STRIDE);
+    this.origin = new Float64Array(capacity * 2);
     this.addedByVector = new Float64Array(capacity * VECTOR_COUNT);
     this.cells = new Float32Array(capacity * windowTicks * this.rowFloats);
     this.vectorMask = new Uint32Array(capacity * windowTicks);
@@ -133,6 +141,22 @@ export class VectorWindowPool {
 
   get storageBytes(): number {
     return this.state.byteLength + this.addedByVector.byteLength + this.cells.byteLength + this.vectorMask.byteLength + this.flowBits.byteLength + this.ring.byteLength + this.benign.byteLength + this.capacity * (1 + 4 + 4 + 4 + 4);
+  }
+
+  /** Records the promoting sample's tick and sampling rate (the counter calls it right after acquire). */
+  setOrigin(slot: number, tick: number, rate: number): void {
+    this.origin[slot * 2] = tick;
+    this.origin[slot * 2 + 1] = rate;
+  }
+
+  /** Tick of the sample that promoted the slot. */
+  originTickOf(slot: number): number {
+    return this.origin[slot * 2]!;
+  }
+
+  /** Sampling rate of the sample that promoted the slot. */
+  originRateOf(slot: number): number {
+    return this.origin[slot * 2 + 1]!;
   }
 
   /** Newest tick counted for the slot, or -1. */
@@ -319,12 +343,14 @@ export class VectorWindowPool {
   }
 
   /**
-   * Both windows ending before tick T in one pass: `main` over the last W ticks, `fast` over the last F ticks of
-   * them (F ≤ W; F = 0 leaves `fast` alone). Same layout as sum().
+   * The windows ending before tick T in one pass: `main` over the last W ticks, `fast` over the last F ticks of
+   * them and `short` over the last S (S, F ≤ W; 0 leaves that array alone). Same layout as sum().
    */
-  sumWindows(slot: number, T: number, W: number, F: number, main: Float64Array, fast: Float64Array): void {
+  sumWindows(slot: number, T: number, W: number, F: number, main: Float64Array, fast: Float64Array, S = 0, short?: Float64Array): void {
     main.fill(0);
     if (F > 0) fast.fill(0);
+    if (S > 0) short!.fill(0);
+    const shortFrom = T - S;
     const ring = this.windowTicks;
     const last = this.state[slot * STATE_STRIDE + S_LAST_TICK]!;
     const hi = T - 1 < last ? T - 1 : last;
@@ -354,6 +380,12 @@ export class VectorWindowPool {
           fast[o + 1]! += b;
           fast[o + 2]! += n;
           fast[o + 3]! += q;
+        }
+        if (S > 0 && t >= shortFrom) {
+          short![o]! += p;
+          short![o + 1]! += b;
+          short![o + 2]! += n;
+          short![o + 3]! += q;
         }
       }
     }

@@ -3,7 +3,7 @@
 // reservoir of compact samples that the mitigation signature is fitted to. Also reads the subject's benign ring
 // (traffic from before the attack) in the same compact form. Runs at tick time for attacked subjects only, so it
 // may allocate; every map is bounded.
-import { keyText } from '../counting/address-key.js';
+import { keyText, prefixMask, type ParsedKeyPrefix } from '../counting/address-key.js';
 import { FlowFlag } from '../intake/flow-batch.js';
 import { BENIGN_WORDS, metaFlags, metaProtocol, metaTcpFlags, metaVector, RING_WORDS, RingWord, type VectorWindowPool } from '../counting/vector-windows.js';
 import { VECTOR_NAMES } from '../counting/vector.js';
@@ -83,13 +83,31 @@ export class ProfileAccumulator {
   /** Ring position read up to (samples ever pushed to the slot's ring). */
   cursor: number;
 
+  /** Destination filter (a prefix's masked words and mask), or undefined: every destination. */
+  private readonly dstNet: Uint32Array | undefined;
+  private readonly dstMask: Uint32Array | undefined;
+
   constructor(
     private readonly vectorMask: number,
     startCursor: number,
     seed: number,
+    /** Keep only samples to this prefix (a host-group aggregate's attack on one of its prefixes). */
+    destination?: ParsedKeyPrefix,
   ) {
     this.cursor = startCursor;
     this.rng = seed >>> 0 || 1;
+    if (destination) {
+      this.dstMask = prefixMask(destination.length);
+      this.dstNet = Uint32Array.from(destination.words, (w, i) => w & this.dstMask![i]!);
+    }
+  }
+
+  private wantsDestination(ring: Uint32Array, w: number): boolean {
+    const m = this.dstMask;
+    const n = this.dstNet;
+    if (m === undefined || n === undefined) return true;
+    for (let i = 0; i < 4; i++) if (((ring[w + RingWord.dst + i]! & m[i]!) >>> 0) !== n[i]) return false;
+    return true;
   }
 
   /** Reads the slot's ring from the cursor on, keeping samples whose vector is in the mask. */
@@ -107,6 +125,7 @@ export class ProfileAccumulator {
       const w = r * RING_WORDS;
       const meta = ring[w + 10]!;
       if (((this.vectorMask >>> metaVector(meta)) & 1) === 0) continue;
+      if (!this.wantsDestination(ring, w)) continue;
       const lengthWord = ring[w + 11]!;
       const family = lengthWord >>> 16;
       const rate = ring[w + 8]!;

@@ -8,6 +8,16 @@
 // decides lifecycle only: the detector measures, classifies and fills the record.
 import type { AttackEvent, AttackRecord } from './attack.js';
 import type { ProfileAccumulator, CompactSample } from './attack-profile.js';
+import type { ProtectedNetwork } from './host-groups.js';
+
+/**
+ * One prefix's part of a host-group aggregate's attack: the attack's target is the prefix, its profile holds the
+ * prefix's samples, and `whole` (shared by the group's attacks) every sample of the aggregate, for its share.
+ */
+export interface GroupPart {
+  prefix: ProtectedNetwork;
+  whole: ProfileAccumulator;
+}
 
 export interface TrackedAttack {
   /** `${target}|${family}`. */
@@ -29,6 +39,8 @@ export interface TrackedAttack {
   profile: ProfileAccumulator;
   /** The target's traffic from before the onset (collateral is measured on it). */
   benign: CompactSample[];
+  /** Set when a host-group aggregate started it on one of the group's prefixes. */
+  part?: GroupPart;
 }
 
 export interface AttackTrackerOptions {

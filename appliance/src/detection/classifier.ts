@@ -1,7 +1,8 @@
 // Classification: which vector family an over-threshold rate is, and how sure we are. The family is the one
 // with the largest estimated rate among the vectors of the key that crossed (for "total", all of them); its
-// confidence is its share of that key's traffic, discounted when few samples stand behind it. Blocks and
-// configured prefixes are classified carpet_bombing, with the dominant family's vectors as the attack traffic.
+// confidence is its share of that key's traffic, discounted when few samples stand behind it. Blocks, configured
+// prefixes and host-group aggregates are classified carpet_bombing, with the dominant family's vectors as the attack
+// traffic (unless they look like a flash crowd: then tcp_flood with low confidence, as for a host).
 //
 // Flash-crowd policy (documented in docs/detection.md): a rise in TCP traffic to a host whose vector mix, packet
 // sizes and destination ports match the host's traffic from before the rise, coming from many sources, is what a
@@ -102,7 +103,9 @@ export function classify(input: ClassifyInput): Classification {
   let family: VectorFamily = input.prefixTarget ? 'carpet_bombing' : dominant;
   let vectorMask = familyVectorMask(dominant);
   let flashCrowdLikely = false;
-  if (!input.prefixTarget && TCP_FAMILIES.has(dominant) && looksLikeFlashCrowd(input)) {
+  // The same policy for prefixes (blocks, configured prefixes, host-group aggregates): a legitimate surge spread
+  // over many hosts looks like one on a single host, and is not carpet bombing.
+  if (TCP_FAMILIES.has(dominant) && looksLikeFlashCrowd(input)) {
     flashCrowdLikely = true;
     family = 'tcp_flood';
     vectorMask = TCP_VECTOR_MASK;

@@ -20,11 +20,11 @@ import { CELL as CELLBinding, RING_WORDS as RING_WORDSBinding, RingWord as RingW
 import { KEY_COUNT as KEY_COUNTBinding, KEY_TOTAL as KEY_TOTALBinding, KEY_VECTORS as KEY_VECTORSBinding, THRESHOLD_KEYS, VECTOR_COUNT as VECTOR_COUNTBinding } from '../counting/vector.js';
 import type { AttackEvent, AttackRecord, Rates, Severity } from './attack.js';
 import { benignSamples, earliestRingTime, ProfileAccumulator, recentSamples, type CompactSample } from './attack-profile.js';
-import { AttackTracker, type TrackedAttack } from './attack-tracker.js';
+import { AttackTracker, type GroupPart, type TrackedAttack } from './attack-tracker.js';
 import { BaselineBook, type BaselineEntry, type BaselineSettings } from './baseline.js';
 import { classify, type Classification } from './classifier.js';
 import { lowerBound as lowerBoundBinding } from './confidence.js';
-import { HostGroups, METRICS, type HostGroup } from './host-groups.js';
+import { HostGroups, METRICS, type HostGroup, type ProtectedNetwork } from './host-groups.js';
 import { buildSignature } from './signature.js';
 import { groupName, lowestLimits, ResolvedThreshold, thresholdFor as thresholdForBinding } from './thresholds.js';
 
@@ -100,9 +100,17 @@ interface SlotState {
    */
   narrowKeys: number[];
   narrowSlack: number[];
+  /** A group aggregate's prefixes of its address family (its attacks' possible targets); empty for other kinds. */
+  parts: ProtectedNetwork[];
 }
 
 const SOURCES = ['static', 'baseline', 'floor'] as const;
+const KIND_NAMES = ['host', 'block', 'network', 'group'] as const;
+/**
+ * A group aggregate over its threshold starts one carpet-bombing attack per prefix of the group that carries at
+ * least this share of the attack's sampled traffic (a prefix with less is named in no attack; see docs/detection.md).
+ */
+const GROUP_PART_MIN_SHARE = 0.05;
 
 const KEY_MASKS: readonly number[] = KEY_VECTORS.map((vs) => vs.reduce((m, v) => m | (1 << v), 0));
 const ALL_VECTORS = KEY_MASKS[KEY_TOTAL]!;
@@ -119,15 +127,22 @@ export class Detector {
   private readonly d: DetectionConfig;
   private readonly W: number;
   private readonly fastW: number;
+  private readonly shortW: number;
   private readonly windowSeconds: number;
   private readonly fastSeconds: number;
+  private readonly shortSeconds: number;
   private readonly warmupMs: number;
   private readonly slots: (SlotState | undefined)[];
   private readonly mainCells = new Float64Array(VECTOR_COUNT * CELL);
   private readonly fastCells = new Float64Array(VECTOR_COUNT * CELL);
+  private readonly shortCells = new Float64Array(VECTOR_COUNT * CELL);
   private readonly keyMain = new Float64Array(KEY_COUNT * CELL);
   private readonly keyFast = new Float64Array(KEY_COUNT * CELL);
+  private readonly keyShort = new Float64Array(KEY_COUNT * CELL);
+  /** The `total` key's evidence from before promotion (level one), per window: packets, bytes, samples, Σ rate². */
+  private readonly carried = new Float64Array(3 * CELL);
   private readonly resolved = new ResolvedThreshold();
+  private readonly mainCellsScratch = new Float64Array(VECTOR_COUNT * CELL);
   private readonly protectedPrefixes: string[];
   private lastTick = -1;
   private lastSecond = -1;
@@ -149,6 +164,8 @@ export class Detector {
     this.fastW = d.fastWindowMs > 0 ? Math.round(d.fastWindowMs / d.tickMs) : 0;
     this.windowSeconds = (this.W * d.tickMs) / 1000;
     this.fastSeconds = (this.fastW * d.tickMs) / 1000;
+    this.shortW = d.shortWindowMs > 0 ? Math.round(d.shortWindowMs / d.tickMs) : 0;
+    this.shortSeconds = (this.shortW * d.tickMs) / 1000;
     this.warmupMs = d.baseline.warmupMinutes * 60_000;
     this.counter = new TrafficCounter({
       tickMs: d.tickMs,
@@ -160,6 +177,7 @@ export class Detector {
       promotedCapacity: this.groups.networks.length === 0 ? 16 : d.maxPromoted,
       blockPrefixLength: d.blockPrefixLength,
       networks: this.groups.networks,
+      networkGroups: this.groups.networks.map((n) => n.group),
       samplingOverrides: d.samplingOverrides,
       idleTicks: Math.round((d.idleEvictSeconds * 1000) / d.tickMs),
     });
@@ -247,6 +265,7 @@ export class Detector {
       destinations: { tracked: c.hosts.size, capacity: c.hosts.capacity, overflowSamples: c.hosts.overflowSamples, evicted: c.hosts.evicted },
       blocks: { tracked: c.blocks.size, capacity: c.blocks.capacity, overflowSamples: c.blocks.overflowSamples },
       networks: this.groups.networks.length,
+      groupAggregates: this.groups.groups.filter((g) => lowestLimits(g, SubjectKind.group, KEY_COUNT).pps < Infinity || lowestLimits(g, SubjectKind.group, KEY_COUNT).bps < Infinity).map((g) => g.name),
       promoted: { subjects: c.pool.size, capacity: c.pool.capacity, refused: c.promotionsRefused },
       samples: { counted: c.samples, unprotected: c.unprotectedSamples, nonIp: c.nonIpSamples, zeroRate: c.zeroRateSamples, late: c.hosts.lateSamples + c.pool.lateSamples, beforeEpoch: c.earlySamples },
       samplingOverrides: Array.from({ length: c.overrides.count }, (_, i) => ({ agent: this.d.samplingOverrides[i]?.agent, rate: c.overrides.rate(i), samples: c.overrides.applied[i] })),
@@ -279,7 +298,7 @@ export class Detector {
     const c = this.counter;
     this.groups.networks.forEach((n, i) => {
       const g = this.groups.groups[n.group]!;
-      for (const kind of [SubjectKind.host, SubjectKind.block, SubjectKind.network]) {
+      for (const kind of [SubjectKind.host, SubjectKind.block, SubjectKind.network, SubjectKind.group]) {
         const l = lowestLimits(g, kind, KEY_COUNT);
         c.promotePackets[kind]![i] = this.d.promoteFraction * l.pps * this.windowSeconds;
         c.promoteBytes[kind]![i] = ((this.d.promoteFraction * l.bps) / 8) * this.windowSeconds;
@@ -302,8 +321,12 @@ export class Detector {
     let subject: string;
     if (kind === SubjectKind.host) subject = address;
     else if (kind === SubjectKind.block) subject = `${address}/${family === 4 ? this.d.blockPrefixLength.ipv4 : this.d.blockPrefixLength.ipv6}`;
-    else subject = this.groups.networks[network]!.text;
-    const baselineKey = kind === SubjectKind.host ? subject : `${kind === SubjectKind.block ? 'block' : 'network'}:${subject}`;
+    else if (kind === SubjectKind.network) subject = this.groups.networks[network]!.text;
+    else subject = `${this.groups.groups[this.groups.networks[network]!.group]!.name} (IPv${family})`;
+    const baselineKey = kind === SubjectKind.host ? subject : `${KIND_NAMES[kind]}:${subject}`;
+    // A group aggregate's attacks are on the group's prefixes of its family (one per prefix carrying the traffic).
+    const groupIndex = this.groups.networks[network]!.group;
+    const parts = kind === SubjectKind.group ? this.groups.networks.filter((n) => n.group === groupIndex && n.family === family) : [];
     const baselines: (BaselineEntry | undefined)[] = [];
     for (let key = 0; key < KEY_COUNT; key++) baselines.push(this.baselines.get(baselineKey, key));
     s = {
@@ -325,6 +348,7 @@ export class Detector {
       slackBytes: 0,
       narrowKeys: [],
       narrowSlack: [],
+      parts,
     };
     this.slots[slot] = s;
     return s;
@@ -395,6 +419,49 @@ export class Detector {
     }
   }
 
+  /**
+   * A subject promoted less than a window ago has per-vector detail only from the promoting sample on; its
+   * level-one totals hold the packets and bytes before. They count for the `total` key (they have no vector), as
+   * samples at the promoting sample's rate: a flood's first samples are evidence too, which is what lets a
+   * fresh victim be decided on the samples since the rise rather than a window after its promotion.
+   */
+  private carryPromotionEvidence(slot: number, T: number): void {
+    const pool = this.counter.pool;
+    const origin = pool.originTickOf(slot);
+    if (origin < T - this.W) return;
+    const rate = pool.originRateOf(slot);
+    const table = this.counter.table(pool.ownerKind[slot]!);
+    const entry = pool.ownerEntry[slot]!;
+    const carried = this.carried;
+    carried.fill(0);
+    for (let t = Math.max(0, T - this.W); t <= origin && t < T; t++) {
+      let packets = table.tickSum(entry, t, 0);
+      let bytes = table.tickSum(entry, t, 1);
+      if (t === origin) {
+        // The promoting tick: level one has all of it, the detail has it from the promoting sample on.
+        pool.sum(slot, t, t, this.mainCellsScratch);
+        for (let v = 0; v < VECTOR_COUNT; v++) {
+          packets -= this.mainCellsScratch[v * CELL]!;
+          bytes -= this.mainCellsScratch[v * CELL + 1]!;
+        }
+      }
+      if (!(packets > 0)) continue;
+      for (let w = 0; w < 3; w++) {
+        const from = w === 0 ? T - this.W : w === 1 ? T - this.fastW : T - this.shortW;
+        if ((w === 1 && this.fastW === 0) || (w === 2 && this.shortW === 0) || t < from) continue;
+        carried[w * CELL]! += packets;
+        carried[w * CELL + 1]! += Math.max(0, bytes);
+        carried[w * CELL + 2]! += packets / rate;
+        carried[w * CELL + 3]! += packets * rate;
+      }
+    }
+    const o = KEY_TOTAL * CELL;
+    for (let w = 0; w < 3; w++) {
+      const k = w === 0 ? this.keyMain : w === 1 ? this.keyFast : this.keyShort;
+      for (let f = 0; f < CELL; f++) k[o + f]! += carried[w * CELL + f]!;
+    }
+  }
+
   /** Estimated distinct flows in the window (see docs/detection.md: a heuristic from the distinct sampled keys). */
   private flowsEstimate(pool: VectorWindowPool, slot: number, T: number, packets: number, samples: number): number {
     if (samples <= 0) return 0;
@@ -435,9 +502,11 @@ export class Detector {
   private evaluate(slot: number, T: number, nowMs: number, second: number, warm: boolean, feedBaselines: boolean): boolean {
     const pool = this.counter.pool;
     const s = this.slotState(slot);
-    pool.sumWindows(slot, T, this.W, this.fastW, this.mainCells, this.fastCells);
+    pool.sumWindows(slot, T, this.W, this.fastW, this.mainCells, this.fastCells, this.shortW, this.shortCells);
     this.keySums(this.mainCells, this.keyMain);
     if (this.fastW > 0) this.keySums(this.fastCells, this.keyFast);
+    if (this.shortW > 0) this.keySums(this.shortCells, this.keyShort);
+    this.carryPromotionEvidence(slot, T);
     this.resolveThresholds(s, second, warm);
     const km = this.keyMain;
     const kf = this.keyFast;
@@ -451,6 +520,8 @@ export class Detector {
     s.narrowKeys.length = 0;
     s.narrowSlack.length = 0;
     const fastSeconds = this.fastW > 0 ? this.fastSeconds : Infinity;
+    const shortSeconds = this.shortW > 0 ? this.shortSeconds : Infinity;
+    const ks = this.keyShort;
     for (let key = 0; key < KEY_COUNT; key++) {
       const o = key * CELL;
       const metrics = key === KEY_TOTAL ? 3 : 2;
@@ -459,11 +530,11 @@ export class Detector {
         const thr = thresholds[key * 3 + metric]!;
         if (!(thr > 0)) continue;
         if (metric === 1) {
-          const b = Math.min((thr / 8) * this.windowSeconds - km[o + 1]!, (thr / 8) * fastSeconds - (this.fastW > 0 ? kf[o + 1]! : 0));
+          const b = Math.min((thr / 8) * this.windowSeconds - km[o + 1]!, (thr / 8) * fastSeconds - (this.fastW > 0 ? kf[o + 1]! : 0), (thr / 8) * shortSeconds - (this.shortW > 0 ? ks[o + 1]! : 0));
           if (b < slackBytes) slackBytes = b;
         } else {
           // A flow has at least one packet: packets of headroom bound flows too.
-          const p = Math.min(thr * this.windowSeconds - km[o]!, thr * fastSeconds - (this.fastW > 0 ? kf[o]! : 0));
+          const p = Math.min(thr * this.windowSeconds - km[o]!, thr * fastSeconds - (this.fastW > 0 ? kf[o]! : 0), thr * shortSeconds - (this.shortW > 0 ? ks[o]! : 0));
           if (KEY_VECTORS[key]!.length < NARROW_KEY_VECTORS) {
             const at = s.narrowKeys.indexOf(key);
             if (at < 0) {
@@ -473,7 +544,7 @@ export class Detector {
           } else if (p < slackPackets) slackPackets = p;
         }
       }
-      if (km[o + 2] === 0 && (this.fastW === 0 || kf[o + 2] === 0)) continue;
+      if (km[o + 2] === 0) continue;
       for (let metric = 0; metric < metrics; metric++) {
         const thr = thresholds[key * 3 + metric]!;
         if (!(thr > 0)) continue;
@@ -489,17 +560,21 @@ export class Detector {
           lb = lowerBound(mainEstimate, km[o]!, km[o + 3]!, rule.confidence) / this.windowSeconds;
           crossed = lb >= thr;
         }
-        if (!crossed && this.fastW > 0 && metric < 2 && kf[o + 2]! >= rule.minSamples) {
-          const fastEstimate = metric === 0 ? kf[o]! : kf[o + 1]! * 8;
-          const fastRate = fastEstimate / this.fastSeconds;
-          if (fastRate >= thr) {
-            const fastLb = lowerBound(fastEstimate, kf[o]!, kf[o + 3]!, rule.confidence) / this.fastSeconds;
-            if (fastLb >= thr) {
-              crossed = true;
-              rate = fastRate;
-              lb = fastLb;
-              windowMs = this.fastW * rule.tickMs;
-            }
+        // The shorter windows: evidence since the rise, not diluted by the quiet ticks before it. Each is a look of
+        // its own, so each has its own, stricter confidence (false alarms per hour are set by all looks together).
+        for (let w = 0; !crossed && metric < 2 && w < 2; w++) {
+          const ticks = w === 0 ? this.fastW : this.shortW;
+          const kw = w === 0 ? kf : this.keyShort;
+          if (ticks === 0 || kw[o + 2]! < rule.minSamples) continue;
+          const seconds = w === 0 ? this.fastSeconds : this.shortSeconds;
+          const estimate = metric === 0 ? kw[o]! : kw[o + 1]! * 8;
+          if (estimate / seconds < thr) continue;
+          const bound = lowerBound(estimate, kw[o]!, kw[o + 3]!, w === 0 ? rule.fastConfidence : rule.shortConfidence) / seconds;
+          if (bound >= thr) {
+            crossed = true;
+            rate = estimate / seconds;
+            lb = bound;
+            windowMs = ticks * rule.tickMs;
           }
         }
         if (crossed) {
@@ -583,7 +658,20 @@ export class Detector {
       const earliest = earliestRingTime(pool, slot, cls.vectorMask, onsetMs);
       const firstSampleAt = earliest.complete && Number.isFinite(earliest.time) ? earliest.time : onsetMs;
       const benign = benignSamples(pool, slot, onsetTick - this.W);
-      this.startAttack(slot, s, c, cls, profile, benign, firstSampleAt, nowMs, second);
+      if (s.kind !== SubjectKind.group) {
+        this.startAttack(slot, s, c, cls, profile, benign, firstSampleAt, nowMs, second);
+        continue;
+      }
+      // A group aggregate: one attack per prefix of the group carrying its share of the traffic, each with the
+      // prefix's own samples (profile, signature) and its share of the group's rates. They live and end with the
+      // aggregate. A prefix already under attack for this family (its own prefix or block subject) keeps that one.
+      for (const part of s.parts) {
+        if (this.tracker.find(part.text, cls.family)) continue;
+        const mine = new ProfileAccumulator(cls.vectorMask, Math.max(0, pool.ringCountOf(slot) - pool.ringSize), (nowMs ^ slot ^ part.words[0]) >>> 0, part);
+        mine.readRing(pool, slot, onsetMs);
+        if (mine.samples === 0 || mine.weight < GROUP_PART_MIN_SHARE * profile.weight) continue;
+        this.startAttack(slot, s, c, cls, mine, benign, firstSampleAt, nowMs, second, { prefix: part, whole: profile });
+      }
     }
   }
 
@@ -611,7 +699,8 @@ export class Detector {
 
   /**
    * The first tick of the run of ticks leading up to now in which the attack's vectors carried at least a
-   * quarter of the threshold's rate (one quiet tick allowed inside the run, for sampling gaps).
+   * quarter of the threshold's rate (one quiet tick allowed inside the run, for sampling gaps). Ticks up to the
+   * promotion are judged on the subject's level-one totals.
    */
   private onsetTick(slot: number, vectorMask: number, c: Candidate, T: number): number {
     const pool = this.counter.pool;
@@ -620,12 +709,20 @@ export class Detector {
     const level = (c.value * tickSeconds) / 4;
     let onset = T - 1;
     let gap = 0;
+    // Up to the promoting sample's tick only level one has the traffic (all vectors together): it stands in there.
+    const origin = pool.originTickOf(slot);
+    const table = this.counter.table(pool.ownerKind[slot]!);
+    const entry = pool.ownerEntry[slot]!;
     for (let t = T - 1; t >= T - this.W; t--) {
-      pool.sum(slot, t, t, perTick);
       let amount = 0;
-      for (let v = 0; v < VECTOR_COUNT; v++) {
-        if (((vectorMask >>> v) & 1) === 0) continue;
-        amount += c.metric === 1 ? perTick[v * CELL + 1]! * 8 : perTick[v * CELL]!;
+      if (t <= origin) {
+        amount = c.metric === 1 ? table.tickSum(entry, t, 1) * 8 : table.tickSum(entry, t, 0);
+      } else {
+        pool.sum(slot, t, t, perTick);
+        for (let v = 0; v < VECTOR_COUNT; v++) {
+          if (((vectorMask >>> v) & 1) === 0) continue;
+          amount += c.metric === 1 ? perTick[v * CELL + 1]! * 8 : perTick[v * CELL]!;
+        }
       }
       if (amount >= level) {
         onset = t;
@@ -635,7 +732,8 @@ export class Detector {
     return onset;
   }
 
-  private ratesOf(vectorMask: number): Rates {
+  /** Rates of the attack's vectors in the main window; for a prefix of a group aggregate, its share of them. */
+  private ratesOf(vectorMask: number, part?: GroupPart, own?: ProfileAccumulator): Rates {
     let packets = 0;
     let bytes = 0;
     for (let v = 0; v < VECTOR_COUNT; v++) {
@@ -643,7 +741,9 @@ export class Detector {
       packets += this.mainCells[v * CELL]!;
       bytes += this.mainCells[v * CELL + 1]!;
     }
-    return { pps: Math.round(packets / this.windowSeconds), bps: Math.round((bytes * 8) / this.windowSeconds) };
+    // The prefix's share of the aggregate's sampled attack traffic so far (from the start, its own profile).
+    const share = part === undefined ? 1 : part.whole.weight > 0 ? Math.min(1, (own?.weight ?? 0) / part.whole.weight) : 0;
+    return { pps: Math.round((share * packets) / this.windowSeconds), bps: Math.round((share * bytes * 8) / this.windowSeconds) };
   }
 
   private startAttack(
@@ -656,17 +756,19 @@ export class Detector {
     firstSampleAt: number,
     nowMs: number,
     second: number,
+    part?: GroupPart,
   ): void {
-    const rates = this.ratesOf(cls.vectorMask);
+    const rates = this.ratesOf(cls.vectorMask, part, profile);
     const entry = s.baselines[c.key];
     const baseline = entry ? { pps: Math.round(entry.value(second + 1, 'pps')), bps: Math.round(entry.value(second + 1, 'bps')) } : undefined;
     const prefixTarget = s.kind !== SubjectKind.host;
-    const destination = prefixTarget ? s.subject : `${s.subject}/${s.family === 4 ? 32 : 128}`;
+    const target = part ? part.prefix.text : s.subject;
+    const destination = prefixTarget ? target : `${s.subject}/${s.family === 4 ? 32 : 128}`;
     const signature = buildSignature({ family: cls.family, ipVersion: s.family, destination, attack: profile.reservoir, benign, protectedPrefixes: this.protectedPrefixes });
     const metricRate = c.metric === 0 ? rates.pps : c.metric === 1 ? rates.bps : c.rate;
     const record: AttackRecord = {
       id: `${nowMs.toString(36).padStart(9, '0')}-${(this.attackSeq++ % 1296).toString(36).padStart(2, '0')}`,
-      target: s.subject,
+      target,
       targetKind: prefixTarget ? 'prefix' : 'host',
       ipVersion: s.family,
       hostGroup: s.group.name,
@@ -696,7 +798,7 @@ export class Detector {
       signature,
     };
     const tracked: TrackedAttack = {
-      id: `${s.subject}|${cls.family}`,
+      id: AttackTracker.idOf(target, cls.family),
       record,
       slot,
       keyIndex: c.key,
@@ -709,6 +811,7 @@ export class Detector {
       signatureAtMs: nowMs,
       profile,
       benign,
+      ...(part ? { part } : {}),
     };
     if (!tracked.lowConfidence) for (const e of s.baselines) e?.freeze(second);
     s.thresholdsSecond = -1;
@@ -725,8 +828,9 @@ export class Detector {
       const o = t.keyIndex * CELL;
       const km = this.keyMain;
       const rate = t.metric === 0 ? km[o]! / this.windowSeconds : t.metric === 1 ? (km[o + 1]! * 8) / this.windowSeconds : this.flowsEstimate(pool, slot, T, km[o]!, km[o + 2]!) / this.windowSeconds;
+      t.part?.whole.readRing(pool, slot);
       t.profile.readRing(pool, slot);
-      const rates = this.ratesOf(t.vectorMask);
+      const rates = this.ratesOf(t.vectorMask, t.part, t.profile);
       t.record.rates = rates;
       if (rates.pps > t.record.peak.pps) t.record.peak.pps = rates.pps;
       if (rates.bps > t.record.peak.bps) t.record.peak.bps = rates.bps;
@@ -761,7 +865,7 @@ export class Detector {
     r.samplingRates = [...t.profile.samplingRates].sort((a, b) => a - b);
     r.profile = t.profile.profile(r.rates.pps || r.peak.pps, r.profile.flashCrowdLikely, r.targetKind === 'prefix');
     if (!refitSignature) return;
-    const destination = r.targetKind === 'prefix' ? s.subject : `${s.subject}/${s.family === 4 ? 32 : 128}`;
+    const destination = r.targetKind === 'prefix' ? r.target : `${s.subject}/${s.family === 4 ? 32 : 128}`;
     r.signature = buildSignature({ family: r.vector, ipVersion: s.family, destination, attack: t.profile.reservoir, benign: t.benign, protectedPrefixes: this.protectedPrefixes });
   }
 }

@@ -3,7 +3,8 @@
 // to the root group "global", whose values are the `detection` section's. A group's unset values come from its
 // parent (default: global), so a "customers-premium" group can override only the SYN threshold of "customers".
 //
-// Everything is resolved once at build time into flat arrays per group and subject kind (host, block, network)
+// Everything is resolved once at build time into flat arrays per group and subject kind (host, block, network,
+// and the group's own aggregate: all its prefixes together, per address family)
 // indexed by threshold key × metric, together with the group each value came from, so the tick reads numbers and
 // a ThresholdCrossed names the group whose setting applied. A value of 0 switches an inherited limit off.
 //
@@ -20,14 +21,15 @@ export type MetricName = (typeof METRICS)[number];
 export const METRIC_COUNT = 3;
 export const Metric = { pps: 0, bps: 1, flows: 2 } as const;
 /** Subject kinds, in the order of counting's SubjectKind codes. */
-export const SUBJECT_KINDS = ['host', 'block', 'network'] as const;
+export const SUBJECT_KINDS = ['host', 'block', 'network', 'group'] as const;
+const KIND_COUNT = SUBJECT_KINDS.length;
 
 export interface HostGroup {
   index: number;
   name: string;
   parent: number;
   prefixes: string[];
-  /** Per subject kind: static thresholds [key × 3 + metric] (NaN = none) and the group index that set each. */
+  /** Per subject kind (host, block, network, group aggregate): static thresholds [key × 3 + metric] (NaN = none) and the group index that set each. */
   staticValue: Float64Array[];
   staticFrom: Int16Array[];
   /** Per subject kind: floors of dynamic thresholds, same layout. */
@@ -45,7 +47,7 @@ export interface ProtectedNetwork extends ParsedKeyPrefix {
 export interface HostGroupsConfig {
   networks: string[];
   hostGroups: HostGroupConfig[];
-  detection: Pick<DetectionConfig, 'thresholds' | 'blockThresholds' | 'networkThresholds' | 'baseline'>;
+  detection: Pick<DetectionConfig, 'thresholds' | 'blockThresholds' | 'networkThresholds' | 'groupThresholds' | 'baseline'>;
 }
 
 export class HostGroups {
@@ -85,9 +87,9 @@ export class HostGroups {
       baselineEnabled: d.baseline.enabled,
       k: d.baseline.k,
     };
-    const ownStatic = [d.thresholds, d.blockThresholds, d.networkThresholds];
-    const ownFloor = [d.baseline.floor, d.baseline.blockFloor, d.baseline.networkFloor];
-    for (let kind = 0; kind < 3; kind++) {
+    const ownStatic = [d.thresholds, d.blockThresholds, d.networkThresholds, d.groupThresholds];
+    const ownFloor = [d.baseline.floor, d.baseline.blockFloor, d.baseline.networkFloor, d.baseline.groupFloor];
+    for (let kind = 0; kind < KIND_COUNT; kind++) {
       const [sv, sf] = resolveSet(undefined, undefined, ownStatic[kind], 0);
       const [fv, ff] = resolveSet(undefined, undefined, ownFloor[kind], 0);
       root.staticValue.push(sv);
@@ -106,8 +108,8 @@ export class HostGroups {
       const parentName = g.parent ?? ROOT_GROUP;
       const parent = parentName === ROOT_GROUP ? root : resolve(config.hostGroups.find((h) => h.name === parentName)!);
       const gi = index.get(g.name)!;
-      const own = [g.thresholds, g.blockThresholds, g.networkThresholds];
-      const floors = [g.baseline?.floor, g.baseline?.blockFloor, g.baseline?.networkFloor];
+      const own = [g.thresholds, g.blockThresholds, g.networkThresholds, g.groupThresholds];
+      const floors = [g.baseline?.floor, g.baseline?.blockFloor, g.baseline?.networkFloor, g.baseline?.groupFloor];
       const group: HostGroup = {
         index: gi,
         name: g.name,
@@ -120,7 +122,7 @@ export class HostGroups {
         baselineEnabled: g.baseline?.enabled ?? parent.baselineEnabled,
         k: g.baseline?.k ?? parent.k,
       };
-      for (let kind = 0; kind < 3; kind++) {
+      for (let kind = 0; kind < KIND_COUNT; kind++) {
         const [sv, sf] = resolveSet(parent.staticValue[kind], parent.staticFrom[kind], own[kind], gi);
         const [fv, ff] = resolveSet(parent.floorValue[kind], parent.floorFrom[kind], floors[kind], gi);
         group.staticValue.push(sv);
@@ -234,10 +236,12 @@ export function checkHostGroups(config: HostGroupsConfig & { detection: Partial<
   flowsOnlyTotal(d.thresholds, '/detection/thresholds');
   flowsOnlyTotal(d.blockThresholds, '/detection/blockThresholds');
   flowsOnlyTotal(d.networkThresholds, '/detection/networkThresholds');
+  flowsOnlyTotal(d.groupThresholds, '/detection/groupThresholds');
   config.hostGroups.forEach((g, i) => {
     flowsOnlyTotal(g.thresholds, `/hostGroups/${i}/thresholds`);
     flowsOnlyTotal(g.blockThresholds, `/hostGroups/${i}/blockThresholds`);
     flowsOnlyTotal(g.networkThresholds, `/hostGroups/${i}/networkThresholds`);
+    flowsOnlyTotal(g.groupThresholds, `/hostGroups/${i}/groupThresholds`);
   });
 
   if (d.tickMs !== undefined && d.windowMs !== undefined) {
@@ -246,6 +250,10 @@ export function checkHostGroups(config: HostGroupsConfig & { detection: Partial<
     if (d.fastWindowMs !== undefined && d.fastWindowMs > 0) {
       if (d.fastWindowMs % d.tickMs !== 0) problems.push({ path: '/detection/fastWindowMs', message: `must be a multiple of detection.tickMs (${d.tickMs})` });
       if (d.fastWindowMs >= d.windowMs) problems.push({ path: '/detection/fastWindowMs', message: 'must be shorter than detection.windowMs (or 0 to turn it off)' });
+    }
+    if (d.shortWindowMs !== undefined && d.shortWindowMs > 0) {
+      if (d.shortWindowMs % d.tickMs !== 0) problems.push({ path: '/detection/shortWindowMs', message: `must be a multiple of detection.tickMs (${d.tickMs})` });
+      if (d.shortWindowMs >= d.windowMs) problems.push({ path: '/detection/shortWindowMs', message: 'must be shorter than detection.windowMs (or 0 to turn it off)' });
     }
   }
   const b = d.baseline;
