@@ -12,7 +12,7 @@ step() { printf '[setup] %s\n' "$*"; }
 
 # nftables/iptables: Tier 1 local filtering (and its agent); openssl: the agent API's self-signed certificate.
 runtime_pkgs=(bird2 exabgp gobgpd frr nftables iptables iproute2 libcap2-bin openssl)
-dev_pkgs=(pmacct tshark tcpreplay faketime fastnetmon python3-scapy linux-perf procps)
+dev_pkgs=(pmacct tshark tcpreplay faketime fastnetmon python3-scapy linux-perf procps chromium)
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   pkgs=("${runtime_pkgs[@]}")
