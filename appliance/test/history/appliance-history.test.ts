@@ -3,7 +3,7 @@
 // "shutdown", and the next appliance on the same data directory still has it.
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +13,7 @@ import { validateConfig } from '../../src/config/load.js';
 import type { AttackEvent } from '../../src/detection/attack.js';
 import type { AttackDetail } from '../../src/history/attack-detail.js';
 import { silentLogger } from '../../src/log.js';
+import { PcapReader } from '../../src/pcap/pcap-reader.js';
 import { attackTraffic, rate, ScenarioRunner } from '../../src/synthetic/traffic-scenarios.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -87,8 +88,17 @@ test('an attack detected from live sFlow is in the history, readable while the a
     assert.ok(h.lastWrite !== null);
 
     await appliance.stop();
-    const stopped = (await runCli(['attacks', 'show', id, '--json', '--data-dir', dataDir])).stdout;
-    assert.equal((JSON.parse(stopped) as AttackDetail).endReason, 'shutdown');
+    const stopped = JSON.parse((await runCli(['attacks', 'show', id, '--json', '--data-dir', dataDir])).stdout) as AttackDetail;
+    assert.equal(stopped.endReason, 'shutdown');
+    // The capture (on by default) wrote the attack's pcap; `attacks pcap` hands it out as it is on disk.
+    assert.ok(stopped.capture !== null && stopped.capture.bytes > 24, JSON.stringify(stopped.capture));
+    const copy = join(dir, 'copy.pcap');
+    const pcap = await runCli(['attacks', 'pcap', id, '-o', copy, '--data-dir', dataDir]);
+    assert.equal(pcap.code, 0, pcap.stderr);
+    assert.deepEqual(readFileSync(copy), readFileSync(stopped.capture.path));
+    let packets = 0;
+    for await (const _ of new PcapReader(createReadStream(copy))) packets++;
+    assert.ok(packets > 0, 'the capture holds packets');
 
     appliance = new Appliance({ config: r.config, log: silentLogger() });
     await appliance.start();
