@@ -1,16 +1,19 @@
 // Runs Breakwater's sFlow intake for bench/ingest (and bench/detect's ingest part), nothing else of the appliance.
-// Usage: breakwater-receiver.ts HOST:PORT WORKERS [auto|dgram|recvmmsg] [RECEIVE_THREADS] [detection]
+// Usage: breakwater-receiver.ts HOST:PORT WORKERS [auto|dgram|recvmmsg] [RECEIVE_THREADS] [detection] [capture]
 //   RECEIVE_THREADS: sflow.receiveThreads (default 0: receive and decode on the main thread).
 //   detection: attach the detection service as the intake's batch listener, as the appliance does (default
 //     thresholds, no block thresholds, baselines off, 198.18.0.0/15 and 2001:db8:b0e::/48 protected), and keep no
 //     per-destination table in the intake (the appliance keeps none); without it, a DestinationTable counts every
 //     destination and must agree with the samples applied.
+//   capture: FlowBatches carry sampled headers (capture.snapLength 128) and the attack capture's rings take every
+//     batch (capture defaults), as in the appliance with capture on; no attack starts, so no file is written.
 // Each line "stats" on stdin is answered with one JSON line on stdout; "stop" (or end of stdin) stops it cleanly.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EventBus } from '../../appliance/src/bus/event-bus.js';
+import { AttackCapture } from '../../appliance/src/capture/attack-capture.js';
 import { validateConfig } from '../../appliance/src/config/load.js';
 import { DestinationTable } from '../../appliance/src/counting/destination-table.js';
 import type { AttackEvent } from '../../appliance/src/detection/attack.js';
@@ -18,8 +21,9 @@ import { DetectionService } from '../../appliance/src/detection/detection-servic
 import { SflowIntake } from '../../appliance/src/intake/sflow-intake.js';
 import { createLogger } from '../../appliance/src/log.js';
 
-const [listen = '127.0.0.1:6343', workersArg = '0', receiveWith = 'auto', threadsArg = '0', detectionArg = ''] = process.argv.slice(2);
+const [listen = '127.0.0.1:6343', workersArg = '0', receiveWith = 'auto', threadsArg = '0', detectionArg = '', captureArg = ''] = process.argv.slice(2);
 const withDetection = detectionArg === 'detection';
+const withCapture = captureArg === 'capture';
 const log = createLogger({ level: 'warn', fd: 2 });
 const dataDir = mkdtempSync(join(tmpdir(), 'bw-ingest-receiver-'));
 let detection: DetectionService | undefined;
@@ -37,7 +41,16 @@ const intake = new SflowIntake({
   ...(destinations ? { destinations } : {}),
   log,
   receiveWith: receiveWith as 'auto' | 'dgram' | 'recvmmsg',
+  headerSnapLength: withCapture ? 128 : 0,
 });
+const captureConfig = validateConfig({ dataDir });
+if (!captureConfig.ok) throw new Error('defaults do not validate');
+const capture = withCapture ? new AttackCapture({ config: captureConfig.config.capture, dataDir, bus: new EventBus<AttackEvent>(), log }) : undefined;
+if (capture) {
+  const c = capture;
+  intake.addBatchListener((b) => c.consume(b));
+  await c.start();
+}
 if (detection) {
   const d = detection;
   intake.addBatchListener((b) => d.consume(b));
@@ -45,7 +58,7 @@ if (detection) {
 }
 await intake.start();
 const report = intake.report() as { receiveWith: string; receiveThreads: number };
-process.stdout.write(`${JSON.stringify({ ready: true, sockets: intake.boundSockets, receiveWith: report.receiveWith, receiveThreads: report.receiveThreads, detection: withDetection })}\n`);
+process.stdout.write(`${JSON.stringify({ ready: true, sockets: intake.boundSockets, receiveWith: report.receiveWith, receiveThreads: report.receiveThreads, detection: withDetection, capture: withCapture })}\n`);
 
 let stopping = false;
 async function stop(): Promise<void> {
@@ -53,6 +66,7 @@ async function stop(): Promise<void> {
   stopping = true;
   await intake.stop();
   await detection?.stop();
+  await capture?.stop();
   rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 }

@@ -174,11 +174,11 @@ async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
   groups.delete(pgid);
 }
 
-async function startBreakwater(name: string, workers: number, receiveWith: 'recvmmsg' | 'dgram', receiveThreads = 0, detection = false): Promise<Receiver> {
+async function startBreakwater(name: string, workers: number, receiveWith: 'recvmmsg' | 'dgram', receiveThreads = 0, detection = false, capture = false): Promise<Receiver> {
   const ns = netns(name);
   // Decoder workers and receive threads exist to use more than one core: pinning them to the receiver's one core
   // would defeat them.
-  const args = ['bench/ingest/breakwater-receiver.ts', `127.0.0.1:${PORT}`, String(workers), receiveWith, String(receiveThreads), detection ? 'detection' : ''];
+  const args = ['bench/ingest/breakwater-receiver.ts', `127.0.0.1:${PORT}`, String(workers), receiveWith, String(receiveThreads), detection ? 'detection' : '', capture ? 'capture' : ''];
   const child = spawnInNs(ns, process.execPath, ['--conditions=source', '--import', 'tsx', ...args], join(work, `${name}.log`), 'pipe', workers > 0 || receiveThreads > 0 ? threadedCpus : receiverCpus);
   const lines: Interface = createInterface({ input: child.stdout! });
   const waiting: ((line: string) => void)[] = [];
@@ -458,6 +458,8 @@ async function main(): Promise<void> {
     // Detection attached as the appliance attaches it (batch listener on the main thread; no intake table).
     ['breakwater-detection', () => startBreakwater('breakwater-detection', 0, 'recvmmsg', 0, true)],
     ['breakwater-threads-1-detection', () => startBreakwater('breakwater-threads-1-detection', 0, 'recvmmsg', 1, true)],
+    // Capture on (FlowBatch header section, 128-byte snap, and the capture's rings on every batch): its ingest cost.
+    ['breakwater-capture', () => startBreakwater('breakwater-capture', 0, 'recvmmsg', 0, false, true)],
     ['breakwater-dgram', () => startBreakwater('breakwater-dgram', 0, 'dgram')],
     ['breakwater-dgram-workers-2', () => startBreakwater('breakwater-dgram-workers-2', 2, 'dgram')],
     ['fastnetmon', startFastnetmon],

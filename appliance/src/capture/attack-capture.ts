@@ -5,8 +5,9 @@
 // What is kept (all preallocated, fixed when the component is made):
 // - a Space-Saving table of the top `trackedDestinations` destinations by recent sample count
 //   (destination-heavy-hitters.ts), each with a ring of its last `ringDepth` headers (header-rings.ts);
-// - one global ring of the last `globalRingDepth` headers of all traffic, for a destination that was not
-//   tracked (or only just) when its attack started.
+// - one global ring of the last `globalRingDepth` headers of destinations not tracked yet: the first sample of
+//   a destination that just took a slot, so also all traffic to the many destinations that churn through the
+//   table's bottom slots. Each header is copied once, into its destination's ring or into the global ring.
 // Memory: (trackedDestinations × ringDepth + globalRingDepth) × (snapLength + 44) bytes of rings, plus the
 // table (~52 bytes per tracked destination) and writeBufferBytes of write chunks. report() gives the figure.
 //
@@ -78,6 +79,7 @@ export class AttackCapture implements Component {
   private u8: Uint8Array = new Uint8Array(0);
   private u32: Uint32Array = new Uint32Array(0);
   private f64: Float64Array = new Float64Array(0);
+  private view: DataView = new DataView(new ArrayBuffer(0));
 
   /** Counters for /health. */
   batches = 0;
@@ -163,6 +165,7 @@ export class AttackCapture implements Component {
     const rings = this.rings!;
     const globalRing = this.globalRing!;
     const active = this.activeList;
+    const view = this.view;
     let now = base;
     for (let r = 0; r < count; r++) {
       const at = BATCH_HEADER_BYTES + r * RECORD_BYTES;
@@ -191,13 +194,19 @@ export class AttackCapture implements Component {
       const rate = u32[(at + FlowField.samplingRate) >>> 2]!;
       const frame = u32[(at + FlowField.frameLength) >>> 2]!;
       const sequence = ++this.sampleSequence;
+      // Each header is copied once: a destination already tracked keeps it in its own ring; the first sample
+      // of a destination that just took a slot (its ring starts empty) goes to the global ring, as does all
+      // traffic to the many destinations that churn through the table's bottom slots.
       const slot = table.observe(family, w0, w1, w2, w3);
-      if (table.lastWasNew) rings.clear(slot);
-      rings.push(slot, u8, bytesAt + from, length, now, sequence, rate, frame, protocol, family, w0, w1, w2, w3);
-      globalRing.push(0, u8, bytesAt + from, length, now, sequence, rate, frame, protocol, family, w0, w1, w2, w3);
+      if (table.lastWasNew) {
+        rings.clear(slot);
+        globalRing.push(0, view, bytesAt + from, length, now, sequence, rate, frame, protocol, family, w0, w1, w2, w3);
+      } else {
+        rings.push(slot, view, bytesAt + from, length, now, sequence, rate, frame, protocol, family, w0, w1, w2, w3);
+      }
       for (let i = 0; i < active.length; i++) {
         const c = active[i]!;
-        if (targetContains(c.target, family, w0, w1, w2, w3)) c.file.append(u8, bytesAt + from, length, now, frame, protocol);
+        if (targetContains(c.target, family, w0, w1, w2, w3)) c.file.append(view, bytesAt + from, length, now, frame, protocol);
       }
     }
   }
@@ -311,7 +320,7 @@ export class AttackCapture implements Component {
     for (const p of picked) {
       const r = p.ring;
       const e = p.entry;
-      if (capture.file.append(r.bytes, e * r.snap, r.length[e]!, r.timeMs[e]!, r.frameLength[e]!, r.headerProtocol[e]!)) written++;
+      if (capture.file.append(r.bytesView, e * r.snap, r.length[e]!, r.timeMs[e]!, r.frameLength[e]!, r.headerProtocol[e]!)) written++;
     }
     return written;
   }
@@ -363,6 +372,7 @@ export class AttackCapture implements Component {
       this.u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, length);
       this.u32 = new Uint32Array(bytes.buffer, bytes.byteOffset, length >>> 2);
       this.f64 = new Float64Array(bytes.buffer, bytes.byteOffset, length >>> 3);
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, length);
     }
   }
 }

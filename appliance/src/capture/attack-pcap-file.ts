@@ -13,6 +13,7 @@
 //
 // It owns the file and its chunks; which samples belong to the attack is capture/attack-capture.ts's business.
 import { open, type FileHandle } from 'node:fs/promises';
+import { copyBytes } from './copy-bytes.js';
 import {
   encodePcapGlobalHeader,
   LinkType,
@@ -26,25 +27,34 @@ export const CHUNK_BYTES = 64 * 1024;
 
 /** Preallocated write chunks shared by every attack's file; the total is the capture's write-buffer bound. */
 export class ChunkPool {
-  private readonly free: Buffer[] = [];
+  private readonly free: Chunk[] = [];
   readonly chunks: number;
 
   constructor(totalBytes: number) {
     this.chunks = Math.max(2, Math.floor(totalBytes / CHUNK_BYTES));
-    for (let i = 0; i < this.chunks; i++) this.free.push(Buffer.alloc(CHUNK_BYTES));
+    for (let i = 0; i < this.chunks; i++) {
+      const bytes = Buffer.alloc(CHUNK_BYTES);
+      this.free.push({ bytes, view: new DataView(bytes.buffer, bytes.byteOffset, CHUNK_BYTES) });
+    }
   }
 
   get available(): number {
     return this.free.length;
   }
 
-  take(): Buffer | undefined {
+  take(): Chunk | undefined {
     return this.free.pop();
   }
 
-  give(chunk: Buffer): void {
+  give(chunk: Chunk): void {
     this.free.push(chunk);
   }
+}
+
+/** A write chunk and a DataView over it (made once, with the chunk). */
+export interface Chunk {
+  bytes: Buffer;
+  view: DataView;
 }
 
 export interface AttackPcapLimits {
@@ -70,9 +80,9 @@ export class AttackPcapFile {
   /** LINKTYPE of the file, -1 until the first packet. */
   linkType = -1;
   failed = false;
-  private chunk: Buffer | undefined;
+  private chunk: Chunk | undefined;
   private used = 0;
-  private readonly queue: { chunk: Buffer; length: number }[] = [];
+  private readonly queue: { chunk: Chunk; length: number }[] = [];
   private handle: FileHandle | undefined;
   private opening: Promise<void>;
   private writing = false;
@@ -102,7 +112,7 @@ export class AttackPcapFile {
    * Appends one sampled packet: `count` header bytes of `src` from `from`. Returns false when it was not
    * written (and counted why).
    */
-  append(src: Uint8Array, from: number, count: number, timeMs: number, frameLength: number, headerProtocol: number): boolean {
+  append(src: DataView, from: number, count: number, timeMs: number, frameLength: number, headerProtocol: number): boolean {
     if (this.failed || this.closed) {
       this.droppedAfterError++;
       return false;
@@ -137,9 +147,9 @@ export class AttackPcapFile {
     const at = this.used;
     // A frame length below the bytes present would make the record invalid (sFlow agents do send 0).
     const original = frameLength >= captured ? frameLength : captured;
-    writePcapRecordHeader(chunk, at, Math.round(timeMs * 1000), captured, original);
+    writePcapRecordHeader(chunk.bytes, at, Math.round(timeMs * 1000), captured, original);
     const to = at + PCAP_RECORD_HEADER_LENGTH;
-    for (let i = 0; i < captured; i++) chunk[to + i] = src[from + i]!;
+    copyBytes(src, from, chunk.view, to, captured);
     this.used = to + captured;
     this.packets++;
     this.bytes += recordLength;
@@ -190,7 +200,7 @@ export class AttackPcapFile {
       }
     }
     this.linkType = linkType;
-    this.chunk.set(encodePcapGlobalHeader({ linkType, snaplen: this.limits.snapLength }), 0);
+    this.chunk.bytes.set(encodePcapGlobalHeader({ linkType, snaplen: this.limits.snapLength }), 0);
     return true;
   }
 
@@ -210,7 +220,7 @@ export class AttackPcapFile {
       return;
     }
     this.writing = true;
-    this.handle.write(next.chunk, 0, next.length).then(
+    this.handle.write(next.chunk.bytes, 0, next.length).then(
       () => {
         this.pool.give(next.chunk);
         this.writing = false;

@@ -5,9 +5,11 @@
 // rings × depth × (snap + ENTRY_OVERHEAD_BYTES) bytes (see entryBytes()), whatever the traffic.
 //
 // It owns storage only: which ring a sample goes to is the capture's decision (capture/attack-capture.ts).
-// push() copies the header bytes in a plain loop and allocates nothing.
+// push() copies the header bytes (copy-bytes.ts) and allocates nothing.
 
 /** Bytes per entry beyond the header bytes: length u16, time f64, sequence f64, rate u32, frame u32, address 16, family u8, protocol u8. */
+import { copyBytes } from './copy-bytes.js';
+
 export const ENTRY_OVERHEAD_BYTES = 2 + 8 + 8 + 4 + 4 + 16 + 1 + 1;
 
 export class HeaderRings {
@@ -15,6 +17,8 @@ export class HeaderRings {
   readonly depth: number;
   readonly snap: number;
   readonly bytes: Uint8Array;
+  /** A DataView over `bytes`, for copying out (AttackPcapFile.append). */
+  readonly bytesView: DataView;
   readonly length: Uint16Array;
   readonly timeMs: Float64Array;
   readonly sequence: Float64Array;
@@ -37,6 +41,7 @@ export class HeaderRings {
     this.snap = snap;
     const entries = rings * depth;
     this.bytes = new Uint8Array(entries * snap);
+    this.bytesView = new DataView(this.bytes.buffer);
     this.length = new Uint16Array(entries);
     this.timeMs = new Float64Array(entries);
     this.sequence = new Float64Array(entries);
@@ -86,7 +91,7 @@ export class HeaderRings {
    */
   push(
     ring: number,
-    src: Uint8Array,
+    src: DataView,
     from: number,
     count: number,
     timeMs: number,
@@ -105,9 +110,7 @@ export class HeaderRings {
     if (this.filled[ring]! < this.depth) this.filled[ring]!++;
     const e = ring * this.depth + slot;
     const kept = count < this.snap ? count : this.snap;
-    const bytes = this.bytes;
-    const to = e * this.snap;
-    for (let i = 0; i < kept; i++) bytes[to + i] = src[from + i]!;
+    copyBytes(src, from, this.bytesView, e * this.snap, kept);
     this.length[e] = kept;
     this.timeMs[e] = timeMs;
     this.sequence[e] = sequence;

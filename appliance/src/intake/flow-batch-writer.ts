@@ -7,6 +7,7 @@
 // copied once into a staging area at the end of the same buffer (offsets, then bytes), and flush() moves the
 // used part down to just after the last record (two copyWithin calls per batch, no allocation). With snap 0
 // the header section is absent and nothing of it runs but one comparison per record.
+import { copyBytes } from '../capture/copy-bytes.js';
 import type { CounterSample, DatagramHeader, FlowSample, SflowVisitor } from '../sflow/flow-sample.js';
 import {
   BATCH_HEADER_BYTES,
@@ -58,6 +59,10 @@ export class FlowBatchWriter implements SflowVisitor {
   private readonly stagedBytesAt: number;
   /** Header bytes staged for the current batch. */
   private headerBytes = 0;
+  /** DataViews for the header copy: over this writer's buffer, and over the last datagram's ArrayBuffer. */
+  private readonly batchView: DataView;
+  private datagramBuffer: ArrayBufferLike | undefined;
+  private datagramView: DataView = new DataView(new ArrayBuffer(0));
   /** Batches handed to the sink, and records in them (datagram records included). */
   batches = 0;
   records = 0;
@@ -78,6 +83,7 @@ export class FlowBatchWriter implements SflowVisitor {
     this.stagedBytesAt = recordsEnd + (this.capacity + 1) * 4;
     const length = snap === 0 ? recordsEnd : (this.stagedBytesAt + this.capacity * snap + 7) & ~7;
     this.views = new BatchViews(new ArrayBuffer(length));
+    this.batchView = new DataView(this.views.buffer);
     const u32 = this.views.u32;
     u32[HeaderField.headerSnap >>> 2] = snap;
     u32[HeaderField.magic >>> 2] = BATCH_MAGIC;
@@ -199,11 +205,12 @@ export class FlowBatchWriter implements SflowVisitor {
     if (length === 0) return;
     const kept = length < this.snap ? length : this.snap;
     if (kept < length) this.headersCut++;
-    const from = s.headerOffset;
-    const u8 = this.views.u8;
-    const to = this.stagedBytesAt + this.headerBytes;
-    // A short loop beats TypedArray.set (which makes a subarray object) for the usual 64..128 bytes.
-    for (let i = 0; i < kept; i++) u8[to + i] = datagram[from + i]!;
+    // One DataView per receive buffer, not per datagram: the recvmmsg path hands out views of one buffer.
+    if (datagram.buffer !== this.datagramBuffer) {
+      this.datagramBuffer = datagram.buffer;
+      this.datagramView = new DataView(datagram.buffer);
+    }
+    copyBytes(this.datagramView, datagram.byteOffset + s.headerOffset, this.batchView, this.stagedBytesAt + this.headerBytes, kept);
     this.headerBytes += kept;
   }
 
