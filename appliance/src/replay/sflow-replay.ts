@@ -79,6 +79,8 @@ export interface ReplaySummary {
   ticks: number;
   /** Datagrams whose decoding threw (a bug, counted like the intake counts it): each cost only itself. */
   receiveErrors: number;
+  /** Baseline entries read from `baselinesFile` (null: none given). */
+  baselinesLoaded: number | null;
 }
 
 export interface ReplayResult {
@@ -124,6 +126,7 @@ export async function replaySflow(options: ReplayOptions): Promise<ReplayResult>
     wallMs: 0,
     ticks: 0,
     receiveErrors: 0,
+    baselinesLoaded: null,
   };
   const ended: ReplayedAttack[] = [];
   const byStatus = new Float64Array(256);
@@ -147,6 +150,7 @@ export async function replaySflow(options: ReplayOptions): Promise<ReplayResult>
     if (options.baselinesFile !== undefined) {
       const loaded = await loadBaselines(options.baselinesFile, detector.baselines);
       if (!loaded.ok) throw new ReplayBaselineError(loaded.reason);
+      summary.baselinesLoaded = loaded.entries;
     }
     const d = detector;
     receiver = new DatagramReceiver({

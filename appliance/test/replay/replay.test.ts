@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { AttackRecord } from '../../src/detection/attack.js';
+import { saveBaselines } from '../../src/detection/baseline-file.js';
 import { encodePcap, openPcapFile, type PcapRecordInput } from '../../src/pcap/pcap-writer.js';
 import { buildFrame } from '../../src/synthetic/packet-builder.js';
 import { attackTraffic, rate, ScenarioRunner, udpServiceTraffic, webServerTraffic, type RunResult, type Scenario } from '../../src/synthetic/traffic-scenarios.js';
-import { detectionConfig, runScenario, T0 } from '../detection/helpers.js';
+import { compressedBaseline, detectionConfig, runScenario, T0 } from '../detection/helpers.js';
 import { main } from '../../src/cli/run.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -201,6 +202,24 @@ test('a capture on stdin; the sFlow port comes from the configuration\'s sflow.l
   assert.equal(parseLines(given.stdout).length, 2);
   const any = await runCli(['replay', capture, '--config', otherPort, '--json', '--quiet', '--any-port']);
   assert.equal(parseLines(any.stdout).length, 2);
+});
+
+test('--baselines FILE: learned baselines are read, never written; the data directory stays untouched', async () => {
+  // Baselines learned by the engine on the first two minutes (benign only), saved the way the appliance saves them.
+  const withBaselines = { ...detection, baseline: compressedBaseline() };
+  const learned = runScenario({ ...scenario, durationMs: 120_000 }, detectionConfig({ networks, detection: withBaselines }));
+  assert.ok(learned.detector.baselines.entries.size > 0, 'something was learned');
+  const file = join(dir, 'learned-baselines.bin');
+  await saveBaselines(file, learned.detector.baselines);
+  const before = readFileSync(file);
+  const config = join(dir, 'config-baselines.json');
+  writeFileSync(config, JSON.stringify({ dataDir, networks, detection: withBaselines }));
+  const r = await runCli(['replay', capture, '--config', config, '--baselines', file, '--json', '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(parseLines(r.stdout).map((a) => [a.target, a.vector]), [[victimUdp, 'udp_flood'], [victimSyn, 'syn_flood']]);
+  assert.match(r.stderr, new RegExp(` baselines_loaded=${learned.detector.baselines.entries.size} `));
+  assert.deepEqual(readFileSync(file), before, 'the baselines file is unchanged');
+  assert.equal(existsSync(dataDir), false);
 });
 
 test('garbage datagrams, other traffic and other ports are counted; the floods are still found', async () => {

@@ -61,6 +61,7 @@ export function summaryLine(s: ReplaySummary, attacks: number): string {
     `out_of_order=${s.outOfOrder}`,
     ...(s.skippedBeforeFrom > 0 ? [`skipped_before_from=${s.skippedBeforeFrom}`] : []),
     ...(s.receiveErrors > 0 ? [`receive_errors=${s.receiveErrors}`] : []),
+    ...(s.baselinesLoaded !== null ? [`baselines_loaded=${s.baselinesLoaded}`] : []),
     ...Object.entries(s.samples).map(([k, n]) => `samples_${k}=${n}`),
     `ticks=${s.ticks}`,
     `attacks=${attacks}`,
