@@ -13,7 +13,7 @@
 //
 // It owns the file and its chunks; which samples belong to the attack is capture/attack-capture.ts's business.
 import { open, type FileHandle } from 'node:fs/promises';
-import { copyBytes } from './copy-bytes.js';
+import { copyBytes } from '../intake/copy-bytes.js';
 import {
   encodePcapGlobalHeader,
   LinkType,

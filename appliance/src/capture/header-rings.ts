@@ -8,7 +8,7 @@
 // push() copies the header bytes (copy-bytes.ts) and allocates nothing.
 
 /** Bytes per entry beyond the header bytes: length u16, time f64, sequence f64, rate u32, frame u32, address 16, family u8, protocol u8. */
-import { copyBytes } from './copy-bytes.js';
+import { copyBytes } from '../intake/copy-bytes.js';
 
 export const ENTRY_OVERHEAD_BYTES = 2 + 8 + 8 + 4 + 4 + 16 + 1 + 1;
 

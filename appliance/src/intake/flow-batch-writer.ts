@@ -7,7 +7,7 @@
 // copied once into a staging area at the end of the same buffer (offsets, then bytes), and flush() moves the
 // used part down to just after the last record (two copyWithin calls per batch, no allocation). With snap 0
 // the header section is absent and nothing of it runs but one comparison per record.
-import { copyBytes } from '../capture/copy-bytes.js';
+import { copyBytes } from './copy-bytes.js';
 import type { CounterSample, DatagramHeader, FlowSample, SflowVisitor } from '../sflow/flow-sample.js';
 import {
   BATCH_HEADER_BYTES,
