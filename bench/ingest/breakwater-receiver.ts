@@ -74,12 +74,12 @@ const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
   if (line.trim() === 'stats') {
     const c = intake.consumer;
-    const r = intake.report() as { drops: Record<string, number>; datagramsReceived: number; receiveThreadExits: number };
+    const r = intake.report() as { drops: Record<string, number>; datagramsReceived: number; receiveThreadExits: number; receiveThreadTids: number[] };
     // counted: samples counted per destination (the table) or by detection (protected, unprotected or not IP).
     const counter = detection?.detector.counter;
     const counted = destinations ? destinations.totalSamples + c.nonIpSamples : counter!.samples + counter!.unprotectedSamples + counter!.nonIpSamples;
     process.stdout.write(
-      `${JSON.stringify({ flowSamples: c.flowSamples, datagrams: c.datagrams, counted, detected: counter ? counter.samples + counter.unprotectedSamples + counter.nonIpSamples : undefined, destinations: destinations?.size, drops: r.drops, datagramsReceived: r.datagramsReceived, receiveThreadExits: r.receiveThreadExits })}\n`,
+      `${JSON.stringify({ flowSamples: c.flowSamples, datagrams: c.datagrams, counted, detected: counter ? counter.samples + counter.unprotectedSamples + counter.nonIpSamples : undefined, destinations: destinations?.size, drops: r.drops, datagramsReceived: r.datagramsReceived, receiveThreadExits: r.receiveThreadExits, receiveThreadTids: r.receiveThreadTids })}\n`,
     );
   } else if (line.trim() === 'stop') void stop();
 });

@@ -10,7 +10,8 @@
 // and the loss is counted, never silent.
 //
 // Protocol, main → thread: {type:'stop'}.
-// Thread → main: {type:'ready', sockets}, ArrayBuffer (a batch), {type:'failed', message, code}, {type:'stopped'}.
+// Thread → main: {type:'ready', sockets, tid}, ArrayBuffer (a batch), {type:'failed', message, code}, {type:'stopped'}.
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger, silentLogger } from '../log.js';
 import { DatagramReceiver } from './datagram-receiver.js';
@@ -74,7 +75,7 @@ function main(): void {
   // Counters reach the main thread's /health within this interval even when no batch is handed over.
   const statsTimer = setInterval(publish, 200);
   statsTimer.unref();
-  port.postMessage({ type: 'ready', sockets: sockets.map((s) => ({ port: s.port, receiveBufferBytes: s.receiveBufferBytes })) });
+  port.postMessage({ type: 'ready', sockets: sockets.map((s) => ({ port: s.port, receiveBufferBytes: s.receiveBufferBytes })), tid: osThreadId() });
 
   port.on('message', (message: { type?: string }) => {
     if (message?.type !== 'stop') return;
@@ -85,6 +86,15 @@ function main(): void {
     port.postMessage({ type: 'stopped' });
     port.close();
   });
+}
+
+/** The kernel's id of this thread (top -H, /proc/PID/task/TID), -1 where /proc has no thread-self. */
+function osThreadId(): number {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return -1;
+  }
 }
 
 function countDatagrams(bytes: Uint8Array): number {

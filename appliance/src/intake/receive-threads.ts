@@ -41,6 +41,8 @@ interface ThreadSlot {
   restartTimer: NodeJS.Timeout | undefined;
   restartDelayMs: number;
   lastExitMs: number;
+  /** The kernel's thread id of the running thread (-1 unknown). */
+  tid: number;
 }
 
 export class ReceiveThreadError extends Error {
@@ -82,7 +84,7 @@ export class ReceiveThreads {
     this.sockets = options.sockets.map((s) => ({ ...s }));
     for (let i = 0; i < options.count; i++) {
       const statsBuffer = new SharedArrayBuffer(THREAD_STAT_COUNT * 8);
-      this.slots.push({ index: i, stats: new Float64Array(statsBuffer), statsBuffer, worker: undefined, restartTimer: undefined, restartDelayMs: options.restartDelayMs ?? 100, lastExitMs: 0 });
+      this.slots.push({ index: i, stats: new Float64Array(statsBuffer), statsBuffer, worker: undefined, restartTimer: undefined, restartDelayMs: options.restartDelayMs ?? 100, lastExitMs: 0, tid: -1 });
     }
   }
 
@@ -109,6 +111,11 @@ export class ReceiveThreads {
     let n = 0;
     for (const s of this.slots) n += s.stats[stat]!;
     return n;
+  }
+
+  /** Kernel thread ids of the running threads (for top -H and /proc/PID/task), -1 while one restarts. */
+  get tids(): number[] {
+    return this.slots.map((s) => (s.worker !== undefined ? s.tid : -1));
   }
 
   /** One counter per slot. */
@@ -160,9 +167,10 @@ export class ReceiveThreads {
           onBatch(new Uint8Array(m));
           return;
         }
-        const msg = m as { type?: string; sockets?: ReceiveThreadSocket[]; message?: string; code?: string };
+        const msg = m as { type?: string; sockets?: ReceiveThreadSocket[]; message?: string; code?: string; tid?: number };
         if (msg.type === 'ready' && msg.sockets) {
           ready = true;
+          slot.tid = msg.tid ?? -1;
           resolve(msg.sockets);
         } else if (msg.type === 'failed') {
           reject(new ReceiveThreadError(msg.message ?? 'receive thread failed to start', msg.code ?? 'EUNKNOWN'));

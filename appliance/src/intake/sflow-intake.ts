@@ -212,6 +212,7 @@ export class SflowIntake implements Component {
       receiveThreadExits: this.threads?.exits ?? 0,
       receiveThreadRestarts: this.threads?.restarts ?? 0,
       receiveThreadDatagrams: this.threads?.perThread(ThreadStat.received) ?? [],
+      receiveThreadTids: this.threads?.tids ?? [],
       workers: this.options.config.workers,
       workersRunning: this.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length,
       workerExits: this.workerExits,

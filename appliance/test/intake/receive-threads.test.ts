@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
+import { existsSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { DestinationTable } from '../../src/counting/destination-table.js';
 import { loadUdpBatch } from '../../src/intake/native-udp.js';
@@ -21,6 +22,7 @@ interface ThreadReport {
   receiveThreadExits: number;
   receiveThreadRestarts: number;
   receiveThreadDatagrams: number[];
+  receiveThreadTids: number[];
   datagramsReceived: number;
   receiveWith: string;
   drops: Record<string, number>;
@@ -102,6 +104,9 @@ test('two receive threads on SO_REUSEPORT sockets (IPv4 and IPv6): every datagra
     // 16 senders spread over both threads by the kernel's flow hash (all on one: a 2^-15 chance).
     assert.equal(report.receiveThreadDatagrams.length, 2);
     assert.ok(report.receiveThreadDatagrams.every((n) => n > 0), JSON.stringify(report.receiveThreadDatagrams));
+    // Each thread reports its kernel thread id: two threads of this process, neither the main thread.
+    assert.equal(new Set(report.receiveThreadTids).size, 2);
+    for (const tid of report.receiveThreadTids) assert.ok(tid > 0 && tid !== process.pid && existsSync(`/proc/${process.pid}/task/${tid}`), String(tid));
     assert.equal(intake.consumer.flowSamples, sent.flowSamples);
     assert.ok(Object.values(report.drops).every((n) => n === 0), JSON.stringify(report.drops));
     assert.equal(intake.agents.size, 16);
