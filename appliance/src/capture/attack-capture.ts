@@ -9,7 +9,7 @@
 //   a destination that just took a slot, so also all traffic to the many destinations that churn through the
 //   table's bottom slots. Each header is copied once, into its destination's ring or into the global ring.
 // Memory: (trackedDestinations × ringDepth + globalRingDepth) × (snapLength + 44) bytes of rings, plus the
-// table (~57 bytes per tracked destination) and writeBufferBytes of write chunks. report() gives the figure.
+// table (~61 bytes per tracked destination) and writeBufferBytes of write chunks. report() gives the figure.
 //
 // On attack.started the file starts with the target's ring entries (a host: its own ring; a prefix: the rings
 // of every tracked destination inside it) and the global ring's entries for the target, without duplicates,

@@ -27,6 +27,8 @@ export class DestinationHeavyHitters {
   /** Set by observe(): true when the returned slot was just given to this destination (its ring is stale). */
   lastWasNew = false;
 
+  /** Per slot: the key's hash, so evictions and backward shifts never hash again. */
+  private readonly hashes: Uint32Array;
   /** Min-heap of slot numbers by count, and each slot's position in it. */
   private readonly heap: Int32Array;
   private readonly heapPos: Int32Array;
@@ -41,6 +43,7 @@ export class DestinationHeavyHitters {
     this.words = new Uint32Array(capacity * 4);
     this.counts = new Float64Array(capacity);
     this.errors = new Float64Array(capacity);
+    this.hashes = new Uint32Array(capacity);
     this.heap = new Int32Array(capacity);
     this.heapPos = new Int32Array(capacity);
     let tableSize = 4;
@@ -51,12 +54,16 @@ export class DestinationHeavyHitters {
 
   /** Bytes of the typed arrays behind the table. */
   get memoryBytes(): number {
-    return this.family.byteLength + this.words.byteLength + this.counts.byteLength + this.errors.byteLength + this.heap.byteLength + this.heapPos.byteLength + this.table.byteLength;
+    return (
+      this.family.byteLength + this.words.byteLength + this.counts.byteLength + this.errors.byteLength + this.hashes.byteLength + this.heap.byteLength +
+      this.heapPos.byteLength + this.table.byteLength
+    );
   }
 
   /** Counts one sample to the destination and returns its slot (it is always tracked afterwards). */
   observe(family: number, w0: number, w1: number, w2: number, w3: number): number {
-    const found = this.find(family, w0, w1, w2, w3);
+    const hash = hashOf(family, w0, w1, w2, w3);
+    const found = this.findHashed(hash, family, w0, w1, w2, w3);
     if (found >= 0) {
       this.lastWasNew = false;
       this.counts[found]!++;
@@ -84,6 +91,7 @@ export class DestinationHeavyHitters {
     this.words[k + 3] = w3;
     this.counts[slot] = floor + 1;
     this.errors[slot] = floor;
+    this.hashes[slot] = hash;
     this.insertIntoTable(slot);
     const at = this.heapPos[slot]!;
     // A new slot (count 1) may belong above others; a taken-over root only grew, so it may sink.
@@ -94,8 +102,12 @@ export class DestinationHeavyHitters {
 
   /** The slot of a destination, or -1 when it is not tracked. */
   find(family: number, w0: number, w1: number, w2: number, w3: number): number {
+    return this.findHashed(hashOf(family, w0, w1, w2, w3), family, w0, w1, w2, w3);
+  }
+
+  private findHashed(hash: number, family: number, w0: number, w1: number, w2: number, w3: number): number {
     const words = this.words;
-    let i = hashOf(family, w0, w1, w2, w3) & this.mask;
+    let i = hash & this.mask;
     for (;;) {
       const entry = this.table[i]!;
       if (entry === 0) return -1;
@@ -120,8 +132,7 @@ export class DestinationHeavyHitters {
   }
 
   private homeOf(slot: number): number {
-    const k = slot * 4;
-    return hashOf(this.family[slot]!, this.words[k]!, this.words[k + 1]!, this.words[k + 2]!, this.words[k + 3]!) & this.mask;
+    return this.hashes[slot]! & this.mask;
   }
 
   private insertIntoTable(slot: number): void {
