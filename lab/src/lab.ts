@@ -38,6 +38,8 @@ export interface LabOptions {
   thresholds?: LabThresholds;
   runbook?: LabRunbook;
   escalateAfterSeconds?: number;
+  /** The appliance's BGP speaker (default bird). */
+  speaker?: 'bird' | 'exabgp' | 'gobgp';
   /** Also build the FastNetMon namespace and peer the router with it (bench/e2e); the caller starts FastNetMon. */
   fastnetmon?: boolean;
   /** Start the agent in the victim namespace (Tier 1). Default true. */
@@ -155,7 +157,7 @@ export class Lab {
     writeFileSync(
       configPath,
       JSON.stringify(
-        labConfig({ topology, dataDir, webhookPort: WEBHOOK_PORT, thresholds, runbook: options.runbook ?? 'tiers', escalateAfterSeconds: options.escalateAfterSeconds, repoRoot: REPO_ROOT }),
+        labConfig({ topology, dataDir, webhookPort: WEBHOOK_PORT, thresholds, runbook: options.runbook ?? 'tiers', escalateAfterSeconds: options.escalateAfterSeconds, ...(options.speaker ? { speaker: options.speaker } : {}), repoRoot: REPO_ROOT }),
         null,
         2,
       ),

@@ -54,7 +54,8 @@ function runPhase(o: ReplayOptions, phase: ReplayPhase): Promise<number> {
     const kill = (): void => {
       if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
     };
-    const timer = setTimeout(kill, phase.seconds * 1000 + 10_000);
+    // Slack for a loaded machine (tcpreplay falls behind its rate rather than drop packets), still bounded.
+    const timer = setTimeout(kill, phase.seconds * 3000 + 10_000);
     o.signal?.addEventListener('abort', kill, { once: true });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);

@@ -29,7 +29,8 @@ const unicastTable = (v: 4 | 6): RouterRoute['table'] => (v === 4 ? 'master4' : 
 
 /** The sFlow flow samples the appliance has taken in so far (its /health, read inside its namespace). */
 export function flowSamplesReceived(lab: Lab): number {
-  const text = execFileSync('ip', ['netns', 'exec', lab.topology.appliance, 'curl', '-s', '--max-time', '3', 'http://127.0.0.1:9180/health'], { encoding: 'utf8' });
+  const get = "fetch('http://127.0.0.1:9180/health', { signal: AbortSignal.timeout(3000) }).then((r) => r.text()).then((t) => process.stdout.write(t))";
+  const text = execFileSync('ip', ['netns', 'exec', lab.topology.appliance, process.execPath, '-e', get], { encoding: 'utf8' });
   let total = 0;
   const walk = (o: unknown): void => {
     if (o === null || typeof o !== 'object') return;
@@ -145,7 +146,7 @@ export function assertNotified(name: string, lab: Lab, target: string, tiers: nu
 
 /** Why the lab cannot run here, or undefined. */
 export function labUnavailable(): string | undefined {
-  return netnsUnavailableReason() ?? commandMissing('/usr/sbin/bird', '/usr/sbin/pmacctd', '/usr/bin/tcpreplay', '/usr/sbin/nft', '/usr/bin/curl', '/usr/bin/openssl');
+  return netnsUnavailableReason() ?? commandMissing('/usr/sbin/bird', '/usr/sbin/pmacctd', '/usr/bin/tcpreplay', '/usr/sbin/nft', '/usr/bin/openssl');
 }
 
 /**
