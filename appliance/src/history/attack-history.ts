@@ -133,10 +133,18 @@ export class AttackHistory implements Component {
 
   /** The /health section. */
   report(): Record<string, unknown> {
-    const counts = this.store?.counts();
+    // /health must answer even when the database does not: the counts are then null and the error is shown.
+    let counts: HistoryCounts | undefined;
+    let readError: string | undefined;
+    try {
+      counts = this.store?.counts();
+    } catch (err) {
+      readError = (err as Error).message;
+    }
     return {
       rows: counts?.rows ?? null,
       active: counts?.active ?? null,
+      ...(readError !== undefined ? { readError } : {}),
       lastWrite: this.lastWriteAt === undefined ? null : new Date(this.lastWriteAt).toISOString(),
       lastWriteMs: round(this.lastWriteMs),
       maxWriteMs: round(this.maxWriteMs),

@@ -104,6 +104,33 @@ test('stop writes what is pending and ends active attacks as "shutdown"', async 
   assert.equal(readRow(dataDir, 's2'), undefined);
 });
 
+test('a failed write is counted and kept pending, and the next flush writes it', async () => {
+  const dataDir = join(root, 'write-failure');
+  const bus = new EventBus<AttackEvent>();
+  const history = new AttackHistory({ dataDir, settings, bus, log: silentLogger() });
+  await history.start();
+  // The same connection the component writes through (one per file in a process).
+  const handle = openDatabase(databasePath(dataDir));
+  try {
+    handle.db.exec('ALTER TABLE history_attacks RENAME TO history_attacks_away');
+    bus.publish({ type: 'attack.started', attack: record('f1', T) });
+    await nextTurn();
+    assert.equal(history.writeErrors, 1);
+    const broken = history.report();
+    assert.deepEqual([broken.pending, broken.rows, history.rowsWritten], [1, null, 0]);
+    assert.match(String(broken.readError), /no such table/, '/health still answers, with the error');
+    handle.db.exec('ALTER TABLE history_attacks_away RENAME TO history_attacks');
+    // The flush timer (every writeIntervalMs) retries what is pending.
+    const deadline = Date.now() + 5000;
+    while (history.rowsWritten === 0 && Date.now() < deadline) await sleep(20);
+    assert.equal(history.get('f1')?.endReason, null);
+    assert.deepEqual([history.report().pending, history.report().writeErrors], [0, 1]);
+  } finally {
+    handle.release();
+    await history.stop();
+  }
+});
+
 test('an attack active when the process is killed (SIGKILL) is ended as "restart" at its last write by the next start', async () => {
   const dataDir = join(root, 'crash');
   const src = (p: string) => JSON.stringify(new URL(`../../src/${p}`, import.meta.url).pathname);
