@@ -247,6 +247,11 @@ export class AttackHistoryStore {
     if (within !== undefined) {
       where.push('ip_version = @ipVersion');
       params.ipVersion = within.prefix.family === 'ipv4' ? 4 : 6;
+      // An address: its own attacks by index (targets are stored in canonical text), and prefix targets to check.
+      if (within.host) {
+        where.push("(target = @exact OR target_kind = 'prefix')");
+        params.exact = within.prefix.canonical.slice(0, within.prefix.canonical.indexOf('/'));
+      }
     }
     const sql = `SELECT * FROM history_attacks ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC`;
     const out: StoredAttack[] = [];
@@ -271,12 +276,13 @@ function asPrefix(text: string): ParsedPrefix | undefined {
   return parsed.ok ? parsed.prefix : undefined;
 }
 
-function targetFilter(text: string): { prefix: ParsedPrefix; matches(target: string): boolean } {
+function targetFilter(text: string): { prefix: ParsedPrefix; host: boolean; matches(target: string): boolean } {
   const query = asPrefix(text);
   if (query === undefined) throw new BreakwaterError('BW_ERR_HISTORY_QUERY', [`target "${text}" is neither an address nor a prefix (203.0.113.10, 203.0.113.0/24, 2001:db8::/32)`]);
   const host = query.length === (query.family === 'ipv4' ? 32 : 128);
   return {
     prefix: query,
+    host,
     matches(target) {
       const t = asPrefix(target);
       if (t === undefined || t.family !== query.family) return false;
