@@ -27,7 +27,7 @@ import type { AttackRecord } from '../detection/attack.js';
 import { BATCH_HEADER_BYTES, DatagramField, FlowField, HeaderField, headerBytesOffset, headerSectionOffset, RECORD_BYTES, RecordKind } from '../intake/flow-batch.js';
 import type { Logger } from '../log.js';
 import { linkTypeOfSflowHeader } from '../pcap/pcap-writer.js';
-import { AttackPcapFile, ChunkPool } from './attack-pcap-file.js';
+import { AttackPcapFile, CHUNK_BYTES, ChunkPool } from './attack-pcap-file.js';
 import { attackPcapPath, attacksDir } from './attack-pcap-path.js';
 import type { CaptureConfig } from './capture-schema.js';
 import { pruneAttackPcaps } from './capture-retention.js';
@@ -232,7 +232,7 @@ export class AttackCapture implements Component {
       globalRingEntries: this.globalRing!.totalEntries,
       globalRingEntriesMax: c.globalRingDepth,
       memoryBytes: memory,
-      writeBufferBytes: this.pool!.chunks * 64 * 1024,
+      writeBufferBytes: this.pool!.chunks * CHUNK_BYTES,
       writeBufferFreeChunks: this.pool!.available,
       activeAttacks: this.active.size,
       attacksCaptured: this.attacksCaptured,
