@@ -144,7 +144,10 @@ interface Trial {
   packets?: number;
   /** What tcpreplay achieved (packets over its run time): below `pps` when the machine could not keep up. */
   achievedPps?: number;
-  bw: { detectedMs?: number; routeMs?: number };
+  /** 1-minute load average when the trial ended (the machine is shared). */
+  load1?: number;
+  /** Breakwater also: when the mitigation engine chose the stage (audit stage.selected). */
+  bw: { detectedMs?: number; stageSelectedMs?: number; routeMs?: number };
   fnm: { detectedMs?: number; routeMs?: number };
 }
 
@@ -217,9 +220,12 @@ async function main(): Promise<void> {
         const replayed = await replaying;
         trial.packets = replayed.packets;
         trial.achievedPps = Math.round(replayed.packets / ((replayed.endedAt - replayed.startedAt) / 1000));
+        trial.load1 = round1(loadavg()[0]!);
         for (const m of Object.values(meters)) m.end();
         const started = lab.log().find((r) => r.msg.startsWith('attack started: ') && r.msg.endsWith(` on ${victim}`));
         if (started) trial.bw.detectedMs = started.time - trial.startedAt;
+        const selected = (await lab.audit(['--target', victim, '--action', 'stage.selected']))[0];
+        if (selected) trial.bw.stageSelectedMs = selected.at - trial.startedAt;
         if (WITH_FNM) {
           const ban = readFastnetmonBans(notifyLog).get(victim);
           if (ban !== undefined) trial.fnm.detectedMs = ban - trial.startedAt;
@@ -250,11 +256,12 @@ async function main(): Promise<void> {
     const scenarios: Record<string, unknown> = {};
     for (const multiple of MULTIPLES) {
       const mine = trials.filter((t) => t.multiple === multiple);
-      const bw = { detection: summarize(mine.map((t) => t.bw.detectedMs)), route: summarize(mine.map((t) => t.bw.routeMs)) };
+      const bw = { detection: summarize(mine.map((t) => t.bw.detectedMs)), stageSelected: summarize(mine.map((t) => t.bw.stageSelectedMs)), route: summarize(mine.map((t) => t.bw.routeMs)) };
       const fn = WITH_FNM ? { detection: summarize(mine.map((t) => t.fnm.detectedMs)), route: summarize(mine.map((t) => t.fnm.routeMs)) } : undefined;
       const target = multiple >= 10 ? 500 : 1000;
       scenarios[`${multiple}x`] = {
         pps: multiple * THRESHOLD,
+        achievedPps: summarize(mine.map((t) => t.achievedPps)),
         breakwater: bw,
         ...(fn ? { fastnetmon: fn, medianSpeedup: round1(fn.route.p50 / bw.route.p50) } : {}),
         targets: {
