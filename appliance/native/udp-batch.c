@@ -183,7 +183,10 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     int on = 1;
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
   }
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  /* With CAP_NET_ADMIN (the appliance runs as root) SO_RCVBUFFORCE grants the size asked for beyond
+   * net.core.rmem_max, so sflow.receiveBufferBytes holds without a sysctl: a receiver descheduled for a while
+   * (a busy machine) then loses nothing until the buffer, not rmem_max, is full. Without it, SO_RCVBUF (capped). */
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   if (reuse_port) {
     int on = 1;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) {
