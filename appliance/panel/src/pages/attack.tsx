@@ -1,7 +1,7 @@
 // One attack (GET /attacks/:id): its rate against the threshold that fired and the pre-attack baseline, the
 // vector breakdown, top sources and ports, the timeline of stages and actions from the audit trail, its
 // mitigation and the pcap download.
-import { useCallback, useMemo } from 'preact/hooks';
+import { useCallback, useEffect, useMemo } from 'preact/hooks';
 import { SeverityBadge, StateBadge } from '../components/badges';
 import { ErrorBox, Loading } from '../components/error-box';
 import { ShareBars } from '../components/share-bars';
@@ -18,6 +18,13 @@ function RateChart({ detail }: { detail: AttackDetail }) {
   const unit = a.threshold.metric === 'bps' ? 'bps' : 'pps';
   const index = unit === 'bps' ? 2 : 1;
   const series = useApi<{ points: [number, number, number][] }>(`/traffic/series?target=${encodeURIComponent(a.target)}&seconds=3600`);
+  // An address's per-second history starts when it is first asked for (docs/api.md): while the attack lasts,
+  // ask again every few seconds so the chart grows.
+  useEffect(() => {
+    if (!detail.active) return;
+    const timer = setInterval(series.reload, 3000);
+    return () => clearInterval(timer);
+  }, [detail.active, series.reload]);
   const points = useMemo(() => (series.data?.points ?? []).filter((p) => p[0] >= a.startedAt - 120_000), [series.data, a.startedAt]);
   const times = useMemo(() => points.map((p) => p[0]), [points]);
   const lines = useMemo(() => {
@@ -33,8 +40,14 @@ function RateChart({ detail }: { detail: AttackDetail }) {
     <section class="card wide">
       <h2>Rate, threshold and baseline</h2>
       <ErrorBox error={series.error} title="Rate history unavailable" />
-      {series.data !== undefined && points.length === 0 ? <p class="muted">No per-second history for this target in the last hour (the history is kept in memory for an hour).</p> : null}
-      <TimeChart times={times} series={lines} unit={unit} />
+      {series.data !== undefined && points.length < 2 ? (
+        <p class="muted">
+          {detail.active
+            ? 'The per-second history of this address starts now (it is kept from the first time it is asked for); the chart fills in.'
+            : 'No per-second history of this address from the attack (it is kept in memory for an hour, from the first time it was asked for).'}
+        </p>
+      ) : null}
+      {points.length >= 2 || detail.active ? <TimeChart times={times} series={lines} unit={unit} /> : null}
       <p class="muted small">
         Threshold {a.threshold.metric === 'bps' ? bps(a.threshold.value) : pps(a.threshold.value)} on <code>{a.threshold.key}</code> ({a.threshold.source}, host group {a.threshold.hostGroup}); measured{' '}
         {a.threshold.metric === 'bps' ? bps(a.threshold.measured) : pps(a.threshold.measured)} at the start.

@@ -1,0 +1,205 @@
+// The web panel in a real browser (Debian's chromium driven by playwright-core, headless) against a real
+// appliance over TLS: first-run setup with the one-time token, a refused then accepted sign-in, an attack sent
+// as synthetic sFlow appearing live on the dashboard (no reload), the FlowSpec mitigation withdrawn from the
+// mitigations page (the demo speaker records the withdrawal), a runbook edit refused with its validation error
+// shown and then saved (the file on disk changes), the audit entries of those actions found by the audit search,
+// and the dashboard at a phone's width. Screenshots of each step go to test-artifacts/panel/.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { parse, stringify } from 'yaml';
+import { DEFAULT_RUNBOOK_INPUT } from '../../src/mitigation/default-runbook.js';
+import { ARTIFACTS, CHROMIUM, panelTestsBlocked, startPanelAppliance, type PanelAppliance } from './support/panel-appliance.js';
+
+const blocked = panelTestsBlocked();
+if (blocked !== undefined && process.env.CI !== undefined) throw new Error(`panel browser tests cannot run: ${blocked}`);
+
+const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
+const TARGET = '203.0.113.10';
+
+let bw: PanelAppliance;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+
+async function shot(name: string, p: Page = page): Promise<void> {
+  await p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Same-document navigation through the panel's own menu (keeps the page, its live stream and its marker). */
+async function menu(label: string): Promise<void> {
+  await page.locator('nav.sidenav a', { hasText: label }).click();
+}
+
+before(async () => {
+  if (blocked !== undefined) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  bw = await startPanelAppliance();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+  context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+
+after(
+  async () => {
+    const t0 = Date.now();
+    await browser?.close();
+    const t1 = Date.now();
+    await bw?.stop();
+    if (process.env.PANEL_TEST_DEBUG) console.error(`browser closed in ${t1 - t0} ms, appliance stopped in ${Date.now() - t1} ms; left: ${process.getActiveResourcesInfo().join(', ')}`);
+  },
+  { timeout: 30_000 },
+);
+
+const skip = blocked !== undefined ? `skipped: ${blocked}` : false;
+
+test('first-run setup with the token from the link, then a refused and an accepted sign-in', { skip, timeout: 60_000 }, async () => {
+  assert.match(bw.url, /^https:\/\/127\.0\.0\.1:[0-9]+$/);
+  await page.goto(`${bw.url}/setup?token=${encodeURIComponent(bw.setupToken)}`);
+  await page.getByRole('heading', { name: 'Welcome to Breakwater' }).waitFor();
+  assert.equal(await page.locator('input[name=token]').inputValue(), bw.setupToken, 'the token is taken from ?token=');
+  await page.locator('input[name=username]').fill(ADMIN.username);
+  await page.locator('input[name=password]').fill('too short');
+  await page.locator('input[name=repeat]').fill('too short');
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  const refused = page.getByRole('alert');
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /BW_ERR_API_PASSWORD_POLICY/, 'the API\'s error code is shown');
+  await shot('01-setup-refused');
+  await page.locator('input[name=password]').fill(ADMIN.password);
+  await page.locator('input[name=repeat]').fill(ADMIN.password);
+  await shot('02-setup');
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+
+  await page.getByRole('heading', { name: 'Sign in to Breakwater' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/login');
+  await page.locator('input[name=username]').fill(ADMIN.username);
+  await page.locator('input[name=password]').fill('not the password at all');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.match(await page.getByRole('alert').innerText(), /BW_ERR_API_LOGIN_FAILED/);
+  await shot('03-login-refused');
+  await page.locator('input[name=password]').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('whoami').waitFor();
+  assert.equal(await page.getByTestId('whoami').innerText(), 'admin (admin)');
+  assert.equal(new URL(page.url()).pathname, '/');
+  // A second visit of the setup link finds setup done: the sign-in or the dashboard, never the setup form.
+  const setupStatus = await page.evaluate(async () => (await fetch('/api/v1/setup/status')).json());
+  assert.deepEqual(setupStatus, { setupRequired: false });
+  await shot('04-dashboard-empty');
+});
+
+test('an attack sent as sFlow appears live on the dashboard, with its FlowSpec mitigation', { skip, timeout: 90_000 }, async () => {
+  await page.evaluate(() => ((window as unknown as { panelMarker: string }).panelMarker = 'same document'));
+  await page.locator('.live.on').waitFor({ timeout: 15_000 });
+  await bw.startTraffic({ firstAttackSeconds: 3 });
+  const row = page.getByTestId('active-attacks').locator('tr.attack-row', { hasText: TARGET });
+  await row.waitFor({ timeout: 60_000 });
+  assert.match(await row.innerText(), /ntp_amplification/);
+  assert.match(await row.innerText(), /low|medium|high|critical/);
+  await page.getByTestId('active-mitigations').getByText('@breakwater/tier-flowspec').waitFor({ timeout: 30_000 });
+  await page.getByTestId('top-destinations').getByText(TARGET).first().waitFor({ timeout: 15_000 });
+  assert.equal(await page.evaluate(() => (window as unknown as { panelMarker?: string }).panelMarker), 'same document', 'updated live, not by reloading');
+  await sleep(1500); // a few more points on the chart for the screenshot
+  await shot('05-dashboard-attack-live');
+
+  // The attack's own page: rate chart, vector breakdown, timeline.
+  await row.getByRole('link').click();
+  await page.getByRole('heading', { name: /ntp_amplification on/ }).waitFor();
+  await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+  await page.locator('.timeline li', { hasText: 'attack.detected' }).waitFor();
+  assert.ok((await page.locator('.chart canvas').count()) >= 1, 'the rate chart is drawn');
+  await shot('06-attack-page');
+});
+
+test('withdraw the mitigation from the mitigations page: the speaker withdraws the FlowSpec route', { skip, timeout: 60_000 }, async () => {
+  await menu('Mitigations');
+  const mitigation = page.getByTestId('mitigation').filter({ hasText: TARGET });
+  await mitigation.waitFor();
+  assert.match(await mitigation.innerText(), /engaged/);
+  const flowspecOwners = () => bw.recordedRoutes().filter((r) => r.kind === 'flowspec' && r.route !== undefined);
+  const announced = flowspecOwners().filter((r) => r.change === 'announce');
+  assert.ok(announced.length > 0, 'the FlowSpec stage announced a rule through the demo speaker');
+  await shot('07-mitigations');
+  await mitigation.getByRole('button', { name: 'Withdraw' }).click();
+  await page.getByRole('status').filter({ hasText: `Mitigation of ${TARGET} withdrawn.` }).waitFor();
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && !flowspecOwners().some((r) => r.change === 'withdraw')) await sleep(200);
+  const withdrawn = flowspecOwners().filter((r) => r.change === 'withdraw');
+  assert.ok(withdrawn.length > 0, 'the FlowSpec rule was withdrawn from the speaker');
+  assert.deepEqual(new Set(withdrawn.map((r) => r.id)), new Set(announced.map((r) => r.id)), 'the announced rule is the one withdrawn');
+  await page.getByTestId('mitigation').filter({ hasText: TARGET }).waitFor({ state: 'detached' });
+  await shot('08-mitigation-withdrawn');
+});
+
+test('a runbook edit is refused with a visible validation error, then saved to the configuration file', { skip, timeout: 60_000 }, async () => {
+  await menu('Runbooks');
+  const editor = page.locator('textarea[name=runbooks]');
+  await editor.waitFor();
+  assert.match(await editor.inputValue(), /name: default/);
+  const edited = [{ ...structuredClone(DEFAULT_RUNBOOK_INPUT), name: 'panel-edited', description: 'edited in the web panel' }];
+  await editor.fill(stringify(edited).replace('mode: auto', 'mode: sometimes'));
+  await page.getByRole('button', { name: 'Validate' }).click();
+  const problems = page.getByTestId('validation-problems');
+  await problems.waitFor();
+  assert.match(await problems.innerText(), /\/runbooks\/0\/mode/, 'the failing path is shown');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await problems.waitFor();
+  await shot('09-runbook-refused');
+  assert.doesNotMatch(readFileSync(bw.configPath, 'utf8'), /panel-edited/, 'nothing written while invalid');
+
+  await editor.fill(stringify(edited));
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved. Applied now: runbooks' }).waitFor();
+  assert.equal(await problems.count(), 0);
+  const written = parse(readFileSync(bw.configPath, 'utf8')) as { runbooks: { name: string; mode: string }[] };
+  assert.deepEqual(written.runbooks.map((r) => [r.name, r.mode]), [['panel-edited', 'auto']]);
+  assert.match(readFileSync(bw.configPath, 'utf8'), /^# written by/, 'the file keeps its comment');
+  await shot('10-runbook-saved');
+});
+
+test('the audit log shows the withdrawal and the runbook change by the signed-in admin', { skip, timeout: 30_000 }, async () => {
+  await menu('Audit');
+  await page.getByTestId('audit-table').waitFor();
+  await page.locator('input[name=actor]').fill('user:admin');
+  await page.getByRole('button', { name: 'Search' }).click();
+  const rows = page.locator('tr.audit-row');
+  await rows.filter({ hasText: 'mitigation.withdrawn' }).first().waitFor();
+  await rows.filter({ hasText: 'config.changed' }).first().waitFor();
+  const actors = await rows.locator('td:nth-child(2)').allInnerTexts();
+  assert.ok(actors.length >= 2 && actors.every((a) => a === 'user:admin'), `only the admin's entries: ${actors.join(', ')}`);
+  assert.match(await rows.filter({ hasText: 'mitigation.withdrawn' }).first().innerText(), new RegExp(TARGET.replaceAll('.', '\\.')));
+  await shot('11-audit');
+});
+
+test('at a phone\'s width the menu folds away and the dashboard stacks; no CSP or script errors', { skip, timeout: 30_000 }, async () => {
+  const phone = await context.newPage();
+  try {
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(`${bw.url}/`);
+    await phone.getByTestId('whoami').waitFor();
+    assert.equal(await phone.locator('nav.sidenav').isVisible(), false, 'the menu is folded');
+    await phone.getByRole('button', { name: 'Menu' }).click();
+    assert.equal(await phone.locator('nav.sidenav').isVisible(), true);
+    await phone.locator('nav.sidenav a', { hasText: 'Attacks' }).click();
+    await phone.getByRole('heading', { name: 'Attacks' }).waitFor();
+    assert.equal(await phone.locator('nav.sidenav').isVisible(), false, 'folded again after choosing');
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no sideways scrolling of the page (${width}px)`);
+    await shot('12-phone-attacks', phone);
+  } finally {
+    await phone.close();
+  }
+  assert.deepEqual(pageErrors.filter((e) => /Content Security Policy|Refused to/i.test(e)), [], 'nothing refused by the CSP');
+  assert.deepEqual(pageErrors.filter((e) => !/401|Failed to load resource/.test(e)), [], 'no script errors');
+});
