@@ -94,7 +94,7 @@ test('core routes: role matrix, users, headers, metrics, bad input', async (t) =
     const login = await h.anonymous({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'carol', password: 'a brand new long password' } });
     assert.equal(login.statusCode, 200);
     const hash = (h.db.db.prepare("SELECT password_hash FROM users WHERE username = 'carol'").get() as { password_hash: string }).password_hash;
-    assert.match(hash, /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    assert.match(hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     const lastAdmin = await h.asAdmin({ method: 'PATCH', url: '/api/v1/users/admin', payload: { role: 'viewer' } });
     assert.equal(lastAdmin.statusCode, 409);
     assert.equal((await h.asAdmin({ method: 'DELETE', url: '/api/v1/users/admin' })).json().error.code, 'BW_ERR_API_CONFLICT');
