@@ -65,8 +65,19 @@ export async function readDocument(deps: ApiDeps, what: string): Promise<ConfigD
   return writerFor(deps, what).read();
 }
 
-/** Validates, writes, reloads and audits one change; `what` names it in the audit trail ("runbooks"). */
-export async function changeConfiguration(deps: ApiDeps, request: FastifyRequest, what: string, change: ConfigChange): Promise<ConfigChangeResult> {
+let changing: Promise<unknown> = Promise.resolve();
+
+/**
+ * Validates, writes, reloads and audits one change; `what` names it in the audit trail ("runbooks"). Changes
+ * go one at a time, write and reload together, so the running configuration is always the file's latest.
+ */
+export function changeConfiguration(deps: ApiDeps, request: FastifyRequest, what: string, change: ConfigChange): Promise<ConfigChangeResult> {
+  const next = changing.catch(() => undefined).then(() => writeAndReload(deps, request, what, change));
+  changing = next;
+  return next;
+}
+
+async function writeAndReload(deps: ApiDeps, request: FastifyRequest, what: string, change: ConfigChange): Promise<ConfigChangeResult> {
   const writer = writerFor(deps, what);
   let result;
   try {
