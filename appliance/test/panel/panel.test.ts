@@ -100,7 +100,7 @@ test('first-run setup with the token from the link, then a refused and an accept
 });
 
 test('an attack sent as sFlow appears live on the dashboard, with its FlowSpec mitigation', { skip, timeout: 90_000 }, async () => {
-  await page.evaluate(() => ((window as unknown as { panelMarker: string }).panelMarker = 'same document'));
+  await page.evaluate(() => ((globalThis as unknown as { panelMarker: string }).panelMarker = 'same document'));
   await page.locator('.live.on').waitFor({ timeout: 15_000 });
   await bw.startTraffic({ firstAttackSeconds: 3 });
   const row = page.getByTestId('active-attacks').locator('tr.attack-row', { hasText: TARGET });
@@ -109,7 +109,7 @@ test('an attack sent as sFlow appears live on the dashboard, with its FlowSpec m
   assert.match(await row.innerText(), /low|medium|high|critical/);
   await page.getByTestId('active-mitigations').getByText('@breakwater/tier-flowspec').waitFor({ timeout: 30_000 });
   await page.getByTestId('top-destinations').getByText(TARGET).first().waitFor({ timeout: 15_000 });
-  assert.equal(await page.evaluate(() => (window as unknown as { panelMarker?: string }).panelMarker), 'same document', 'updated live, not by reloading');
+  assert.equal(await page.evaluate(() => (globalThis as unknown as { panelMarker?: string }).panelMarker), 'same document', 'updated live, not by reloading');
   await sleep(1500); // a few more points on the chart for the screenshot
   await shot('05-dashboard-attack-live');
 
@@ -194,7 +194,7 @@ test('at a phone\'s width the menu folds away and the dashboard stacks; no CSP o
     await phone.locator('nav.sidenav a', { hasText: 'Attacks' }).click();
     await phone.getByRole('heading', { name: 'Attacks' }).waitFor();
     assert.equal(await phone.locator('nav.sidenav').isVisible(), false, 'folded again after choosing');
-    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    const width = await phone.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
     assert.ok(width <= 390, `no sideways scrolling of the page (${width}px)`);
     await shot('12-phone-attacks', phone);
   } finally {
