@@ -105,6 +105,19 @@ test('core routes: role matrix, users, headers, metrics, bad input', async (t) =
     assert.deepEqual(rows[1]!.detail, { role: 'operator', passwordReset: true, client: '127.0.0.1' });
   });
 
+  await t.test('an administrator\'s lock ends the user\'s sessions and refuses logins until unlocked', async () => {
+    assert.equal((await h.asViewer('/api/v1/auth/me')).statusCode, 200);
+    const lock = await h.asAdmin({ method: 'PATCH', url: '/api/v1/users/viewer', payload: { locked: true } });
+    assert.equal(lock.json().user.locked, true);
+    assert.equal((await h.asViewer('/api/v1/auth/me')).statusCode, 401, 'the session ended');
+    const refused = await h.anonymous({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'viewer', password: h.password } });
+    assert.equal(refused.statusCode, 423);
+    assert.match(refused.json().error.message, /locked \(by an administrator\)/);
+    assert.equal((await h.asAdmin({ method: 'PATCH', url: '/api/v1/users/viewer', payload: { locked: false } })).json().user.locked, false);
+    await h.refreshSessions();
+    assert.equal((await h.asViewer('/api/v1/auth/me')).statusCode, 200);
+  });
+
   await t.test('bad JSON, a wrong content type and an oversized body get the error body; the server keeps answering', async () => {
     const badJson = await h.asAdmin({ method: 'POST', url: '/api/v1/users', headers: { 'content-type': 'application/json' }, payload: '{"username": ' });
     assert.equal(badJson.statusCode, 400);
