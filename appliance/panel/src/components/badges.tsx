@@ -5,6 +5,6 @@ export function SeverityBadge({ severity }: { severity: string }) {
 
 export function StateBadge({ state }: { state: string }) {
   const good = ['established', 'up', 'engaged', 'active', 'listening', 'ok', 'running', 'loaded'].includes(state);
-  const bad = ['down', 'failed', 'error', 'idle', 'stopped'].includes(state);
+  const bad = ['down', 'failed', 'error', 'stopped'].includes(state);
   return <span class={`badge ${good ? 'good' : bad ? 'bad' : 'neutral'}`}>{state}</span>;
 }
