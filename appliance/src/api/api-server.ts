@@ -34,6 +34,8 @@ import { userRoutes } from './routes/user-routes.js';
 import { addSecurityHeaders, isApiPath, securityHeaders } from './security-headers.js';
 import { ensureSetupToken } from './setup-token.js';
 import { loadApiTls, type ApiTls } from './tls-material.js';
+import { UserStore } from './user-store.js';
+import { migrateUsersTables } from './users-tables.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -83,9 +85,8 @@ export async function buildApiApp(options: BuildApiOptions): Promise<BuiltApi> {
   const config = options.config;
   const api = config().api;
   const dataDir = config().dataDir;
-  const users = (options.db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'users'").get() as { n: number }).n;
-  const hasUsers = users > 0 && (options.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n > 0;
-  const setupToken = hasUsers ? undefined : (await ensureSetupToken(dataDir)).token;
+  migrateUsersTables(options.db);
+  const setupToken = new UserStore(options.db).count() > 0 ? undefined : (await ensureSetupToken(dataDir)).token;
   const tls = options.tls !== undefined;
   const core = createApiCore({ db: options.db, api: () => config().api, clock, reports: () => applianceReports(options.appliance), setupToken, streamHeaders: securityHeaders(tls) });
   const audit = new AuditStore(options.db);
