@@ -5,7 +5,7 @@
 // its ExaBGP speaker by default) and FastNetMon (sFlow input, threshold_pps, ban through its GoBGP integration: RTBH host
 // routes via gobgpd) peer with the same router BIRD. For every trial the router's tables are polled every few
 // ms through its control socket. Measured per system, over at least 5 repetitions of each flood:
-//   - detection: first attack packet (tcpreplay's start) -> "attack started" in Breakwater's log / FastNetMon's
+//   - detection: first attack packet (its capture timestamp on src's interface) -> "attack started" in Breakwater's log / FastNetMon's
 //     ban (its notify script is called when it bans);
 //   - mitigation: first attack packet -> the first route for the victim in the router's table (Breakwater's
 //     FlowSpec rule in flowtab4, FastNetMon's /32 in master4);
@@ -136,11 +136,35 @@ function gobgpdConfig(localAddress: string, routerAddress: string): string {
 `;
 }
 
+/**
+ * Captures the first packet to `victim` on src's interface (tshark, in the src namespace) and resolves to its
+ * kernel timestamp in ms. tcpreplay sends its first packet ~100 ms after it is spawned (it opens the interface
+ * and calibrates its timer first), so spawn time would charge both systems for tcpreplay's start-up.
+ */
+async function firstPacketProbe(lab: Lab, victim: string): Promise<{ at: Promise<number | undefined> }> {
+  const probe = spawnOwned('/usr/bin/tshark', ['-i', lab.topology.sourceIf, '-c', '1', '-f', `dst host ${victim}`, '-T', 'fields', '-e', 'frame.time_epoch'], { netns: lab.topology.src });
+  await eventually('tshark to capture', 15_000, () => {
+    if (probe.exited()) throw new Error(`tshark exited: ${probe.output()}`);
+    return probe.output().includes('Capturing on') ? true : undefined;
+  }, 50);
+  const at = (async () => {
+    const timer = setTimeout(() => probe.kill('SIGKILL'), 30_000);
+    await probe.exit;
+    clearTimeout(timer);
+    const line = probe.output().split('\n').find((l) => /^\d+\.\d+$/.test(l.trim()));
+    return line === undefined ? undefined : Math.round(Number(line.trim()) * 1000);
+  })();
+  return { at };
+}
+
 interface Trial {
   multiple: number;
   pps: number;
   victim: string;
+  /** When tcpreplay was spawned. */
   startedAt: number;
+  /** The first attack packet, as captured by tshark on src's interface: time 0 of every figure. */
+  firstPacketAt?: number;
   packets?: number;
   /** What tcpreplay achieved (packets over its run time): below `pps` when the machine could not keep up. */
   achievedPps?: number;
@@ -198,6 +222,7 @@ async function main(): Promise<void> {
         const trial: Trial = { multiple, pps, victim, startedAt: 0, bw: {}, fnm: {} };
         trials.push(trial);
         log(`  rep ${rep}/${REPS}, ${multiple}x: ${pps} pps on ${victim} for ${seconds} s`);
+        const probe = await firstPacketProbe(lab, victim);
         for (const m of Object.values(meters)) m.begin();
         const replaying = lab.replayFrames(`flood-${victim}`, benchFloodFrames(victim), [{ pps, seconds }], (_, at) => (trial.startedAt = at));
         replaying.catch(() => undefined);
@@ -207,11 +232,11 @@ async function main(): Promise<void> {
           if (trial.startedAt > 0) {
             if (trial.bw.routeMs === undefined) {
               const rules = await lab.router.bird.showRoutes({ table: 'flowtab4', protocol: APPLIANCE_PEER });
-              if (rules.some((r) => (r.flow?.rule ?? r.network).includes(`${victim}/32`))) trial.bw.routeMs = Date.now() - trial.startedAt;
+              if (rules.some((r) => (r.flow?.rule ?? r.network).includes(`${victim}/32`))) trial.bw.routeMs = Date.now();
             }
             if (WITH_FNM && trial.fnm.routeMs === undefined) {
               const routes = await lab.router.bird.showRoutes({ table: 'master4', protocol: FASTNETMON_PEER });
-              if (routes.some((r) => r.network === `${victim}/32`)) trial.fnm.routeMs = Date.now() - trial.startedAt;
+              if (routes.some((r) => r.network === `${victim}/32`)) trial.fnm.routeMs = Date.now();
             }
           }
           for (const m of Object.values(meters)) m.sample();
@@ -222,16 +247,19 @@ async function main(): Promise<void> {
         trial.achievedPps = Math.round(replayed.packets / ((replayed.endedAt - replayed.startedAt) / 1000));
         trial.load1 = round1(loadavg()[0]!);
         for (const m of Object.values(meters)) m.end();
+        // Time 0: the first packet on the wire (tcpreplay's spawn time if the capture failed, and said so).
+        trial.firstPacketAt = await probe.at;
+        const t0 = trial.firstPacketAt ?? trial.startedAt;
+        if (trial.firstPacketAt === undefined) log('    (no first-packet capture: timing from tcpreplay spawn)');
+        const rel = (at: number | undefined): number | undefined => (at === undefined ? undefined : at - t0);
+        trial.bw.routeMs = rel(trial.bw.routeMs);
+        trial.fnm.routeMs = rel(trial.fnm.routeMs);
         const started = lab.log().find((r) => r.msg.startsWith('attack started: ') && r.msg.endsWith(` on ${victim}`));
-        if (started) trial.bw.detectedMs = started.time - trial.startedAt;
-        const selected = (await lab.audit(['--target', victim, '--action', 'stage.selected']))[0];
-        if (selected) trial.bw.stageSelectedMs = selected.at - trial.startedAt;
-        if (WITH_FNM) {
-          const ban = readFastnetmonBans(notifyLog).get(victim);
-          if (ban !== undefined) trial.fnm.detectedMs = ban - trial.startedAt;
-        }
+        trial.bw.detectedMs = rel(started?.time);
+        trial.bw.stageSelectedMs = rel((await lab.audit(['--target', victim, '--action', 'stage.selected']))[0]?.at);
+        if (WITH_FNM) trial.fnm.detectedMs = rel(readFastnetmonBans(notifyLog).get(victim));
         const show = (x: { detectedMs?: number; routeMs?: number }): string => `detected ${x.detectedMs ?? '-'} ms, route ${x.routeMs ?? '-'} ms`;
-        log(`    breakwater: ${show(trial.bw)}${WITH_FNM ? `; fastnetmon: ${show(trial.fnm)}` : ''} (tcpreplay ${trial.achievedPps} pps, load ${loadavg()[0]!.toFixed(1)})`);
+        log(`    breakwater: ${show(trial.bw)}${WITH_FNM ? `; fastnetmon: ${show(trial.fnm)}` : ''} (first packet ${trial.firstPacketAt !== undefined ? trial.firstPacketAt - trial.startedAt : '?'} ms after tcpreplay's spawn; ${trial.achievedPps} pps; load ${loadavg()[0]!.toFixed(1)})`);
         await new Promise((r) => setTimeout(r, GAP_MS));
       }
     }
@@ -248,7 +276,7 @@ async function main(): Promise<void> {
         scaling: `${THRESHOLD / SAMPLING} samples/s per threshold, as 20,000 pps at 1:1000`,
         breakwater: `breakwater start, FlowSpec discard at once (runbook flowspec-first) through its ${SPEAKER} speaker`,
         fastnetmon: 'FastNetMon 1.2.4 (Debian), sFlow, ban_for_pps, GoBGP integration announcing the /32 with 65535:666 through gobgpd',
-        start: 'time 0 is when tcpreplay is spawned (its first packet follows within a few ms: both systems are charged for it)',
+        start: 'time 0 is the first attack packet, captured by tshark on the source interface (tcpreplay sends it ~100 ms after being spawned)',
         pollMs: POLL_MS,
       },
       trials,
