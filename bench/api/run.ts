@@ -198,7 +198,8 @@ async function main(): Promise<void> {
 
   console.log('\nphase          ingest samples/s  lost   p50 ms  p99 ms  req/s   SSE p99 ms');
   for (const p of phases) {
-    const lost = p.ingest ? String(p.ingest.kernelDrops + Math.max(0, p.ingest.missing)) : '-';
+    // Kernel drops are samples the intake never saw, so they are part of `missing` already.
+    const lost = p.ingest ? String(Math.max(p.ingest.kernelDrops, p.ingest.missing)) : '-';
     console.log(
       `${p.name.padEnd(14)} ${(p.ingest ? p.ingest.rate.toLocaleString('en') : '-').padStart(16)}  ${lost.padStart(4)}   ${String(p.api?.p50Ms ?? '-').padStart(6)}  ${String(p.api?.p99Ms ?? '-').padStart(6)}  ${String(p.api?.requestsPerSecond ?? '-').padStart(5)}   ${String(p.api?.sse.p99Ms ?? '-').padStart(6)}`,
     );
