@@ -1,6 +1,6 @@
 // bench/capture/cost.ts: what the capture adds to the intake, in CPU per flow sample, on bench/ingest's own
 // traffic (sflow-generator: 4 agents, 100,000 destinations in 198.18.0.0/15, 6.94 samples per datagram, 128-byte
-// sampled headers), one core, best of --runs, all variants in the same run: decode + FlowBatch write + apply with
+// sampled headers), one core, best of --runs, all variants in the same run and taking turns within each run: decode + FlowBatch write + apply with
 // capture off (no header section), with the header section (snap 128), and with the capture's rings taking every
 // batch as well (capture defaults: 256 tracked destinations × 64, global ring 2048; no attack active, so no file).
 // CPU time (process.cpuUsage), not wall time, so other work on a shared machine inflates it less.
@@ -29,17 +29,6 @@ const datagrams: Uint8Array[] = [];
 for (let i = 0; i < 30_000; i++) datagrams.push(stream.next().slice());
 const samples = stream.flowSamples;
 
-function best(run: () => void): number {
-  let ns = Infinity;
-  for (let r = 0; r < runs; r++) {
-    const t = process.cpuUsage();
-    run();
-    const d = process.cpuUsage(t);
-    ns = Math.min(ns, ((d.user + d.system) * 1000) / (passes * samples));
-  }
-  return ns;
-}
-
 function pipeline(snap: number, sink: (b: Uint8Array) => void): () => void {
   return () => {
     const decoder = new SflowDecoder();
@@ -64,13 +53,22 @@ if (!config.ok) throw new Error('defaults do not validate');
 const capture = new AttackCapture({ config: config.config.capture, dataDir, bus: new EventBus<AttackEvent>(), log: silentLogger() });
 await capture.start();
 
+// The three variants take turns within each run, so that other work on the machine weighs on all of them alike.
 const off = new BatchConsumer(new AgentTable(100));
-const offNs = best(pipeline(0, (b) => off.consume(b)));
 const headers = new BatchConsumer(new AgentTable(100));
-const headersNs = best(pipeline(128, (b) => headers.consume(b)));
 const rings = new BatchConsumer(new AgentTable(100));
 rings.addListener((b) => capture.consume(b));
-const ringsNs = best(pipeline(128, (b) => rings.consume(b)));
+const variants = [pipeline(0, (b) => off.consume(b)), pipeline(128, (b) => headers.consume(b)), pipeline(128, (b) => rings.consume(b))];
+const bestNs = [Infinity, Infinity, Infinity];
+for (let r = 0; r < runs; r++) {
+  for (let v = 0; v < variants.length; v++) {
+    const t = process.cpuUsage();
+    variants[v]!();
+    const d = process.cpuUsage(t);
+    bestNs[v] = Math.min(bestNs[v]!, ((d.user + d.system) * 1000) / (passes * samples));
+  }
+}
+const [offNs, headersNs, ringsNs] = bestNs as [number, number, number];
 const report = capture.report() as { samples: number; ringEntries: number; globalRingEntries: number; memoryBytes: number };
 await capture.stop();
 rmSync(dataDir, { recursive: true, force: true });

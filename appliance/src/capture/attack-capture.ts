@@ -5,9 +5,9 @@
 // What is kept (all preallocated, fixed when the component is made):
 // - a Space-Saving table of the top `trackedDestinations` destinations by recent sample count
 //   (destination-heavy-hitters.ts), each with a ring of its last `ringDepth` headers (header-rings.ts);
-// - one global ring of the last `globalRingDepth` headers of destinations not tracked yet: the first sample of
-//   a destination that just took a slot, so also all traffic to the many destinations that churn through the
-//   table's bottom slots. Each header is copied once, into its destination's ring or into the global ring.
+// - one global ring of the last `globalRingDepth` headers of destinations not tracked: samples the table did not
+//   admit (traffic spread over many destinations) and the first sample of a destination that just took a slot.
+//   Each header is copied once, into its destination's ring or into the global ring.
 // Memory: (trackedDestinations × ringDepth + globalRingDepth) × (snapLength + 44) bytes of rings, plus the
 // table (~61 bytes per tracked destination) and writeBufferBytes of write chunks. report() gives the figure.
 //
@@ -194,12 +194,12 @@ export class AttackCapture implements Component {
       const rate = u32[(at + FlowField.samplingRate) >>> 2]!;
       const frame = u32[(at + FlowField.frameLength) >>> 2]!;
       const sequence = ++this.sampleSequence;
-      // Each header is copied once: a destination already tracked keeps it in its own ring; the first sample
-      // of a destination that just took a slot (its ring starts empty) goes to the global ring, as does all
-      // traffic to the many destinations that churn through the table's bottom slots.
+      // Each header is copied once: a destination already tracked keeps it in its own ring; a sample the table
+      // did not admit, and the first sample of a destination that just took a slot (its ring starts empty), go
+      // to the global ring.
       const slot = table.observe(family, w0, w1, w2, w3);
-      if (table.lastWasNew) {
-        rings.clear(slot);
+      if (slot < 0 || table.lastWasNew) {
+        if (slot >= 0) rings.clear(slot);
         globalRing.push(0, view, bytesAt + from, length, now, sequence, rate, frame, protocol, family, w0, w1, w2, w3);
       } else {
         rings.push(slot, view, bytesAt + from, length, now, sequence, rate, frame, protocol, family, w0, w1, w2, w3);
@@ -227,6 +227,7 @@ export class AttackCapture implements Component {
       trackedDestinations: this.destinations!.size,
       trackedDestinationsMax: c.trackedDestinations,
       trackedEvictions: this.destinations!.evictions,
+      trackedNotAdmitted: this.destinations!.notAdmitted,
       ringEntries: this.rings!.totalEntries,
       ringEntriesMax: c.trackedDestinations * c.ringDepth,
       globalRingEntries: this.globalRing!.totalEntries,

@@ -1,9 +1,12 @@
 // The destinations most likely to become victims: a Space-Saving table (Metwally et al., 2005) of the top N
 // destination addresses by recent sample count, so that each of them can keep a ring of its own recent sampled
 // headers (capture/header-rings.ts). Space-Saving keeps exactly N slots: a destination not in the table takes
-// the slot of the one with the lowest count and starts from that count + 1, so a destination that receives a
-// flood climbs into the table within its first samples and stays, while one-off destinations churn through
-// the bottom slots. Counts are halved every decay interval, so "top" means recent.
+// the slot of the one with the lowest count and starts from that count + 1. Admission is randomized (RAP,
+// Ben Basat et al., 2017): when the table is full, a newcomer takes the minimum's slot only with probability
+// 1 / (minimum + 1). A destination that receives a flood still climbs into the table within about
+// minimum + 1 of its samples and stays, while traffic spread over many destinations (the common case, and
+// carpet bombing) no longer evicts on every sample: most of its samples cost one hash probe and a random draw.
+// Counts are halved every decay interval, so "top" means recent.
 //
 // Hot path: observe() allocates nothing. Keys live in typed arrays (family + four address words in the
 // FlowBatch's little-endian word layout), found through an open-addressing hash table (linear probing,
@@ -26,6 +29,10 @@ export class DestinationHeavyHitters {
   evictions = 0;
   /** Set by observe(): true when the returned slot was just given to this destination (its ring is stale). */
   lastWasNew = false;
+  /** Newcomers not admitted (the draw said no), since the table was made. */
+  notAdmitted = 0;
+  /** xorshift32 state for the admission draw: deterministic, no allocation. */
+  private random = 0x9e3779b9;
 
   /** Per slot: the key's hash, so evictions and backward shifts never hash again. */
   private readonly hashes: Uint32Array;
@@ -60,7 +67,10 @@ export class DestinationHeavyHitters {
     );
   }
 
-  /** Counts one sample to the destination and returns its slot (it is always tracked afterwards). */
+  /**
+   * Counts one sample to the destination and returns its slot, or -1 when it is not tracked (the table is full
+   * and the admission draw said no).
+   */
   observe(family: number, w0: number, w1: number, w2: number, w3: number): number {
     const hash = hashOf(family, w0, w1, w2, w3);
     const found = this.findHashed(hash, family, w0, w1, w2, w3);
@@ -70,7 +80,6 @@ export class DestinationHeavyHitters {
       this.siftDown(this.heapPos[found]!);
       return found;
     }
-    this.lastWasNew = true;
     let slot: number;
     let floor = 0;
     if (this.size < this.capacity) {
@@ -80,9 +89,21 @@ export class DestinationHeavyHitters {
     } else {
       slot = this.heap[0]!;
       floor = this.counts[slot]!;
+      let x = this.random;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      this.random = x >>> 0;
+      // Admitted with probability 1 / (floor + 1): a draw in [0, 1) times (floor + 1) below 1.
+      if ((this.random / 4294967296) * (floor + 1) >= 1) {
+        this.lastWasNew = false;
+        this.notAdmitted++;
+        return -1;
+      }
       this.removeFromTable(slot);
       this.evictions++;
     }
+    this.lastWasNew = true;
     this.family[slot] = family;
     const k = slot * 4;
     this.words[k] = w0;

@@ -1,5 +1,6 @@
 // The Space-Saving table behind the capture's per-destination rings: it never holds more than its capacity,
-// keeps the heavy destinations while one-off destinations churn through the bottom, evicts the lowest count,
+// admits newcomers with probability 1 / (minimum + 1), keeps the heavy destinations among one-off ones, evicts
+// the lowest count,
 // stays consistent (every tracked key findable, no evicted key found) through many evictions, and decays.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,11 +14,12 @@ test('bounded: never more slots than the capacity, whatever the number of destin
   const memory = t.memoryBytes;
   for (let i = 0; i < 20_000; i++) t.observe(...v4(0xc6120000 + i));
   assert.equal(t.size, 64);
-  assert.equal(t.evictions, 20_000 - 64);
+  assert.equal(t.evictions + t.notAdmitted, 20_000 - 64, 'every newcomer past the capacity evicted or not admitted');
+  assert.ok(t.notAdmitted > 0 && t.evictions > 64);
   assert.equal(t.memoryBytes, memory, 'no growth');
 });
 
-test('heavy destinations stay tracked among churn; the lowest count is the one evicted', () => {
+test('admission is randomized (1 / (minimum + 1)); heavy destinations get in and stay among churn; the lowest count is the one evicted', () => {
   const t = new DestinationHeavyHitters(16);
   const heavy = [v4(0xcb007101), v4(0xcb007102), v6(1)];
   let seed = 7;
@@ -28,11 +30,17 @@ test('heavy destinations stay tracked among churn; the lowest count is the one e
     else t.observe(...v4(0x64400000 + Math.floor(rand() * 100_000)));
   }
   for (const h of heavy) assert.ok(t.find(...h) >= 0, `heavy ${h} tracked`);
-  // The next newcomer takes the minimum's slot, and starts above that count (Space-Saving).
+  // A newcomer is admitted with probability 1 / (minimum + 1); when it is, it takes the minimum's slot and starts
+  // above that count (Space-Saving). Until then it is not tracked (-1).
   const minSlot = t.minimumSlot;
   const minCount = t.counts[minSlot]!;
   for (let s = 0; s < t.size; s++) assert.ok(t.counts[s]! >= minCount);
-  const slot = t.observe(...v4(0x01020304));
+  let slot = -1;
+  let tries = 0;
+  while (slot < 0 && tries < 10_000) {
+    slot = t.observe(...v4(0x01020304));
+    tries++;
+  }
   assert.equal(slot, minSlot);
   assert.equal(t.lastWasNew, true);
   assert.equal(t.counts[slot], minCount + 1);
@@ -82,7 +90,9 @@ test('decay halves counts, so a destination that went quiet is overtaken by one 
   // 1000 / 2^7 ≈ 7.8: a newcomer with 20 samples now ranks above the old heavy one.
   t.observe(...v4(2));
   for (let i = 0; i < 20; i++) t.observe(...v4(2));
-  t.observe(...v4(3));
+  // v4(3) is admitted after about 1000 / 2^7 + 1 ≈ 9 tries; it takes the quiet one's slot.
+  for (let i = 0; i < 1000 && t.find(...v4(3)) < 0; i++) t.observe(...v4(3));
+  assert.ok(t.find(...v4(3)) >= 0);
   assert.ok(t.find(...v4(2)) >= 0);
   assert.equal(t.find(...v4(1)), -1, 'the quiet one was evicted, not the busy newcomer');
 });
