@@ -77,7 +77,7 @@ export class ReceiveThreads {
   exits = 0;
   restarts = 0;
   restartFailures = 0;
-  /** Batches a thread handed over that failed onBatch's checks are the consumer's to count; these are transfer faults. */
+  /** Messages from a thread that are neither a batch nor a control message (a protocol fault; batches that fail their checks are the consumer's rejectedBatches). */
   unexpectedMessages = 0;
 
   constructor(private readonly options: ReceiveThreadsOptions) {
