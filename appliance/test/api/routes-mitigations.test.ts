@@ -179,3 +179,23 @@ describe('runbook mitigations', () => {
     assert.equal(again.json().error.code, 'BW_ERR_MITIGATION_NOT_FOUND');
   });
 });
+
+describe('live stream', () => {
+  it('a peers event when a BGP session changes state (polled from the speaker)', async () => {
+    const seen: unknown[] = [];
+    const hub = h.deps.events;
+    const publish = hub.publish.bind(hub);
+    hub.publish = (event, data) => {
+      if (event === 'peers') seen.push(data);
+      publish(event, data);
+    };
+    h.speaker!.peers = async () => [{ name: 'edge1', address: '192.0.2.254', asn: 64500, state: 'established', since: 1, info: 'Established' }];
+    try {
+      await eventually(() => seen.some((d) => JSON.stringify(d).includes('"established"')), 7000);
+    } finally {
+      hub.publish = publish;
+    }
+    const last = seen.at(-1) as { peers: { name: string; state: string }[] };
+    assert.deepEqual(last.peers.map((p) => [p.name, p.state]), [['edge1', 'established']]);
+  });
+});
