@@ -25,6 +25,12 @@ export class ApiError extends Error {
 }
 
 let csrfToken: string | undefined;
+let sessionEnded: (() => void) | undefined;
+
+/** Called when a page's request finds the session gone (expired, logged out elsewhere, user locked). */
+export function onSessionEnded(handler: (() => void) | undefined): void {
+  sessionEnded = handler;
+}
 
 export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
@@ -53,6 +59,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   if (!response.ok) {
     const error = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }).error;
+    if (response.status === 401 && error?.code === 'BW_ERR_API_UNAUTHENTICATED' && !path.startsWith('/auth/') && !path.startsWith('/setup')) sessionEnded?.();
     throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? `HTTP ${response.status}`, error?.details);
   }
   return body as T;

@@ -2,7 +2,7 @@
 // navigation. Every page reads the REST API (api.ts) and the live stream (live.ts); none computes state.
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, type ApiError } from './api';
+import { api, onSessionEnded, type ApiError } from './api';
 import { ErrorBox } from './components/error-box';
 import { closeLive, useLiveStatus } from './live';
 import { matchRoute, navigate, useLocation } from './router';
@@ -115,7 +115,7 @@ function Shell({ user, onLogout }: { user: SessionUser; onLogout: () => void }) 
 
 function App() {
   const { path } = useLocation();
-  const [state, setState] = useState<{ phase: 'loading' } | { phase: 'setup' } | { phase: 'login' } | { phase: 'in'; user: SessionUser } | { phase: 'failed'; error: ApiError }>({ phase: 'loading' });
+  const [state, setState] = useState<{ phase: 'loading' } | { phase: 'setup' } | { phase: 'login'; notice?: string } | { phase: 'in'; user: SessionUser } | { phase: 'failed'; error: ApiError }>({ phase: 'loading' });
 
   const boot = useCallback(async () => {
     try {
@@ -130,6 +130,14 @@ function App() {
   useEffect(() => {
     void boot();
   }, [boot]);
+
+  useEffect(() => {
+    onSessionEnded(() => {
+      closeLive();
+      setState({ phase: 'login', notice: 'Your session ended (it expired, was signed out, or the account changed). Sign in again.' });
+    });
+    return () => onSessionEnded(undefined);
+  }, []);
 
   const setUser = useCallback((user: SessionUser | undefined) => setState(user === undefined ? { phase: 'login' } : { phase: 'in', user }), []);
   const onLogout = useCallback(async () => {
@@ -153,7 +161,7 @@ function App() {
       </div>
     );
   if (state.phase === 'setup') return <SetupPage onDone={() => { setState({ phase: 'login' }); navigate('/login', true); }} />;
-  if (state.phase === 'login') return <LoginPage onLogin={(user) => { setUser(user); if (path === '/login' || path === '/setup') navigate('/', true); }} />;
+  if (state.phase === 'login') return <LoginPage notice={state.notice} onLogin={(user) => { setUser(user); if (path === '/login' || path === '/setup') navigate('/', true); }} />;
   return (
     <SessionContext.Provider value={{ user: state.user, setUser }}>
       <Shell user={state.user} onLogout={() => void onLogout()} />

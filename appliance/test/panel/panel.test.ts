@@ -56,6 +56,12 @@ after(
     const t1 = Date.now();
     await bw?.stop();
     if (process.env.PANEL_TEST_DEBUG) console.error(`browser closed in ${t1 - t0} ms, appliance stopped in ${Date.now() - t1} ms; left: ${process.getActiveResourcesInfo().join(', ')}`);
+    // Everything is closed: a file that still runs 15 s later is held by a leaked handle. Say which, and fail
+    // rather than hang the whole suite (the timer is unref'd: it never keeps a finished process alive).
+    setTimeout(() => {
+      console.error(`panel.test: still running 15 s after cleanup; open handles: ${process.getActiveResourcesInfo().join(', ')}`);
+      process.exit(1);
+    }, 15_000).unref();
   },
   { timeout: 30_000 },
 );
@@ -119,7 +125,14 @@ test('an attack sent as sFlow appears live on the dashboard, with its FlowSpec m
   await page.getByRole('heading', { name: 'Timeline' }).waitFor();
   await page.locator('.timeline li', { hasText: 'attack.detected' }).waitFor();
   assert.ok((await page.locator('.chart canvas').count()) >= 1, 'the rate chart is drawn');
+  await page.locator('.shares', { hasText: 'udp_ntp' }).waitFor();
   await shot('06-attack-page');
+  // The pcap download: a pcap file (the capture is written while the attack lasts; its header comes first).
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download pcap' }).click()]);
+  const pcap = readFileSync(await download.path());
+  assert.ok(pcap.length >= 24, `a pcap header at least (${pcap.length} bytes)`);
+  assert.equal(pcap.readUInt32LE(0), 0xa1b2c3d4, 'the pcap magic');
+  assert.match(download.suggestedFilename(), /\.pcap$/);
 });
 
 test('withdraw the mitigation from the mitigations page: the speaker withdraws the FlowSpec route', { skip, timeout: 60_000 }, async () => {
@@ -166,6 +179,16 @@ test('a runbook edit is refused with a visible validation error, then saved to t
   assert.deepEqual(written.runbooks.map((r) => [r.name, r.mode]), [['panel-edited', 'auto']]);
   assert.match(readFileSync(bw.configPath, 'utf8'), /^# written by/, 'the file keeps its comment');
   await shot('10-runbook-saved');
+
+  // Dry run of the saved runbook against the attack of this test.
+  const attackOption = page.locator('select[aria-label=attack] option', { hasText: `ntp_amplification on ${TARGET}` }).first();
+  await page.locator('select[aria-label=attack]').selectOption((await attackOption.getAttribute('value')) ?? '');
+  await page.getByRole('button', { name: 'Dry run' }).click();
+  const result = page.getByTestId('dry-run-result');
+  await result.waitFor();
+  assert.match(await result.innerText(), /The runbook matches this attack/);
+  assert.match(await result.locator('tr', { hasText: 'flowspec' }).innerText(), /0 s/, 'FlowSpec at once');
+  await shot('10b-runbook-dry-run');
 });
 
 test('the audit log shows the withdrawal and the runbook change by the signed-in admin', { skip, timeout: 30_000 }, async () => {
@@ -180,6 +203,55 @@ test('the audit log shows the withdrawal and the runbook change by the signed-in
   assert.ok(actors.length >= 2 && actors.every((a) => a === 'user:admin'), `only the admin's entries: ${actors.join(', ')}`);
   assert.match(await rows.filter({ hasText: 'mitigation.withdrawn' }).first().innerText(), new RegExp(TARGET.replaceAll('.', '\\.')));
   await shot('11-audit');
+});
+
+test('roles: an admin creates a viewer and a token in the panel; the viewer sees no actions; locking the viewer ends their session', { skip, timeout: 60_000 }, async () => {
+  await menu('Users & tokens');
+  await page.getByRole('heading', { name: 'Users', exact: true }).waitFor();
+  await page.getByPlaceholder('new user name').fill('watcher');
+  await page.getByPlaceholder('password (12+ characters)').fill('watcher passphrase 1');
+  await page.locator('select[aria-label=role]').selectOption('viewer');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await page.getByText('User watcher created.').waitFor();
+  await page.getByPlaceholder('token name').fill('prometheus');
+  await page.getByPlaceholder('scopes (metrics attacks …; empty: all)').fill('metrics');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secret = await page.getByTestId('token-secret').innerText();
+  assert.match(secret, /^bwt_/, 'the secret is shown once');
+  const metrics = await page.evaluate(async (s) => (await fetch('/metrics', { headers: { authorization: `Bearer ${s}` }, credentials: 'omit' })).status, secret);
+  assert.equal(metrics, 200, 'the token made in the panel works');
+  await shot('13-users-and-tokens');
+
+  const viewerContext = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 } });
+  try {
+    const viewer = await viewerContext.newPage();
+    await viewer.goto(`${bw.url}/mitigations`);
+    await viewer.locator('input[name=username]').fill('watcher');
+    await viewer.locator('input[name=password]').fill('watcher passphrase 1');
+    await viewer.getByRole('button', { name: 'Sign in' }).click();
+    await viewer.getByTestId('whoami').waitFor();
+    assert.equal(await viewer.getByTestId('whoami').innerText(), 'watcher (viewer)');
+    await viewer.getByRole('heading', { name: 'Stop-all switch' }).waitFor();
+    await viewer.getByText('Mode auto').waitFor();
+    assert.equal(await viewer.getByRole('button', { name: /Stop all|Withdraw|Announce/ }).count(), 0, 'no mitigation action for a viewer');
+    assert.equal(await viewer.locator('nav.sidenav a', { hasText: 'Users' }).count(), 0, 'no Users menu for a viewer');
+    await viewer.locator('nav.sidenav a', { hasText: 'Runbooks' }).click();
+    await viewer.locator('textarea[name=runbooks]').waitFor();
+    assert.equal(await viewer.locator('textarea[name=runbooks]').getAttribute('readonly'), '', 'the editor is read-only');
+    assert.equal(await viewer.getByRole('button', { name: 'Save' }).count(), 0);
+    await viewer.getByText('Only an admin may change runbooks.').waitFor();
+    await shot('14-viewer-runbooks', viewer);
+
+    // The admin locks the viewer: the viewer's next request finds the session gone and the panel asks to sign in.
+    await page.locator('tr', { hasText: 'watcher' }).getByRole('button', { name: 'Lock' }).click();
+    await page.getByText('watcher locked.').waitFor();
+    await viewer.locator('nav.sidenav a', { hasText: 'Attacks' }).click();
+    await viewer.getByRole('heading', { name: 'Sign in to Breakwater' }).waitFor();
+    await viewer.getByText('Your session ended').waitFor();
+    await shot('15-viewer-session-ended', viewer);
+  } finally {
+    await viewerContext.close();
+  }
 });
 
 test('at a phone\'s width the menu folds away and the dashboard stacks; no CSP or script errors', { skip, timeout: 30_000 }, async () => {

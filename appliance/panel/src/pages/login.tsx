@@ -5,7 +5,7 @@ import { ErrorBox } from '../components/error-box';
 import { login, type SessionUser } from '../session';
 import { toApiError } from '../use-api';
 
-export function LoginPage({ onLogin }: { onLogin: (user: SessionUser) => void }) {
+export function LoginPage({ onLogin, notice }: { onLogin: (user: SessionUser) => void; notice?: string | undefined }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<ApiError | undefined>();
@@ -25,6 +25,11 @@ export function LoginPage({ onLogin }: { onLogin: (user: SessionUser) => void })
   return (
     <form class="card auth" onSubmit={(e) => void submit(e)}>
       <h1>Sign in to Breakwater</h1>
+      {notice !== undefined ? (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
       <label>
         User name
         <input name="username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} required autocomplete="username" />
