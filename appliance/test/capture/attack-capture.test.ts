@@ -259,7 +259,8 @@ test('a file that cannot be written is counted and logged; capture and the calle
     h.capture.consume(m.make(flood(5), T0));
     h.start(a);
     h.capture.consume(m.make(flood(5), T0 + 100));
-    await new Promise((r) => setTimeout(r, 50));
+    // The open fails asynchronously: wait for it (bounded), then samples for the broken file are dropped.
+    for (let i = 0; i < 500 && h.capture.report().writeErrors === 0; i++) await new Promise((r) => setTimeout(r, 10));
     h.capture.consume(m.make(flood(5), T0 + 200));
     h.end(a);
     await h.capture.settled();
