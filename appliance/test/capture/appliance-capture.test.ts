@@ -41,6 +41,9 @@ test('breakwater start: an attack detected from sFlow gets a pcap file that star
     sflow: { listen: [`127.0.0.1:${port}`], receiveBufferBytes: 1 << 20 },
     networks: ['198.51.100.0/24'],
     detection: { maxDestinations: 4096, maxBlocks: 256, maxPromoted: 64, quietSeconds: 1, baseline: { enabled: false } },
+    // Deep rings, so that the web traffic from before the flood is still held when the attack is detected
+    // (at the default 64 the flood's last 64 samples would be all that is kept).
+    capture: { trackedDestinations: 16, ringDepth: 4096 },
   });
   assert.ok(r.ok);
   const appliance = new Appliance({ config: r.config, log: silentLogger() });
