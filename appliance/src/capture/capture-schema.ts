@@ -23,7 +23,7 @@ export const CaptureSchema = Type.Object(
       description: 'Destinations with a ring of their own: the top N by recent sample count (a Space-Saving table, counts halved every 10 s).',
     }),
     ringDepth: Type.Integer({
-      default: 64,
+      default: 256,
       minimum: 1,
       maximum: 4096,
       description: 'Most recent sampled headers kept per tracked destination.',
