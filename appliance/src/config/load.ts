@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { checkApiConfig } from '../api/api-config-check.js';
 import { checkBgpConfig } from '../bgp/peers.js';
 import { checkHostGroups } from '../detection/host-groups.js';
 import { BreakwaterError } from '../errors.js';
@@ -59,6 +60,7 @@ function checkSemantics(config: Config, schemaOk: boolean): ConfigProblem[] {
   problems.push(...checkBgpConfig(config.bgp));
   problems.push(...checkHostGroups(config));
   problems.push(...checkRunbooks(config));
+  problems.push(...checkApiConfig(config));
   return problems;
 }
 
