@@ -115,6 +115,7 @@ test('an attack sent as sFlow appears live on the dashboard, with its FlowSpec m
   assert.match(await row.innerText(), /low|medium|high|critical/);
   await page.getByTestId('active-mitigations').getByText('@breakwater/tier-flowspec').waitFor({ timeout: 30_000 });
   await page.getByTestId('top-destinations').getByText(TARGET).first().waitFor({ timeout: 15_000 });
+  await page.locator('section.card', { hasText: 'Top destinations' }).locator('.chart canvas').waitFor();
   assert.equal(await page.evaluate(() => (globalThis as unknown as { panelMarker?: string }).panelMarker), 'same document', 'updated live, not by reloading');
   await sleep(1500); // a few more points on the chart for the screenshot
   await shot('05-dashboard-attack-live');
@@ -203,6 +204,24 @@ test('the audit log shows the withdrawal and the runbook change by the signed-in
   assert.ok(actors.length >= 2 && actors.every((a) => a === 'user:admin'), `only the admin's entries: ${actors.join(', ')}`);
   assert.match(await rows.filter({ hasText: 'mitigation.withdrawn' }).first().innerText(), new RegExp(TARGET.replaceAll('.', '\\.')));
   await shot('11-audit');
+});
+
+test('settings: a protected prefix that is not one is refused with its path shown; a good one is saved and applied', { skip, timeout: 30_000 }, async () => {
+  await menu('Settings');
+  const prefixes = page.locator('textarea[name=protected-prefixes]');
+  await prefixes.waitFor();
+  await prefixes.fill('203.0.113.0/33');
+  await page.getByRole('button', { name: 'Save protected prefixes' }).click();
+  const refused = page.getByRole('alert').filter({ hasText: 'Not saved' });
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /BW_ERR_CONFIG_INVALID/);
+  assert.match(await refused.innerText(), /\/mitigation\/guardrails\/protectedPrefixes/, 'the failing path');
+  await shot('12a-settings-refused');
+  await prefixes.fill('203.0.113.53/32');
+  await page.getByRole('button', { name: 'Save protected prefixes' }).click();
+  await page.getByText('Saved 1 prefix; applied now: mitigation.').waitFor();
+  const written = parse(readFileSync(bw.configPath, 'utf8')) as { mitigation: { guardrails: { protectedPrefixes: string[] } } };
+  assert.deepEqual(written.mitigation.guardrails.protectedPrefixes, ['203.0.113.53/32']);
 });
 
 test('roles: an admin creates a viewer and a token in the panel; the viewer sees no actions; locking the viewer ends their session', { skip, timeout: 60_000 }, async () => {

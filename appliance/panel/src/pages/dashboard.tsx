@@ -10,11 +10,15 @@ import type { AttackItem, AttackRecord, MitigationsResponse, PeersResponse, Traf
 import { useApi } from '../use-api';
 
 const WINDOW_POINTS = 300;
+const TOP_CHARTED = 5;
+const PALETTE = ['#d63b2b', '#2b7bd6', '#2b9d52', '#b76e00', '#7b4bd6'];
 
 function TrafficPanel() {
   const series = useApi<{ points: [number, number, number][] }>('/traffic/series?seconds=300');
   const [points, setPoints] = useState<[number, number, number][]>([]);
   const [top, setTop] = useState<TrafficEvent['top']>([]);
+  // The live events of the last five minutes: the top destinations' own series come from them.
+  const [recent, setRecent] = useState<TrafficEvent[]>([]);
   useEffect(() => {
     if (series.data !== undefined) setPoints(series.data.points.slice(-WINDOW_POINTS));
   }, [series.data]);
@@ -24,11 +28,17 @@ function TrafficPanel() {
       const e = data as TrafficEvent;
       setPoints((p) => (p.length > 0 && p[p.length - 1]![0] >= e.t ? p : [...p.slice(-(WINDOW_POINTS - 1)), [e.t, e.pps, e.bps]]));
       setTop(e.top);
+      setRecent((r) => [...r.slice(-(WINDOW_POINTS - 1)), e]);
     }, []),
   );
   const times = useMemo(() => points.map((p) => p[0]), [points]);
   const chart = useMemo(() => [{ label: 'packets/s', values: points.map((p) => p[1]), color: '#2b7bd6' }], [points]);
   const last = points[points.length - 1];
+  const topTimes = useMemo(() => recent.map((e) => e.t), [recent]);
+  const topSeries = useMemo(() => {
+    const targets = (recent[recent.length - 1]?.top ?? []).slice(0, TOP_CHARTED).map((r) => r.target);
+    return targets.map((target, i) => ({ label: target, values: recent.map((e) => e.top.find((r) => r.target === target)?.pps ?? null), color: PALETTE[i % PALETTE.length]! }));
+  }, [recent]);
   return (
     <>
       <section class="card wide">
@@ -40,6 +50,7 @@ function TrafficPanel() {
       </section>
       <section class="card">
         <h2>Top destinations</h2>
+        {recent.length > 1 ? <TimeChart times={topTimes} series={topSeries} unit="pps" height={180} /> : null}
         {top.length === 0 ? (
           <p class="muted">Waiting for the live stream…</p>
         ) : (

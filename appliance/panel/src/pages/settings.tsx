@@ -2,6 +2,7 @@
 // every component (GET /health). Sections other than runbooks and mitigation take effect at a restart.
 import { ErrorBox, Loading } from '../components/error-box';
 import { useApi } from '../use-api';
+import { ProtectedPrefixes } from './protected-prefixes';
 
 export function SettingsPage() {
   const s = useApi<{ configPath: string | null; dataDir: string; config: Record<string, unknown> }>('/settings');
@@ -25,6 +26,7 @@ export function SettingsPage() {
           ))}
         </>
       )}
+      <ProtectedPrefixes />
       <h2>Health</h2>
       <ErrorBox error={h.error} title="Health unavailable" />
       {h.data === undefined ? (
