@@ -15,6 +15,7 @@ import { eventually, startRoutesHarness, type RoutesHarness } from './routes-sup
 
 const HOOK_SECRET = 'whsec-routes-test-0123456789';
 const MD5 = 'bgp-md5-s3cret-value';
+const API_TOKEN = 'cf-api-token-0123456789abcdef';
 const receiver = await startFakeProvider(() => ({ status: 204 }));
 let h: RoutesHarness;
 
@@ -31,6 +32,9 @@ before(async () => {
       `    - { name: edge1, address: 192.0.2.254, asn: 64500, md5Password: ${MD5} }`,
       'plugins:',
       `  extraDirectories: ["${FIXTURE_PLUGINS}"]`,
+      '  settings:',
+      '    "@example/scrubber":',
+      `      config: { accountId: acct-1, apiToken: ${API_TOKEN} }`,
       'notify:',
       '  channels:',
       '    hook:',
@@ -152,11 +156,12 @@ describe('sections that need a restart, and the protected prefixes that do not',
 
 describe('secrets', () => {
   it('never come back in full: notifiers, peers, settings', async () => {
-    for (const url of ['/api/v1/notifiers', '/api/v1/peers', '/api/v1/settings']) {
+    for (const url of ['/api/v1/notifiers', '/api/v1/peers', '/api/v1/settings', '/api/v1/plugins']) {
       const r = await h.as('viewer')(url);
       assert.equal(r.statusCode, 200, r.body);
       assert.ok(!r.body.includes(HOOK_SECRET), `${url} shows the webhook secret`);
       assert.ok(!r.body.includes(MD5), `${url} shows the md5 password`);
+      assert.ok(!r.body.includes(API_TOKEN), `${url} shows a plugin's API token`);
       assert.ok(!r.body.includes(`${receiver.baseUrl}/hook`), `${url} shows the webhook URL`);
     }
     const channels = (await h.as('viewer')('/api/v1/notifiers')).json().channels;
@@ -164,6 +169,8 @@ describe('secrets', () => {
     assert.match(channels.hook.secrets.url, /^http:\/\/127\.0\.0\.1:\d+\/••••$/);
     const peers = (await h.as('viewer')('/api/v1/peers')).json().peers;
     assert.match(peers[0].config.md5Password, /^••••/);
+    const settings = (await h.as('viewer')('/api/v1/settings')).json().config;
+    assert.deepEqual(settings.plugins.settings['@example/scrubber'].config, { accountId: 'acct-1', apiToken: '••••cdef' });
   });
 
   it('sent back masked, keep the configured value; a new value replaces it', async () => {
@@ -204,6 +211,18 @@ describe('plugin settings are checked against the plugin\'s own schema before an
     assert.equal(r.json().error.code, 'BW_ERR_CONFIG_INVALID');
     assert.ok(r.json().error.details.problems.some((p: { path: string }) => p.path === '/plugins/settings/@breakwater/notifier-webhook/config'), r.body);
     assert.equal(file(), before);
+  });
+
+  it('a plugin secret sent back masked keeps the configured value', async () => {
+    const r = await h.as('admin')({ method: 'PUT', url: `/api/v1/plugins/${encodeURIComponent('@breakwater/notifier-webhook')}/config`, payload: { enabled: false, config: { token: 'a-brand-new-token-value-xyz' } } });
+    assert.equal(r.statusCode, 200, r.body);
+    // Plugin settings wait for a restart, so the running configuration (what GET shows) still has the old ones:
+    // the masked form GET would show for the new token is its last four characters.
+    const masked = '••••-xyz';
+    const again = await h.as('admin')({ method: 'PUT', url: `/api/v1/plugins/${encodeURIComponent('@breakwater/notifier-webhook')}/config`, payload: { enabled: false, config: { token: masked } } });
+    assert.equal(again.statusCode, 200, again.body);
+    const doc = parse(file()) as { plugins: { settings: Record<string, { config: { token: string } }> } };
+    assert.equal(doc.plugins.settings['@breakwater/notifier-webhook']!.config.token, 'a-brand-new-token-value-xyz');
   });
 
   it('a plugin that is not installed: 404 BW_ERR_PLUGIN_NOT_FOUND', async () => {

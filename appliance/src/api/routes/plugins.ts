@@ -7,7 +7,7 @@ import { scanPlugins } from '../../plugins/discovery.js';
 import { pluginDirectories } from '../../plugins/registry.js';
 import type { RouteModule } from '../api-types.js';
 import { ConfigChangeResultSchema, changeConfiguration, keepSentBody, sentBody } from './config-change.js';
-import { maskSecrets } from './masking.js';
+import { maskSecrets, restoreMasked } from './masking.js';
 
 const SettingsBody = Type.Object(
   {
@@ -52,7 +52,9 @@ export const pluginRoutes: RouteModule = (app, deps) => {
       if (!found) throw new BreakwaterError('BW_ERR_PLUGIN_NOT_FOUND', ['installed', name]);
       return changeConfiguration(deps, request, `plugin ${name}`, (doc) => {
         const plugins = { ...((doc.plugins as Record<string, unknown> | undefined) ?? {}) };
-        plugins.settings = { ...((plugins.settings as Record<string, unknown> | undefined) ?? {}), [name]: sentBody(request) };
+        const settings = (plugins.settings as Record<string, unknown> | undefined) ?? {};
+        // Secrets sent back masked (as GET /plugins shows them) keep the configured values.
+        plugins.settings = { ...settings, [name]: restoreMasked(sentBody(request), settings[name], `body`) };
         doc.plugins = plugins;
       });
     },
