@@ -37,6 +37,8 @@ export interface SflowIntakeOptions {
   workerStopMs?: number;
   /** First delay before a dead receive thread is restarted (doubles while it keeps dying). */
   threadRestartDelayMs?: number;
+  /** Batches of one receive thread not yet applied before it drops new ones (receive_thread_backlog); default 256. */
+  threadMaxInFlight?: number;
   /**
    * 'auto' (default): recvmmsg through the udp-batch addon when it is built and decoding is in-process, else
    * dgram. 'dgram' forces Node's dgram (benchmarks compare the two); 'recvmmsg' fails if the addon is missing.
@@ -282,6 +284,7 @@ export class SflowIntake implements Component {
       ...(this.options.flushIntervalMs !== undefined ? { flushIntervalMs: this.options.flushIntervalMs } : {}),
       ...(this.options.workerStopMs !== undefined ? { stopMs: this.options.workerStopMs } : {}),
       ...(this.options.threadRestartDelayMs !== undefined ? { restartDelayMs: this.options.threadRestartDelayMs } : {}),
+      ...(this.options.threadMaxInFlight !== undefined ? { maxInFlight: this.options.threadMaxInFlight } : {}),
     });
     this.threads = threads;
     let bound;

@@ -4,8 +4,11 @@
 // that dies is counted and restarted and the intake keeps receiving; stop ends every thread and frees the ports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { DestinationTable } from '../../src/counting/destination-table.js';
 import { loadUdpBatch } from '../../src/intake/native-udp.js';
@@ -215,6 +218,52 @@ test('stop ends every receive thread and frees the ports; a port in use fails st
     assert.equal((again.report() as unknown as ThreadReport).receiveThreadsRunning, 0);
   } finally {
     s.close();
+  }
+});
+
+test('a main thread that stops applying: the receive thread drops what exceeds its in-flight bound and counts it, nothing silently', { skip: noAddon }, async () => {
+  const destinations = new DestinationTable(20_000);
+  const intake = new SflowIntake({
+    config: { listen: ['127.0.0.1:0'], receiveBufferBytes: 8 << 20, workers: 0, maxAgents: 100, receiveThreads: 1 },
+    destinations,
+    log: silentLogger(),
+    flushIntervalMs: 1,
+    threadMaxInFlight: 2,
+  });
+  await intake.start();
+  const dir = mkdtempSync(join(tmpdir(), 'bw-backlog-'));
+  try {
+    const port = intake.boundSockets[0]!.port;
+    const stream = new SflowStream({ agents: 2, destinations: 300, seed: 3 });
+    const count = 3_000;
+    const datagrams: Buffer[] = [];
+    for (let i = 0; i < count; i++) datagrams.push(Buffer.from(stream.next()));
+    const file = join(dir, 'datagrams.json');
+    writeFileSync(file, JSON.stringify(datagrams.map((d) => d.toString('base64'))));
+    // Another process sends while this (the main) thread is blocked in spawnSync and applies nothing; the receive
+    // thread keeps receiving, hands over two batches and must drop, and count, the rest.
+    const sender = `const d=require('node:dgram').createSocket('udp4');const all=JSON.parse(require('node:fs').readFileSync(${JSON.stringify(file)},'utf8'));let i=0;const next=()=>{if(i===all.length){d.close();return;}const b=Buffer.from(all[i++],'base64');d.send(b,${port},'127.0.0.1',()=>{if(i%100===0)setTimeout(next,2);else next();});};next();`;
+    const r = spawnSync(process.execPath, ['-e', sender], { timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr?.toString());
+    // Then a few more, applied normally: they reveal the gap to each agent's sequence tracking.
+    const s = await bound('udp4');
+    try {
+      for (let i = 0; i < 20; i++) await send(s, stream.next(), port, '127.0.0.1');
+    } finally {
+      s.close();
+    }
+    const total = count + 20;
+    const dropped = () => (intake.report() as unknown as ThreadReport).drops.receive_thread_backlog!;
+    await waitFor(() => intake.consumer.datagrams + dropped() === total, 10_000, 'every datagram applied or counted as dropped');
+    assert.ok(dropped() > 0, 'some batches were dropped while the main thread was blocked');
+    assert.equal((intake.report() as unknown as ThreadReport).datagramsReceived, total);
+    // The agents' sequence tracking sees the same loss the drop counter reports.
+    let lost = 0;
+    for (const a of intake.agents.agents) lost += a.report().datagramSequence.lost;
+    assert.equal(lost, dropped());
+  } finally {
+    await intake.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
