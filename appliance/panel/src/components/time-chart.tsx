@@ -5,6 +5,9 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { si } from '../format';
 
+/** Tick steps of the time axis in seconds: never below one second (the data is per second). */
+const SECOND_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
+
 export interface ChartSeries {
   label: string;
   values: (number | null)[];
@@ -34,7 +37,7 @@ export function TimeChart({ times, series, unit, height = 220 }: TimeChartProps)
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-      axes: [{}, { size: 70, values: (_u, ticks) => ticks.map((t) => si(t, unit)) }],
+      axes: [{ incrs: SECOND_STEPS }, { size: 70, values: (_u, ticks) => ticks.map((t) => si(t, unit)) }],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, ...(s.dash !== undefined ? { dash: s.dash } : {}), value: (_u: uPlot, v: number | null) => (v === null ? '–' : si(v, unit)) }))],
     };
     const u = new uPlot(opts, [[], ...series.map(() => [])] as uPlot.AlignedData, el);

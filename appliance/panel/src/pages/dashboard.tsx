@@ -98,7 +98,7 @@ function ActiveAttacks() {
   );
   const attacks = [...active.values()].sort((a, b) => b.startedAt - a.startedAt);
   return (
-    <section class="card" data-testid="active-attacks">
+    <section class="card wide" data-testid="active-attacks">
       <h2>Active attacks</h2>
       <ErrorBox error={list.error} title="Attacks unavailable" />
       {list.loading && list.data === undefined ? (
@@ -208,8 +208,8 @@ function Peers() {
 export function DashboardPage() {
   return (
     <div class="grid">
-      <TrafficPanel />
       <ActiveAttacks />
+      <TrafficPanel />
       <ActiveMitigations />
       <Peers />
     </div>
