@@ -128,6 +128,10 @@ describe('traffic', () => {
     const busiest = top[0]!.target;
     const first = (await h.as('viewer')(`/api/v1/traffic/series?target=${busiest}&seconds=60`)).json();
     assert.equal(first.target, `${busiest}/32`);
+    // The default thresholds (global group) apply per destination.
+    assert.equal(first.threshold.per, 'destination');
+    assert.equal(first.threshold.hostGroup, 'global');
+    assert.equal(first.threshold.pps, h.config().detection.thresholds.total!.pps);
     history.sample();
     const series = (await h.as('viewer')(`/api/v1/traffic/series?target=${busiest}&seconds=60`)).json();
     assert.equal(series.points.length, first.points.length + 1);

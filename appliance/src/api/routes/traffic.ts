@@ -4,7 +4,7 @@
 // a series are the host group's static limits for the total of a destination (docs/detection.md).
 import { Type, type Static } from '@sinclair/typebox';
 import { KEY_TOTAL } from '../../counting/vector.js';
-import { Metric } from '../../detection/host-groups.js';
+import { Metric, SUBJECT_KINDS } from '../../detection/host-groups.js';
 import { BreakwaterError } from '../../errors.js';
 import { targetInside } from '../../mitigation/runbook.js';
 import type { ApiDeps, RouteModule } from '../api-types.js';
@@ -46,7 +46,12 @@ const SeriesResponse = Type.Object(
   {
     target: Type.String({ description: 'the prefix, host group or "all" the points are for' }),
     points: Type.Array(Type.Array(Type.Number(), { minItems: 3, maxItems: 3 }), { description: '[t (ms), pps, bps] per second, oldest first' }),
-    threshold: Type.Optional(Type.Object({ pps: Type.Optional(Type.Number()), bps: Type.Optional(Type.Number()), hostGroup: Type.String() }, { additionalProperties: false })),
+    threshold: Type.Optional(
+      Type.Object(
+        { pps: Type.Optional(Type.Number()), bps: Type.Optional(Type.Number()), hostGroup: Type.String(), per: Type.Union([Type.Literal('destination'), Type.Literal('prefix')]) },
+        { additionalProperties: false, description: 'the static total threshold that applies: per destination for an address, per configured prefix for a host group' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -100,13 +105,17 @@ export const trafficRoutes: RouteModule = (app, deps) => {
         const group = groups.group(hostGroup);
         if (group === undefined) throw new BreakwaterError('BW_ERR_API_NOT_FOUND', [`host group ${hostGroup}`]);
         const indexes = groups.networks.flatMap((n, i) => (n.group === group.index ? [i] : []));
-        return { target: hostGroup, points: history.networkSeries(indexes, seconds), threshold: thresholdOf(deps, group.index) };
+        const threshold = thresholdOf(deps, group.index, 'prefix');
+        return { target: hostGroup, points: history.networkSeries(indexes, seconds), ...(threshold !== undefined ? { threshold } : {}) };
       }
       if (target === undefined) return { target: 'all', points: history.totalSeries(seconds) };
       const watched = history.watch(target);
       if (watched === undefined) throw new BreakwaterError('BW_ERR_API_VALIDATION', [`target ${JSON.stringify(target)} is not an address or a prefix`], { details: { problems: [{ path: 'querystring/target', message: 'not an address or a prefix' }] } });
-      const groupIndex = groupOfTarget(deps, watched);
-      return { target: watched, points: history.series(watched, seconds), ...(groupIndex !== undefined ? { threshold: thresholdOf(deps, groupIndex) } : {}) };
+      // A destination's threshold applies to an address; a prefix of several destinations has none of its own.
+      const single = watched.endsWith('/32') || watched.endsWith('/128');
+      const groupIndex = single ? groupOfTarget(deps, watched) : undefined;
+      const threshold = groupIndex !== undefined ? thresholdOf(deps, groupIndex, 'destination') : undefined;
+      return { target: watched, points: history.series(watched, seconds), ...(threshold !== undefined ? { threshold } : {}) };
     },
   );
 };
@@ -120,11 +129,13 @@ function groupOfTarget(deps: ApiDeps, prefixText: string): number | undefined {
   return best?.group;
 }
 
-function thresholdOf(deps: ApiDeps, groupIndex: number): { pps?: number; bps?: number; hostGroup: string } | undefined {
+/** The group's static total threshold for one destination (SubjectKind host) or one configured prefix (network). */
+function thresholdOf(deps: ApiDeps, groupIndex: number, per: 'destination' | 'prefix'): { pps?: number; bps?: number; hostGroup: string; per: 'destination' | 'prefix' } | undefined {
   const group = deps.appliance.detection.detector.groups.groups[groupIndex];
   if (group === undefined) return undefined;
-  const values = group.staticValue[0]!;
+  const values = group.staticValue[per === 'destination' ? SUBJECT_KINDS.indexOf('host') : SUBJECT_KINDS.indexOf('network')]!;
   const pps = values[KEY_TOTAL * 3 + Metric.pps]!;
   const bps = values[KEY_TOTAL * 3 + Metric.bps]!;
-  return { hostGroup: group.name, ...(Number.isFinite(pps) ? { pps } : {}), ...(Number.isFinite(bps) ? { bps } : {}) };
+  if (!Number.isFinite(pps) && !Number.isFinite(bps)) return undefined;
+  return { hostGroup: group.name, per, ...(Number.isFinite(pps) ? { pps } : {}), ...(Number.isFinite(bps) ? { bps } : {}) };
 }
