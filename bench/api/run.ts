@@ -196,12 +196,12 @@ async function main(): Promise<void> {
   appliance.stdin!.end('stop\n');
   await Promise.race([new Promise((r) => appliance.once('exit', r)), sleep(8000)]);
 
-  console.log('\nphase          ingest samples/s  lost   p50 ms  p99 ms  req/s   SSE p99 ms');
+  console.log('\nphase          ingest samples/s  lost   p50 ms  p99 ms  req/s  failed  SSE p99 ms');
   for (const p of phases) {
     // Kernel drops are samples the intake never saw, so they are part of `missing` already.
     const lost = p.ingest ? String(Math.max(p.ingest.kernelDrops, p.ingest.missing)) : '-';
     console.log(
-      `${p.name.padEnd(14)} ${(p.ingest ? p.ingest.rate.toLocaleString('en') : '-').padStart(16)}  ${lost.padStart(4)}   ${String(p.api?.p50Ms ?? '-').padStart(6)}  ${String(p.api?.p99Ms ?? '-').padStart(6)}  ${String(p.api?.requestsPerSecond ?? '-').padStart(5)}   ${String(p.api?.sse.p99Ms ?? '-').padStart(6)}`,
+      `${p.name.padEnd(14)} ${(p.ingest ? p.ingest.rate.toLocaleString('en') : '-').padStart(16)}  ${lost.padStart(4)}   ${String(p.api?.p50Ms ?? '-').padStart(6)}  ${String(p.api?.p99Ms ?? '-').padStart(6)}  ${String(p.api?.requestsPerSecond ?? '-').padStart(5)}  ${String(p.api?.errors ?? '-').padStart(6)}   ${String(p.api?.sse.p99Ms ?? '-').padStart(6)}`,
     );
   }
   for (const p of phases.filter((x) => x.api)) {
