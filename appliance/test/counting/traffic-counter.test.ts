@@ -1,5 +1,5 @@
-// Counting from FlowBatches: what is counted where (protected destinations, their blocks and configured
-// prefixes), scaling by each sample's rate or the exporter's override, promotion at the level detection sets,
+// Counting from FlowBatches: what is counted where (protected destinations, their blocks, configured prefixes
+// and host-group aggregates), scaling by each sample's rate or the exporter's override, promotion at the level detection sets,
 // and the per-sample path allocating nothing (no scavenge, flat young generation over ~300k samples).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -108,6 +108,51 @@ test('a destination is promoted (per-vector detail) once its window reaches the 
   assert.ok(c.pool.ringCountOf(slot) > 0);
 });
 
+test('host-group aggregates: every prefix of a group adds up, per address family, only for groups with a level', () => {
+  // Networks 0 and 1 in group 1 (IPv4 and IPv6 of it), network 2 in group 2, network 3 in the root group 0.
+  const c = new TrafficCounter({
+    tickMs: 100,
+    windowTicks: 10,
+    epochMs: T0 - 60_000,
+    hostCapacity: 1 << 12,
+    blockCapacity: 1 << 10,
+    promotedCapacity: 64,
+    blockPrefixLength: { ipv4: 24, ipv6: 64 },
+    networks: ['198.51.100.0/24', '2001:db8:100::/48', '203.0.113.0/25', '203.0.113.128/25'].map((p) => parseKeyPrefix(p)!),
+    networkGroups: [1, 1, 2, 0],
+    samplingOverrides: [],
+    idleTicks: 1200,
+  });
+  // Group 1 has a group threshold (level on each of its networks); groups 0 and 2 have none.
+  c.promotePackets[SubjectKind.group]![0] = 1e9;
+  c.promotePackets[SubjectKind.group]![1] = 1e9;
+  const runner = new ScenarioRunner({
+    name: 'groups',
+    durationMs: 1000,
+    seed: 6,
+    attacks: [],
+    shapes: [
+      attackTraffic('udp_flood', { name: 'a', to: { prefix: '198.51.100.0/24', hosts: 50, first: 1 }, rate: rate.constant(30_000), samplingRate: 100 }),
+      attackTraffic('udp_flood', { name: 'b6', to: { prefix: '2001:db8:100::/64', hosts: 50, first: 1 }, from: { prefix: '2001:db8:c000::/36', count: 1000 }, rate: rate.constant(20_000), samplingRate: 100 }),
+      attackTraffic('udp_flood', { name: 'c', to: { prefix: '203.0.113.0/24', hosts: 200, first: 1 }, rate: rate.constant(30_000), samplingRate: 100 }),
+    ],
+  });
+  const r = runner.run({ startAtMs: T0, sink: (b) => c.consume(b) });
+  const T = c.tickOf(T0 + 999);
+  assert.equal(c.groups.windowPackets(2, T), r.samplesByShape.get('a')! * 100, 'group 1, IPv4');
+  assert.equal(c.groups.windowPackets(3, T), r.samplesByShape.get('b6')! * 100, 'group 1, IPv6');
+  assert.equal(c.groups.windowPackets(4, T), 0, 'group 2: no level, not counted');
+  assert.equal(c.groups.windowPackets(0, T), 0, 'root group: no level, not counted');
+  assert.equal(c.groups.tagOf(3) & 0xff, 6);
+  assert.equal(c.groups.networkOf(3), 1, "an aggregate names its group's first network of its family");
+  // A tick's bucket, for the evidence from before a promotion.
+  let sum = 0;
+  for (let t = T - 9; t <= T; t++) sum += c.groups.tickSum(2, t, 0);
+  assert.equal(sum, c.groups.windowPackets(2, T));
+  assert.equal(c.groups.tickSum(2, T + 1, 0), 0, 'a tick not reached yet');
+  assert.equal(c.groups.tickSum(2, T - 10, 0), 0, 'a tick out of the window');
+});
+
 // ---- allocation -----------------------------------------------------------------------------------------
 
 setFlagsFromString('--expose-gc');
@@ -135,7 +180,7 @@ function bigBatch(): Uint8Array {
   return out!;
 }
 
-test('counting ~300k samples allocates nothing per sample (promoted destinations included)', async () => {
+test('counting ~300k samples allocates nothing per sample (promoted destinations and group aggregates included)', async () => {
   const c = counter(['198.18.0.0/15', '2001:db8:b0e::/48']);
   for (const levels of c.promotePackets) levels.fill(2000);
   const batch = bigBatch();
