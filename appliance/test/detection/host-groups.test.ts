@@ -35,6 +35,8 @@ const invalid: { name: string; doc: unknown; paths: string[] }[] = [
   { name: 'a negative threshold', doc: { hostGroups: [{ name: 'a', prefixes: ['192.0.2.0/24'], thresholds: { udp: { pps: -1 } } }] }, paths: ['/hostGroups/0/thresholds/udp/pps'] },
   { name: 'a window that is not whole ticks', doc: { detection: { windowMs: 1050 } }, paths: ['/detection/windowMs'] },
   { name: 'a fast window as long as the window', doc: { detection: { fastWindowMs: 1000 } }, paths: ['/detection/fastWindowMs'] },
+  { name: 'a short window that is not whole ticks', doc: { detection: { shortWindowMs: 250 } }, paths: ['/detection/shortWindowMs'] },
+  { name: 'flows on a vector key of a group aggregate', doc: { hostGroups: [{ name: 'a', prefixes: ['192.0.2.0/24'], groupThresholds: { udp: { flows: 10 } } }] }, paths: ['/hostGroups/0/groupThresholds/udp/flows'] },
   { name: 'a bad override agent', doc: { detection: { samplingOverrides: [{ agent: 'router1', rate: 1000 }] } }, paths: ['/detection/samplingOverrides/0/agent'] },
 ];
 
