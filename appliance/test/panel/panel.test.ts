@@ -134,7 +134,7 @@ test('an attack sent as sFlow appears live on the dashboard, with its FlowSpec m
   assert.match(download.suggestedFilename(), /\.pcap$/);
 });
 
-test('withdraw the mitigation from the mitigations page: the speaker withdraws the FlowSpec route', { timeout: 60_000 }, async () => {
+test('mitigations page: the runbook mitigation withdrawn, a manual RTBH route announced, extended and withdrawn; each checked at the speaker', { timeout: 60_000 }, async () => {
   await menu('Mitigations');
   const mitigation = page.getByTestId('mitigation').filter({ hasText: TARGET });
   await mitigation.waitFor();
@@ -152,6 +152,27 @@ test('withdraw the mitigation from the mitigations page: the speaker withdraws t
   assert.deepEqual(new Set(withdrawn.map((r) => r.id)), new Set(announced.map((r) => r.id)), 'the announced rule is the one withdrawn');
   await page.getByTestId('mitigation').filter({ hasText: TARGET }).waitFor({ state: 'detached' });
   await shot('08-mitigation-withdrawn');
+
+  // A manual RTBH route: announced, extended, withdrawn, each through the speaker.
+  const HOST = '203.0.113.77';
+  await page.getByPlaceholder('203.0.113.7').fill(HOST);
+  await page.getByRole('button', { name: 'Announce' }).click();
+  await page.getByText(`RTBH for ${HOST} announced.`).waitFor();
+  const manualRow = page.locator('tr', { hasText: HOST });
+  await manualRow.waitFor();
+  const expiresBefore = await manualRow.locator('td').nth(3).innerText();
+  await manualRow.getByRole('button', { name: 'Extend' }).click();
+  await page.getByRole('status').filter({ hasText: `${HOST}/32: extended by 600 s.` }).waitFor();
+  await page.waitForFunction(([host, before]) => {
+    const row = [...(globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<{ textContent: string | null }> } }).document.querySelectorAll('tr')].find((r) => r.textContent?.includes(host));
+    return row !== undefined && !row.textContent!.includes(before);
+  }, [HOST, expiresBefore] as const);
+  await shot('08b-manual-extended');
+  await manualRow.getByRole('button', { name: 'Withdraw' }).click();
+  await page.getByRole('status').filter({ hasText: `${HOST}/32 withdrawn.` }).waitFor();
+  await manualRow.waitFor({ state: 'detached' });
+  const rtbh = bw.recordedRoutes().filter((r) => r.kind === 'rtbh' && JSON.stringify(r.route).includes(`${HOST}/32`)).map((r) => r.change);
+  assert.deepEqual(rtbh.filter((c, i) => c !== rtbh[i - 1]), ['announce', 'withdraw'], 'announced (again when extended) then withdrawn');
 });
 
 test('a runbook edit is refused with a visible validation error, then saved to the configuration file', { timeout: 60_000 }, async () => {
@@ -286,6 +307,13 @@ test('at a phone\'s width the menu folds away and the dashboard stacks; no CSP o
     const width = await phone.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
     assert.ok(width <= 390, `no sideways scrolling of the page (${width}px)`);
     await shot('12-phone-attacks', phone);
+    await phone.getByRole('button', { name: 'Menu' }).click();
+    await phone.locator('nav.sidenav a', { hasText: 'Dashboard' }).click();
+    await phone.getByTestId('active-attacks').waitFor();
+    await phone.locator('.chart canvas').first().waitFor();
+    const dashboardWidth = await phone.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+    assert.ok(dashboardWidth <= 390, `the dashboard fits the phone (${dashboardWidth}px)`);
+    await shot('12b-phone-dashboard', phone);
   } finally {
     await phone.close();
   }

@@ -61,6 +61,8 @@ function ManualForm({ onDone }: { onDone: () => void }) {
     void action.run(async () => {
       await api('/mitigations', { method: 'POST', body: { kind: 'rtbh', prefix: prefix.trim(), ttlSeconds: Number(ttl), ...(reason.trim() !== '' ? { reason: reason.trim() } : {}) } });
       onDone();
+      setPrefix('');
+      setReason('');
       return `RTBH for ${prefix} announced.`;
     });
   };
