@@ -19,9 +19,13 @@ function TrafficPanel() {
   const [top, setTop] = useState<TrafficEvent['top']>([]);
   // The live events of the last five minutes: the top destinations' own series come from them.
   const [recent, setRecent] = useState<TrafficEvent[]>([]);
+  const initialTop = useApi<{ t: number; top: TrafficEvent['top'] }>('/traffic/top?limit=10');
   useEffect(() => {
     if (series.data !== undefined) setPoints(series.data.points.slice(-WINDOW_POINTS));
   }, [series.data]);
+  useEffect(() => {
+    if (initialTop.data !== undefined) setTop((t) => (t.length === 0 ? initialTop.data!.top : t));
+  }, [initialTop.data]);
   useLiveEvent(
     'traffic',
     useCallback((data: unknown) => {
@@ -51,8 +55,9 @@ function TrafficPanel() {
       <section class="card">
         <h2>Top destinations</h2>
         {recent.length > 1 ? <TimeChart times={topTimes} series={topSeries} unit="pps" height={180} /> : null}
+        <ErrorBox error={initialTop.error} title="Top destinations unavailable" />
         {top.length === 0 ? (
-          <p class="muted">Waiting for the live stream…</p>
+          <p class="muted">No traffic towards the protected networks yet.</p>
         ) : (
           <table data-testid="top-destinations">
             <thead>
