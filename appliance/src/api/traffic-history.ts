@@ -4,7 +4,11 @@
 // and bytes of the last complete window divided by its length), so a series and the thresholds drawn over it
 // measure the same thing. Every configured prefix (networks and host groups) has a series; a destination or an
 // other prefix gets one from the first time someone asks for it (a bounded number of them, the least recently
-// asked dropped first). Histories are rings of a bounded length.
+// asked dropped first). Every attack's target gets one when the attack starts (keepForAttack, called from the
+// attack bus's attack.started by routes/traffic.ts), so an attack's chart has its rate from its start even when
+// nobody looked while it lasted; those are bounded separately (maxAttackTargets, the oldest attack's dropped
+// first) and are never dropped for asked-for ones. They live in memory only: a restart loses them. Histories are
+// rings of a bounded length (`seconds` points each).
 //
 // This module only reads counting's tables; it computes nothing detection needs.
 import { keyText, parseKeyPrefix, prefixMaskWord, type ParsedKeyPrefix } from '../counting/address-key.js';
@@ -39,6 +43,8 @@ export interface TrafficHistoryOptions {
   topSize?: number;
   /** Most destinations or prefixes watched at once beyond the configured prefixes (default 64). */
   maxWatches?: number;
+  /** Most attack targets whose series are kept from their attack's start, besides those (default 32). */
+  maxAttackTargets?: number;
 }
 
 /** A ring of [t, pps, bps] per second. */
@@ -76,6 +82,8 @@ interface Watch {
   mask: Uint32Array;
   ring: SeriesRing;
   askedAt: number;
+  /** When an attack on it last started (keepForAttack); undefined for a series kept only because it was asked for. */
+  attackAt: number | undefined;
   packets: number;
   bytes: number;
 }
@@ -84,6 +92,7 @@ export class TrafficHistory {
   private readonly seconds: number;
   private readonly topSize: number;
   private readonly maxWatches: number;
+  private readonly maxAttackTargets: number;
   private readonly total: SeriesRing;
   /** One ring per configured prefix, by network index (counting's order). */
   private networkRings: SeriesRing[] = [];
@@ -99,6 +108,7 @@ export class TrafficHistory {
     this.seconds = options.seconds ?? 3600;
     this.topSize = options.topSize ?? 20;
     this.maxWatches = options.maxWatches ?? 64;
+    this.maxAttackTargets = options.maxAttackTargets ?? 32;
     this.total = new SeriesRing(this.seconds);
   }
 
@@ -130,21 +140,48 @@ export class TrafficHistory {
    * when the text is neither. A new series starts empty.
    */
   watch(target: string): string | undefined {
+    return this.keep(target, false);
+  }
+
+  /**
+   * Keeps an attack target's series from now on (attack.started), whether or not anyone asks for it; returns its
+   * canonical prefix text, or undefined when the target is neither an address nor a prefix. A series the target
+   * already had goes on.
+   */
+  keepForAttack(target: string): string | undefined {
+    return this.keep(target, true);
+  }
+
+  private keep(target: string, attack: boolean): string | undefined {
     const prefix = parseKeyPrefix(target.includes('/') ? target : `${target}/${target.includes(':') ? 128 : 32}`);
     if (prefix === undefined) return undefined;
     const now = this.options.clock();
     const existing = this.watches.get(prefix.text);
     if (existing !== undefined) {
-      existing.askedAt = now;
+      if (!attack) existing.askedAt = now;
+      else {
+        // An asked-for series becomes an attack's, keeping its points.
+        if (existing.attackAt === undefined) this.makeRoom(true);
+        existing.attackAt = now;
+      }
       return prefix.text;
     }
-    if (this.watches.size >= this.maxWatches) {
-      const oldest = [...this.watches.values()].reduce((a, b) => (a.askedAt <= b.askedAt ? a : b));
-      this.watches.delete(oldest.prefix.text);
-    }
+    this.makeRoom(attack);
     const mask = Uint32Array.from([0, 1, 2, 3], (w) => prefixMaskWord(prefix.length, w));
-    this.watches.set(prefix.text, { prefix, mask, ring: new SeriesRing(this.seconds), askedAt: now, packets: 0, bytes: 0 });
+    this.watches.set(prefix.text, { prefix, mask, ring: new SeriesRing(this.seconds), askedAt: now, attackAt: attack ? now : undefined, packets: 0, bytes: 0 });
     return prefix.text;
+  }
+
+  /**
+   * Drops one series of a kind when that kind is full: an asked-for one makes room among asked-for ones (least
+   * recently asked), an attack's among attacks' (the oldest attack); neither kind ever pushes out the other.
+   */
+  private makeRoom(attack: boolean): void {
+    const kind = [...this.watches.values()].filter((w) => (w.attackAt !== undefined) === attack);
+    if (kind.length < (attack ? this.maxAttackTargets : this.maxWatches)) return;
+    const age = (w: Watch) => (attack ? w.attackAt! : w.askedAt);
+    const oldest = kind.reduce((a, b) => (age(a) <= age(b) ? a : b));
+    this.watches.delete(oldest.prefix.text);
   }
 
   /** One sample now, read in one go (tests; the timer reads in slices). */
@@ -302,6 +339,11 @@ export class TrafficHistory {
     if (w === undefined) return [];
     w.askedAt = this.options.clock();
     return w.ring.points(this.options.clock() - seconds * 1000);
+  }
+
+  /** Attack targets whose series are kept now (canonical prefix texts). */
+  attackTargets(): string[] {
+    return [...this.watches.values()].filter((w) => w.attackAt !== undefined).map((w) => w.prefix.text);
   }
 
   /** Seconds of history a series holds at most. */

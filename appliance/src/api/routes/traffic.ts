@@ -1,7 +1,8 @@
 // GET /traffic/summary, /traffic/top and /traffic/series: what the dashboard draws, read from the traffic history
 // (api/traffic-history.ts, sampled once a second from detection's counting). A series for a host group sums its
-// prefixes; for an address or another prefix the history starts one at the first request. Thresholds shown with
-// a series are the host group's static limits for the total of a destination (docs/detection.md).
+// prefixes; an attack's target has one from the attack's start; for another address or prefix the history
+// starts one at the first request. Thresholds shown with a series are the host group's static limits for the
+// total of a destination (docs/detection.md).
 import { Type, type Static } from '@sinclair/typebox';
 import { KEY_TOTAL } from '../../counting/vector.js';
 import { Metric, SUBJECT_KINDS } from '../../detection/host-groups.js';
@@ -70,6 +71,11 @@ export function trafficHistoryOf(deps: ApiDeps): TrafficHistory {
 
 export const trafficRoutes: RouteModule = (app, deps) => {
   const history = trafficHistoryOf(deps);
+  // Every attack's target is kept from the attack's start (and the ones already active now), so its chart has
+  // the whole attack even when nobody looked while it lasted.
+  for (const attack of deps.appliance.detection.activeAttacks()) history.keepForAttack(attack.target);
+  const unsubscribe = deps.appliance.bus.on('attack.started', (event) => history.keepForAttack(event.attack.target));
+  app.addHook('onClose', async () => unsubscribe());
   app.addHook('onReady', async () => {
     history.start((sample) => deps.events.publish('traffic', { t: sample.t, pps: sample.pps, bps: sample.bps, top: sample.top.slice(0, 10) }));
   });
