@@ -55,5 +55,6 @@ export function TimeChart({ times, series, unit, height = 220 }: TimeChartProps)
     plot.current?.setData([times.map((t) => t / 1000), ...series.map((s) => s.values)] as uPlot.AlignedData);
   }, [times, series]);
 
-  return <div class="chart" ref={box} />;
+  // data-points: how many points are drawn (tests read it; uPlot draws on a canvas).
+  return <div class="chart" ref={box} data-points={times.length} />;
 }

@@ -18,8 +18,8 @@ function RateChart({ detail }: { detail: AttackDetail }) {
   const unit = a.threshold.metric === 'bps' ? 'bps' : 'pps';
   const index = unit === 'bps' ? 2 : 1;
   const series = useApi<{ points: [number, number, number][] }>(`/traffic/series?target=${encodeURIComponent(a.target)}&seconds=3600`);
-  // An address's per-second history starts when it is first asked for (docs/api.md): while the attack lasts,
-  // ask again every few seconds so the chart grows.
+  // An attack target's per-second history is kept from the attack's start (docs/api.md): while the attack
+  // lasts, ask again every few seconds so the chart grows.
   useEffect(() => {
     if (!detail.active) return;
     const timer = setInterval(series.reload, 3000);
@@ -43,8 +43,8 @@ function RateChart({ detail }: { detail: AttackDetail }) {
       {series.data !== undefined && points.length < 2 ? (
         <p class="muted">
           {detail.active
-            ? 'The per-second history of this address starts now (it is kept from the first time it is asked for); the chart fills in.'
-            : 'No per-second history of this address from the attack (it is kept in memory for an hour, from the first time it was asked for).'}
+            ? 'The per-second history of this target is kept from the attack\'s start; the chart fills in.'
+            : 'No per-second history of this target from the attack: it is kept in memory from the attack\'s start, for an hour, for the 32 latest attacks, and a restart loses it.'}
         </p>
       ) : null}
       {points.length >= 2 || detail.active ? <TimeChart times={times} series={lines} unit={unit} /> : null}

@@ -1,14 +1,18 @@
 // BGP peers: each configured router with the speaker's live session state (GET /peers, refreshed on `peers`
-// events). Peer changes need a restart; they are made in the configuration file or PUT /peers.
+// events), and the peers' editor (admin; PUT /peers, validated with the whole configuration; the speaker reads
+// its peers at start, so a change needs a restart). TCP-MD5 passwords are masked; left masked, they are kept.
 import { useCallback } from 'preact/hooks';
 import { StateBadge } from '../components/badges';
+import { ConfigEditor } from '../components/config-editor';
 import { ErrorBox, Loading } from '../components/error-box';
 import { ago } from '../format';
 import { useLiveEvent } from '../live';
 import type { PeersResponse } from '../types';
+import { useCan } from '../session';
 import { useApi } from '../use-api';
 
 export function PeersPage() {
+  const admin = useCan('admin');
   const p = useApi<PeersResponse>('/peers');
   useLiveEvent('peers', useCallback(() => p.reload(), [p.reload]));
   return (
@@ -56,6 +60,11 @@ export function PeersPage() {
               </table>
             </div>
           )}
+          <section class="card">
+            <h2>Edit peers</h2>
+            <p class="muted small">A list of peers (name, address, asn, families, md5Password…; see docs/configuration.md). Takes effect at the next restart.</p>
+            <ConfigEditor name="peers" what="peers" admin={admin} value={p.data.peers.map((peer) => peer.config)} path="/peers" toBody={(doc) => ({ peers: doc ?? [] })} />
+          </section>
         </>
       )}
     </section>

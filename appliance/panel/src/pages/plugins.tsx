@@ -1,6 +1,10 @@
-// Plugins found on disk (GET /plugins): state, errors and call statistics, with their settings (secrets masked).
+// Plugins found on disk (GET /plugins): state, errors and call statistics, with their settings (secrets masked)
+// and an editor of each plugin's settings (admin; PUT /plugins/:name/config, checked against the plugin's own
+// schema with the whole configuration; plugins load at start, so a change needs a restart).
 import { StateBadge } from '../components/badges';
+import { ConfigEditor } from '../components/config-editor';
 import { ErrorBox, Loading } from '../components/error-box';
+import { useCan } from '../session';
 import { useApi } from '../use-api';
 
 interface PluginRow {
@@ -14,6 +18,7 @@ interface PluginRow {
 }
 
 export function PluginsPage() {
+  const admin = useCan('admin');
   const p = useApi<{ plugins: PluginRow[]; directories: string[] }>('/plugins');
   return (
     <section>
@@ -38,6 +43,10 @@ export function PluginsPage() {
                 <details>
                   <summary>details and settings</summary>
                   <pre>{JSON.stringify(pl, null, 2)}</pre>
+                </details>
+                <details>
+                  <summary>edit settings</summary>
+                  <ConfigEditor name={`plugin-${pl.name}`} what="plugin settings" admin={admin} value={pl.settings ?? { enabled: true, config: {} }} path={`/plugins/${encodeURIComponent(pl.name)}/config`} />
                 </details>
               </section>
             ))}

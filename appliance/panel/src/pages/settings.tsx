@@ -1,7 +1,9 @@
 // Settings: the configuration in force (GET /settings, defaults filled in, secrets masked) and the health of
-// every component (GET /health). Sections other than runbooks and mitigation take effect at a restart.
+// every component (GET /health), with the protected prefixes and host groups editors (admin). Sections other
+// than runbooks and mitigation take effect at a restart.
 import { ErrorBox, Loading } from '../components/error-box';
 import { useApi } from '../use-api';
+import { HostGroupsEditor } from './host-groups';
 import { ProtectedPrefixes } from './protected-prefixes';
 
 export function SettingsPage() {
@@ -27,6 +29,7 @@ export function SettingsPage() {
         </>
       )}
       <ProtectedPrefixes />
+      <HostGroupsEditor />
       <h2>Health</h2>
       <ErrorBox error={h.error} title="Health unavailable" />
       {h.data === undefined ? (

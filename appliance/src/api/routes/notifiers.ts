@@ -1,10 +1,12 @@
 // Notification channels: read them with their secrets masked, replace them (admin; the notification service
-// loads channels at start, so the answer says restartNeeded), and send one channel a test message (operator),
-// the way `breakwater notify test` does: the channel's plugin loaded on its own, one direct delivery, the
-// provider's answer returned with every secret scrubbed from it. A secret sent back masked keeps the configured
+// loads channels at start, so the answer says restartNeeded), and send one channel a test message (operator; the
+// channel as saved in the configuration file, so a new one can be tried before the restart), the way
+// `breakwater notify test` does: the channel's plugin loaded on its own, one direct delivery, the provider's
+// answer returned with every secret scrubbed from it. A secret sent back masked keeps the configured
 // one; a channel's secrets are only ever revealed to its plugin.
 import { Type, type Static } from '@sinclair/typebox';
 import { CHANNEL_NAME_PATTERN, NotifyChannelSchema } from '../../config/notify-schema.js';
+import { loadConfig } from '../../config/load.js';
 import { scrubSecrets } from '../../config/secret.js';
 import { BreakwaterError } from '../../errors.js';
 import { loadChannels } from '../../notify/channels.js';
@@ -88,7 +90,9 @@ export const notifierRoutes: RouteModule = (app, deps) => {
     },
     async (request) => {
       const name = request.params.channel;
-      const config = deps.config();
+      // The channel as saved: a channel added or changed through PUT /notifiers can be tried before the restart
+      // that puts it in force (the file was validated whole when it was written).
+      const config = deps.configPath !== undefined ? await loadConfig(deps.configPath) : deps.config();
       const settings = config.notify.channels[name];
       if (settings === undefined) throw new BreakwaterError('BW_ERR_NOTIFY_CHANNEL', [name, `not configured (notify.channels has ${Object.keys(config.notify.channels).join(', ') || 'none'})`]);
       const [channel] = await loadChannels(config, deps.log.child({ route: 'notifier-test' }), { only: [name] });
