@@ -80,6 +80,8 @@ class SeriesRing {
 interface Watch {
   prefix: ParsedKeyPrefix;
   mask: Uint32Array;
+  /** An address's key words (a /32 or /128: looked up in counting's table, not scanned for); undefined for a prefix. */
+  address: Uint32Array | undefined;
   ring: SeriesRing;
   askedAt: number;
   /** When an attack on it last started (keepForAttack); undefined for a series kept only because it was asked for. */
@@ -168,7 +170,8 @@ export class TrafficHistory {
     }
     this.makeRoom(attack);
     const mask = Uint32Array.from([0, 1, 2, 3], (w) => prefixMaskWord(prefix.length, w));
-    this.watches.set(prefix.text, { prefix, mask, ring: new SeriesRing(this.seconds), askedAt: now, attackAt: attack ? now : undefined, packets: 0, bytes: 0 });
+    const address = prefix.length === (prefix.family === 4 ? 32 : 128) ? Uint32Array.from(prefix.words) : undefined;
+    this.watches.set(prefix.text, { prefix, mask, address, ring: new SeriesRing(this.seconds), askedAt: now, attackAt: attack ? now : undefined, packets: 0, bytes: 0 });
     return prefix.text;
   }
 
@@ -234,17 +237,25 @@ export class TrafficHistory {
       this.networkRates.push({ target: `${keyText(tag & 0xff, this.key[0]!, this.key[1]!, this.key[2]!, this.key[3]!)}/${tag >>> 8}`, ...r });
     }
 
-    // Destinations: the busiest by packets, and the watched ones.
+    // Destinations: the busiest by packets, and the watched ones. A watched address is looked up (attack
+    // targets are kept for an hour, so a scan per address would cost every destination once per target); a
+    // watched prefix is summed over the scan.
     const hosts = counter.hosts;
-    const watches = [...this.watches.values()];
-    for (const w of watches) {
+    const all = [...this.watches.values()];
+    const watches = all.filter((w) => w.address === undefined);
+    const oldest = T - W + 1;
+    for (const w of all) {
       w.packets = 0;
       w.bytes = 0;
+      if (w.address === undefined) continue;
+      const e = hosts.locate(w.prefix.family, w.address, 0);
+      if (e < 0 || hosts.newestTick(e) < oldest) continue;
+      w.packets = hosts.windowPackets(e, T);
+      w.bytes = hosts.windowBytes(e, T);
     }
     const topEntry: number[] = [];
     const topPackets: number[] = [];
     const limit = hosts.usedEntries;
-    const oldest = T - W + 1;
     for (let e = 0; e < limit; e++) {
       if (e % SLICE === SLICE - 1) {
         busyMs += performance.now() - started;
@@ -278,7 +289,7 @@ export class TrafficHistory {
         }
       }
     }
-    for (const w of watches) {
+    for (const w of all) {
       const r = rate(w.packets, w.bytes);
       w.ring.push(now, r.pps, r.bps);
     }

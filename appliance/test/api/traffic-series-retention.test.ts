@@ -25,6 +25,8 @@ describe('attack targets\' series', () => {
     h.appliance.bus.publish({ type: 'attack.started', attack });
     assert.ok(history.attackTargets().includes(`${target}/32`), 'kept at attack.started, before anyone asked');
 
+    // A prefix holding the target, asked for before the traffic: summed over the scan (an address is looked up).
+    history.watch('198.18.0.0/30');
     const port = Number(h.config().sflow.listen[0]!.split(':')[1]);
     await sendSflow(stream, { host: '127.0.0.1', port, samplesPerSecond: 3000, maxSeconds: 1.2 });
     assert.ok((stream.truth!.get(target)?.packets ?? 0) > 0, 'traffic was sent to the target');
@@ -42,6 +44,13 @@ describe('attack targets\' series', () => {
     assert.equal(body.target, `${target}/32`);
     assert.ok(body.points.length >= 2, `${body.points.length} points`);
     assert.ok(body.points.some((p) => p[1] > 0 && p[2] > 0), 'the attack\'s traffic is in the series');
+    const prefix = history.series('198.18.0.0/30', 600);
+    const all = history.totalSeries(600);
+    assert.equal(prefix.length, body.points.length);
+    prefix.forEach((p, i) => {
+      assert.ok(p[1] >= body.points[i]![1] && p[1] <= all[all.length - prefix.length + i]![1] + 1e-6, `the /30 (${p[1]} pps) holds the address (${body.points[i]![1]}) and is within the total`);
+      assert.ok(p[1] > body.points[i]![1] || body.points[i]![1] === 0, 'the /30 holds other destinations too');
+    });
     // Another destination nobody asked for and no attack touched has no series kept.
     assert.ok(!history.attackTargets().includes('198.18.250.250/32'));
   });
