@@ -1,7 +1,7 @@
 // The panel's configuration editors and the attack chart's history, in a real browser (chromium through
 // playwright-core) against a real appliance (the same fixture as panel.test.ts): a host-group threshold edit
 // refused with its failing path shown, then saved (the file changes; the answer says it waits for a restart); a
-// notifier channel added in the editor and test-sent to a local HTTP receiver (the receiver gets the signed
+// peer's AS number refused, its TCP-MD5 password saved and kept when sent back masked; a notifier channel added in the editor and test-sent to a local HTTP receiver (the receiver gets the signed
 // test event); and an attack's page opened only after the attack ended still charts its rate (the series is
 // kept from attack.started). Screenshots go to test-artifacts/panel/.
 import assert from 'node:assert/strict';
@@ -99,6 +99,31 @@ test('host groups: a bad threshold is refused with its path shown; a good one is
   assert.equal(written.detection.thresholds, undefined, 'unchanged global thresholds are not written out');
   assert.match(readFileSync(bw.configPath, 'utf8'), /^# written by/, 'the file keeps its comment');
   await shot('21-host-groups-saved');
+});
+
+test('peers: a bad AS number refused with its path; a TCP-MD5 password saved, then kept when saved again masked', { timeout: 60_000 }, async () => {
+  await menu('Peers');
+  const editor = page.locator('textarea[name=peers]');
+  await editor.waitFor();
+  const shown = parse(await editor.inputValue()) as { name: string; asn: number; md5Password?: string }[];
+  assert.deepEqual(shown.map((p) => [p.name, p.asn]), [['demo_router', 64500]]);
+  await editor.fill(stringify([{ ...shown[0], asn: 0 }]));
+  await page.getByRole('button', { name: 'Save peers' }).click();
+  const refused = page.getByRole('alert').filter({ hasText: 'Peers not saved' });
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /peers\/0\/asn/, 'the failing path is shown');
+  const password = 'panel-md5-pass';
+  await editor.fill(stringify([{ ...shown[0], md5Password: password }]));
+  await page.getByRole('button', { name: 'Save peers' }).click();
+  await page.getByRole('status').filter({ hasText: 'needs a restart: bgp' }).waitFor();
+  const written = () => (parse(readFileSync(bw.configPath, 'utf8')) as { bgp: { peers: { md5Password?: string; asn: number }[] } }).bgp.peers[0]!;
+  assert.equal(written().md5Password, password);
+  // A masked password (as the API shows secrets: ••••) left in the editor with another change keeps the saved one.
+  await editor.fill(stringify([{ ...shown[0], asn: 64501, md5Password: '••••' }]));
+  await page.getByRole('button', { name: 'Save peers' }).click();
+  await page.getByRole('status').filter({ hasText: 'needs a restart: bgp' }).waitFor();
+  assert.equal(written().asn, 64501);
+  assert.equal(written().md5Password, password, 'the masked value kept the configured password');
 });
 
 test('notifiers: a webhook channel added in the editor, then test-sent to a local receiver before the restart', { timeout: 60_000 }, async () => {
