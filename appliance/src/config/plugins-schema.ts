@@ -32,6 +32,12 @@ export const PluginsSchema = Type.Object(
       maximum: 600000,
       description: 'How long one plugin hook (start, engage, disengage, verify, notify, stop) may take before it is abandoned.',
     }),
+    childStartupMs: Type.Integer({
+      default: 10000,
+      minimum: 1000,
+      maximum: 600000,
+      description: 'Time a child-isolated plugin\'s fresh process gets to start Node and import the plugin, on top of hookTimeoutMs for its start hook.',
+    }),
     isolation: Type.Union(Isolation.anyOf, {
       default: 'in-process',
       description: '"child" runs each plugin in its own supervised process (see docs/plugins.md, "Isolation").',

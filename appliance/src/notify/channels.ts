@@ -55,7 +55,7 @@ export async function loadChannels(
       }
       const handle = createPluginHandle(
         manifest,
-        { config: pluginSettings(settings), hookTimeoutMs: settings.timeoutMs, isolation: settings.isolation ?? config.plugins.isolation },
+        { config: pluginSettings(settings), hookTimeoutMs: settings.timeoutMs, isolation: settings.isolation ?? config.plugins.isolation, childStartupMs: config.plugins.childStartupMs },
         { log: log.child({ channel: name }), metrics, facades: unconnectedFacades(manifest.name, 'a notifier has no BGP speaker or firewall') },
       );
       try {

@@ -15,7 +15,7 @@ import { ChildMessageSchema, FACADE_METHODS, fromWireError, toWireError, type Ch
 import { MAX_HUNG_CALLS, type CallableHook, type PluginCallStats, type PluginHandle, type PluginHostOptions, type PluginState } from './plugin-handle.js';
 import { pluginError } from './plugin-error.js';
 
-/** Time a fresh process gets to start Node and import the plugin, on top of the hook timeout for start. */
+/** Default time a fresh process gets to start Node and import the plugin, on top of the hook timeout for start. */
 export const CHILD_STARTUP_ALLOWANCE_MS = 10_000;
 /** How long a child whose call timed out has to answer a ping before it is judged blocked and killed. */
 export const PING_GRACE_MS = 1_000;
@@ -126,9 +126,10 @@ export class ChildProcessPlugin implements PluginHandle {
       this.log.error({ reason }, 'isolated plugin gave up restarting');
     });
     const loaded = new Promise<void>((resolve, reject) => (this.firstLoad = { resolve, reject }));
+    const loadBoundMs = this.options.hookTimeoutMs + (this.options.childStartupMs ?? CHILD_STARTUP_ALLOWANCE_MS);
     const timer = setTimeout(() => {
-      this.firstLoad?.reject(pluginError('BW_ERR_PLUGIN_TIMEOUT', manifest.name, 'start', [manifest.name, 'load', this.options.hookTimeoutMs + CHILD_STARTUP_ALLOWANCE_MS]));
-    }, this.options.hookTimeoutMs + CHILD_STARTUP_ALLOWANCE_MS);
+      this.firstLoad?.reject(pluginError('BW_ERR_PLUGIN_TIMEOUT', manifest.name, 'start', [manifest.name, 'load', loadBoundMs]));
+    }, loadBoundMs);
     try {
       await supervisor.start();
       await loaded;

@@ -40,6 +40,8 @@ export interface PluginHostOptions {
   /** The plugin's settings, not yet checked against its schema. */
   config: unknown;
   hookTimeoutMs: number;
+  /** Child isolation: time a fresh process gets to start and import the plugin (default CHILD_STARTUP_ALLOWANCE_MS). */
+  childStartupMs?: number;
   log: Logger;
   metrics: PluginMetricStore;
   facades: TierFacades;

@@ -65,9 +65,10 @@ export function pluginDirectories(settings: PluginsConfig, dataDir: string): str
   return [...settings.extraDirectories, settings.directory === '' ? join(dataDir, 'plugins') : settings.directory];
 }
 
-export function settingsFor(settings: PluginsConfig, name: string): PluginSettings & { isolation: PluginIsolation; hookTimeoutMs: number } {
+export function settingsFor(settings: PluginsConfig, name: string): PluginSettings & { isolation: PluginIsolation; hookTimeoutMs: number; childStartupMs: number } {
   const own = settings.settings[name];
   return {
+    childStartupMs: settings.childStartupMs,
     enabled: own?.enabled ?? true,
     config: own?.config ?? {},
     isolation: own?.isolation ?? settings.isolation,
@@ -78,10 +79,18 @@ export function settingsFor(settings: PluginsConfig, name: string): PluginSettin
 /** The host for one plugin, in-process or in a child process as its settings say. Not loaded yet. */
 export function createPluginHandle(
   manifest: PluginManifest,
-  own: { config: unknown; hookTimeoutMs: number; isolation: PluginIsolation },
+  own: { config: unknown; hookTimeoutMs: number; isolation: PluginIsolation; childStartupMs?: number },
   context: { log: Logger; metrics: PluginMetricStore; facades: TierFacades; restart?: Partial<RestartPolicy> },
 ): PluginHandle {
-  const options = { manifest, config: own.config, hookTimeoutMs: own.hookTimeoutMs, log: context.log, metrics: context.metrics, facades: context.facades };
+  const options = {
+    manifest,
+    config: own.config,
+    hookTimeoutMs: own.hookTimeoutMs,
+    ...(own.childStartupMs !== undefined ? { childStartupMs: own.childStartupMs } : {}),
+    log: context.log,
+    metrics: context.metrics,
+    facades: context.facades,
+  };
   if (own.isolation === 'in-process') return new InProcessPlugin(options);
   return new ChildProcessPlugin({ ...options, ...(context.restart !== undefined ? { restart: context.restart } : {}) });
 }

@@ -23,8 +23,12 @@ export function captureLogger(): { log: Logger; lines: LogLine[] } {
 }
 
 /** The plugins section as the config loader would produce it from this partial one. */
+/**
+ * Tests start many child-isolated plugins at once under tsx (about 1.5 s of CPU each on this machine's cores):
+ * they get a minute to start, so a busy machine cannot turn the contract into a startup race.
+ */
 export function pluginsConfig(partial: Record<string, unknown>): PluginsConfig {
-  return Value.Default(PluginsSchema, structuredClone(partial)) as PluginsConfig;
+  return Value.Default(PluginsSchema, structuredClone({ childStartupMs: 60_000, ...partial })) as PluginsConfig;
 }
 
 /** Short restarts, so tests of isolated plugins do not wait out production backoff. */
