@@ -99,6 +99,11 @@ test('host groups: a bad threshold is refused with its path shown; a good one is
   assert.equal(written.detection.thresholds, undefined, 'unchanged global thresholds are not written out');
   assert.match(readFileSync(bw.configPath, 'utf8'), /^# written by/, 'the file keeps its comment');
   await shot('21-host-groups-saved');
+  // Opened again before the restart: the saved text, marked as waiting (the API still shows the groups in force).
+  await menu('Dashboard');
+  await menu('Settings');
+  await page.locator('[data-testid=editor-host-groups] [data-testid=pending-restart]').waitFor();
+  assert.match(await page.locator('textarea[name=host-groups]').inputValue(), /name: web/);
 });
 
 test('peers: a bad AS number refused with its path; a TCP-MD5 password saved, then kept when saved again masked', { timeout: 60_000 }, async () => {

@@ -2,8 +2,9 @@
 // host groups): the section as YAML (JSON is YAML too), saved whole by an admin through the section's PUT route,
 // which validates the whole configuration first. A refusal is shown with its code and every failing path; a
 // save says what applied at once and what waits for a restart. Secrets appear masked as the API shows them; a
-// masked value left as it is keeps the configured secret (the API restores it). After a save the editor keeps
-// the saved text: the API shows the configuration in force, which for restart-only sections is still the old one.
+// masked value left as it is keeps the configured secret (the API restores it). The API shows the configuration
+// in force, which for a section that waits for a restart is still the old one: the saved text is remembered for
+// the browser tab (sessionStorage) and shown instead, marked as waiting, until the section in force changes.
 import { useEffect, useState } from 'preact/hooks';
 import { parse, stringify } from 'yaml';
 import { api, ApiError } from '../api';
@@ -38,11 +39,41 @@ export function changeSummary(r: ConfigChangeResult): string {
   return `Saved. Applied now: ${r.applied.join(', ') || 'nothing'}${r.restartNeeded.length > 0 ? `; needs a restart: ${r.restartNeeded.join(', ')}` : ''}.`;
 }
 
+/** A save that waits for a restart: the text saved, and the section in force when it was saved. */
+interface Pending {
+  inForce: string;
+  saved: string;
+}
+
+function pendingOf(path: string, inForce: string): Pending | undefined {
+  try {
+    const raw = sessionStorage.getItem(`bw-pending:${path}`);
+    const p = raw === null ? undefined : (JSON.parse(raw) as Pending);
+    // The section in force changed (a restart, or someone else's change): the remembered text is stale.
+    if (p !== undefined && p.inForce !== inForce) sessionStorage.removeItem(`bw-pending:${path}`);
+    return p?.inForce === inForce ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function rememberPending(path: string, p: Pending | undefined): void {
+  try {
+    if (p === undefined) sessionStorage.removeItem(`bw-pending:${path}`);
+    else sessionStorage.setItem(`bw-pending:${path}`, JSON.stringify(p));
+  } catch {
+    // No storage (private mode): the editor shows the section in force, as the API does.
+  }
+}
+
 export function ConfigEditor({ name, what, value, path, toBody, admin, rows }: ConfigEditorProps) {
-  const shown = stringify(value ?? null);
+  const inForce = stringify(value ?? null);
+  const [pending, setPending] = useState(() => pendingOf(path, inForce));
+  const shown = pending?.saved ?? inForce;
   const [text, setText] = useState(shown);
   const [dirty, setDirty] = useState(false);
   const action = useAction();
+  useEffect(() => setPending(pendingOf(path, inForce)), [path, inForce]);
   useEffect(() => {
     if (!dirty) setText(shown);
   }, [shown, dirty]);
@@ -55,10 +86,18 @@ export function ConfigEditor({ name, what, value, path, toBody, admin, rows }: C
         throw new ApiError(0, 'NOT_YAML', `The ${what} are not YAML: ${(err as Error).message.split('\n')[0]}`, { problems: [{ path: '(text)', message: 'not YAML' }] });
       }
       const r = await api<ConfigChangeResult>(path, { method: 'PUT', body: toBody !== undefined ? toBody(doc) : doc });
+      const waiting = r.restartNeeded.length > 0 ? { inForce, saved: text } : undefined;
+      rememberPending(path, waiting);
+      setPending(waiting);
       return changeSummary(r);
     });
   return (
     <div class="config-editor" data-testid={`editor-${name}`}>
+      {pending !== undefined ? (
+        <p class="muted small" data-testid="pending-restart">
+          Shown: the {what} as saved, waiting for a restart (the appliance still runs the previous ones).
+        </p>
+      ) : null}
       <textarea
         class="editor short"
         name={name}
