@@ -1,7 +1,9 @@
 // FirewallRule → iptables / ip6tables rule specs (argument lists without chain, comment and target). iptables
 // has no sets in a plain rule, so every interval of a numeric component beyond what multiport takes becomes its
-// own rule (a cross product, capped); fragment bits and flow labels have no exact iptables match and are refused.
-import type { BitmaskMatch, FirewallRule, NumericMatch, TcpFlag } from '@breakwater/sdk';
+// own rule (a cross product, capped). Fragment bits render where iptables' -f (IPv4 non-zero offset) or ip6tables'
+// frag match (header, first, more, last) express them exactly, and are refused otherwise; flow labels are refused.
+import type { BitmaskMatch, FirewallRule, FragmentFlag, NumericMatch, TcpFlag } from '@breakwater/sdk';
+import { fragmentCover } from './fragment-match.js';
 import { checkedPrefix, crossProduct, ruleFamily, unsupported, type FilterFamily } from './match-family.js';
 import { coversDomain, matchIntervals, type Interval } from './numeric-intervals.js';
 
@@ -13,7 +15,6 @@ const IPT_TCP_FLAG: Record<TcpFlag, string> = { fin: 'FIN', syn: 'SYN', rst: 'RS
 export function renderIptables(rule: FirewallRule): { family: FilterFamily; specs: string[][] } {
   const family = ruleFamily(rule);
   const m = rule.match;
-  if (m.fragment) throw unsupported('fragment bits', 'iptables matches only non-first fragments (-f); use nftables');
   if (m.flowLabel) throw unsupported('flow label', 'iptables has no flow label match');
   const clauses: string[][][] = [[['-d', checkedPrefix('destination', m.destination, family).text]]];
   if (m.source) clauses.push([['-s', checkedPrefix('source', m.source, family).text]]);
@@ -46,6 +47,7 @@ export function renderIptables(rule: FirewallRule): { family: FilterFamily; spec
   // ip6tables' length match counts the 40-byte IPv6 header; FlowSpec's IPv6 packet length is the payload length.
   if (m.packetLength) clauses.push(intervals(m.packetLength, 65535, 'packet length').map(([lo, hi]) => ['-m', 'length', '--length', span(lo + (family === 'ipv6' ? 40 : 0), hi + (family === 'ipv6' ? 40 : 0))]));
   if (m.dscp) clauses.push(values(m.dscp, 63, 'DSCP').map((d) => ['-m', 'dscp', '--dscp', String(d)]));
+  if (m.fragment) clauses.push(fragmentSpecs(m.fragment, family));
 
   return { family, specs: crossProduct(clauses, MAX_IPTABLES_RULES_PER_ENTRY, 'this match under iptables') };
 }
@@ -87,6 +89,16 @@ function multiport(option: string, match: NumericMatch): string[][] {
   }
   groups.push(current);
   return groups.map((g) => ['-m', 'multiport', option, g.join(',')]);
+}
+
+/** Each rule of the fragment cover: IPv4 tests as they are (-f, ! -f); IPv6 options after one `-m frag`. */
+function fragmentSpecs(match: BitmaskMatch<FragmentFlag>, family: FilterFamily): string[][] {
+  return fragmentCover(match, family, 'iptables').map((tests) => {
+    if (family === 'ipv4') return tests.flatMap((t) => t.iptables ?? []);
+    if (tests.length === 0) return [];
+    const options = tests.map((t) => t.ip6tablesFragOption ?? '').filter((o) => o !== '');
+    return ['-m', 'frag', ...new Set(options)];
+  });
 }
 
 /** --tcp-flags MASK COMP tests one mask: "any" of several flags and "not-all" become one rule per flag. */

@@ -5,6 +5,7 @@
 import type { BitmaskMatch, FirewallRule, FragmentFlag, NumericMatch, TcpFlag } from '@breakwater/sdk';
 import { checkedPrefix, crossProduct, ruleFamily, unsupported, type FilterFamily } from './match-family.js';
 import { coversDomain, matchIntervals } from './numeric-intervals.js';
+import { fragmentCover } from './fragment-match.js';
 
 /** A match that would need more rules than this is refused: every rule costs per-packet evaluation. */
 export const MAX_RULES_PER_ENTRY = 16;
@@ -76,38 +77,9 @@ function tcpFlagTerms(match: BitmaskMatch<TcpFlag>): string[][] {
   );
 }
 
-// Each fragment flag as nft expressions that must all hold, and their negation where one expression gives it.
-const V4_FRAGMENT: Record<FragmentFlag, { is: string[]; not?: string[] }> = {
-  'is-fragment': { is: ['ip frag-off & 0x3fff != 0'], not: ['ip frag-off & 0x3fff == 0'] },
-  'dont-fragment': { is: ['ip frag-off & 0x4000 != 0'], not: ['ip frag-off & 0x4000 == 0'] },
-  'first-fragment': { is: ['ip frag-off & 0x3fff == 0x2000'] },
-  'last-fragment': { is: ['ip frag-off & 0x1fff != 0', 'ip frag-off & 0x2000 == 0'] },
-};
-const V6_FRAGMENT: Partial<Record<FragmentFlag, { is: string[]; not?: string[] }>> = {
-  'is-fragment': { is: ['exthdr frag exists'], not: ['exthdr frag missing'] },
-  'first-fragment': { is: ['frag frag-off 0', 'frag more-fragments 1'] },
-  'last-fragment': { is: ['frag frag-off != 0', 'frag more-fragments 0'] },
-};
-
-/** Fragment bitmask terms as alternatives: "any"/"not-all" are an OR over flags, "all"/"none" an AND. */
+/** The fragment match as alternatives of nft expressions (fragment-match.ts picks the fewest rules). */
 function fragmentTerms(match: BitmaskMatch<FragmentFlag>, family: FilterFamily): string[][] {
-  const table = family === 'ipv4' ? V4_FRAGMENT : V6_FRAGMENT;
-  const exprs = (flag: FragmentFlag, negate: boolean): string[] => {
-    const spec = table[flag];
-    if (spec === undefined) throw unsupported(`fragment ${flag}`, `there is no ${flag} bit in ${family}`);
-    const out = negate ? spec.not : spec.is;
-    if (out === undefined) throw unsupported(`fragment not ${flag}`, 'nft has no single expression for its negation');
-    return out;
-  };
-  const terms: string[][] = [];
-  for (const term of match) {
-    const conditions = term.map(({ flags, mode }) =>
-      mode === 'all' ? [flags.flatMap((f) => exprs(f, false))]
-      : mode === 'none' ? [flags.flatMap((f) => exprs(f, true))]
-      : mode === 'any' ? flags.map((f) => exprs(f, false))
-      : flags.map((f) => exprs(f, true)),
-    );
-    terms.push(...crossProduct(conditions, MAX_RULES_PER_ENTRY, 'fragment match'));
-  }
-  return terms;
+  const cover = fragmentCover(match, family, 'nft');
+  if (cover.length > MAX_RULES_PER_ENTRY) throw unsupported('fragment match', `it needs more than ${MAX_RULES_PER_ENTRY} kernel rules`);
+  return cover.map((tests) => tests.map((t) => t.nft));
 }

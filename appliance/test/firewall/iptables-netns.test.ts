@@ -60,12 +60,13 @@ test('iptables: reconcile on start removes orphans and keeps wanted entries', { 
   assert.doesNotMatch(saved(), /BREAKWATER/);
 });
 
-test('iptables: ports, lengths and flags render as multiport, length and tcp-flags; fragments are refused', () => {
+test('iptables: ports, lengths and flags render as multiport, length and tcp-flags; fragments other than later ones are refused', () => {
   const { specs } = renderIptables({
     match: { destination: { prefix: '203.0.113.10/32' }, protocol: [[{ op: '=', value: 6 }]], destinationPort: [[{ op: '=', value: 80 }], [{ op: '=', value: 443 }]], packetLength: [[{ op: '>=', value: 40 }, { op: '<=', value: 60 }]], tcpFlags: [[{ flags: ['syn', 'ack'], mode: 'all' }]] },
     action: { type: 'drop' },
   });
   assert.deepEqual(specs, [['-d', '203.0.113.10/32', '-p', 'tcp', '-m', 'multiport', '--dports', '80,443', '--tcp-flags', 'SYN,ACK', 'SYN,ACK', '-m', 'length', '--length', '40:60']]);
+  // A first fragment (MF set, offset 0) has no iptables test: -f is "offset non-zero" only.
   assert.throws(
     () => renderIptables({ match: { destination: { prefix: '203.0.113.10/32' }, fragment: [[{ flags: ['is-fragment'], mode: 'any' }]] }, action: { type: 'drop' } }),
     (err) => isBreakwaterError(err, 'BW_ERR_FIREWALL_UNSUPPORTED'),

@@ -107,6 +107,44 @@ test('TCP: a SYN-flood signature stops new connections to the attacked port only
   await service.stop();
 });
 
+// Detection's IP-fragments signature (signature.ts: is-fragment and not first-fragment): datagrams larger than the
+// 1500-byte MTU leave the attacker as fragments; dropping the later ones before reassembly loses the datagram,
+// while datagrams that fit one packet, to the same address and port, still arrive.
+const laterFragments = (prefix: string): FirewallRule => ({
+  match: { destination: { prefix }, fragment: [[{ flags: ['is-fragment'], mode: 'all' }, { flags: ['first-fragment'], mode: 'none' }]] },
+  action: { type: 'drop' },
+});
+const FRAGMENTED_SPORT = 41000;
+const WHOLE_SPORT = 41001;
+const FRAGMENTED_PAYLOAD = 3000; // IPv4: 3 fragments (1480 + 1480 + 48 bytes), IPv6: 3 (1448 + 1448 + 112): 2 later ones each
+
+test('fragments: the later-fragments signature drops fragmented datagrams, whole ones pass, 2 later fragments counted per datagram', { skip }, async () => {
+  const service = new FirewallService(backend);
+  await service.start();
+  const v4 = await service.apply(laterFragments(`${lab.link.b.ipv4}/32`), { attackId: 'atk-frag', ttlSeconds: 60 });
+  const v6 = await service.apply(laterFragments(`${lab.link.b.ipv6}/128`), { attackId: 'atk-frag6', ttlSeconds: 60 });
+  assert.match(nftList(), /ip frag-off & (0x1fff|8191) != 0/, 'nft lists the mask in decimal');
+
+  await lab.send(FRAGMENTED_SPORT, 50, FRAGMENTED_PAYLOAD);
+  await lab.send(WHOLE_SPORT, 50, 1000);
+  await lab.send6(FRAGMENTED_SPORT, 50, FRAGMENTED_PAYLOAD);
+  await lab.send6(WHOLE_SPORT, 50, 1000);
+  assert.equal(await settled(lab, WHOLE_SPORT), 50, 'unfragmented IPv4 datagrams arrive');
+  assert.equal(await settledOn(() => lab.received6(WHOLE_SPORT)), 50, 'unfragmented IPv6 datagrams arrive');
+  assert.equal(await lab.received(FRAGMENTED_SPORT), 0, 'no fragmented IPv4 datagram was reassembled');
+  assert.equal(await lab.received6(FRAGMENTED_SPORT), 0, 'no fragmented IPv6 datagram was reassembled');
+  assert.equal((await service.counters(v4.id))?.packets, 100);
+  assert.equal((await service.counters(v6.id))?.packets, 100);
+
+  await service.remove(v4.id);
+  await service.remove(v6.id);
+  await lab.send(FRAGMENTED_SPORT, 20, FRAGMENTED_PAYLOAD);
+  await lab.send6(FRAGMENTED_SPORT, 20, FRAGMENTED_PAYLOAD);
+  assert.equal(await settled(lab, FRAGMENTED_SPORT), 20, 'removal restores fragmented delivery');
+  assert.equal(await settledOn(() => lab.received6(FRAGMENTED_SPORT)), 20);
+  await service.stop();
+});
+
 test('the TTL removes the rule without being asked', { skip }, async () => {
   const service = new FirewallService(backend);
   await service.start();
@@ -145,6 +183,15 @@ test('every FlowSpec component nft can express is accepted by nft itself (nft --
     { destination: dst, fragment: [[{ flags: ['is-fragment', 'dont-fragment'], mode: 'any' }], [{ flags: ['first-fragment'], mode: 'all' }], [{ flags: ['last-fragment'], mode: 'all' }]] },
     { destination: { prefix: '2001:db8::10/128' }, protocol: [[{ op: '=', value: 58 }]], icmpType: [[{ op: '=', value: 128 }]], packetLength: [[{ op: '<', value: 100 }]], flowLabel: [[{ op: '=', value: 5 }]] },
     { destination: { prefix: '2001:db8::/64' }, fragment: [[{ flags: ['is-fragment'], mode: 'none' }], [{ flags: ['first-fragment'], mode: 'all' }]] },
+    // Every flag and mode alone, in both families (IPv6 has no dont-fragment), and the later-fragments signature.
+    ...(['any', 'all', 'none', 'not-all'] as const).flatMap((mode) =>
+      (['is-fragment', 'first-fragment', 'last-fragment', 'dont-fragment'] as const).flatMap((flag) => [
+        { destination: dst, fragment: [[{ flags: [flag], mode }]] },
+        ...(flag === 'dont-fragment' ? [] : [{ destination: { prefix: '2001:db8::/64' }, fragment: [[{ flags: [flag], mode }]] }]),
+      ]),
+    ),
+    { destination: { prefix: '2001:db8::/64' }, fragment: [[{ flags: ['is-fragment'], mode: 'all' }, { flags: ['first-fragment'], mode: 'none' }]] },
+    { destination: dst, fragment: [[{ flags: ['first-fragment', 'last-fragment'], mode: 'not-all' }, { flags: ['dont-fragment'], mode: 'none' }]] },
   ];
   const lines = ['table inet bwcheck {', 'chain c {'];
   for (const match of matches) for (const body of renderNft({ match, action: { type: 'rate-limit', packetsPerSecond: 1000 } }).bodies) lines.push(body);
@@ -156,7 +203,8 @@ test('what nft cannot express is refused with BW_ERR_FIREWALL_UNSUPPORTED before
   const refused: FirewallRule['match'][] = [
     { destination: { prefix: '2001:db8::/64', offset: 8 } },
     { destination: { prefix: '203.0.113.10/32' }, flowLabel: [[{ op: '=', value: 1 }]] },
-    { destination: { prefix: '203.0.113.10/32' }, fragment: [[{ flags: ['first-fragment'], mode: 'none' }]] },
+    { destination: { prefix: '2001:db8::/64' }, fragment: [[{ flags: ['dont-fragment'], mode: 'all' }]] },
+    { destination: { prefix: '203.0.113.10/32' }, fragment: [[{ flags: ['first-fragment', 'last-fragment'], mode: 'all' }]] },
     { destination: { prefix: '203.0.113.10/32' }, protocol: [[{ op: '<', value: 0 }]] },
     { destination: { prefix: '203.0.113.10/32' }, source: { prefix: '2001:db8::/32' } },
   ];

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FirewallRule } from '@breakwater/sdk';
+import { isBreakwaterError } from '../../src/errors.js';
 import { entryComment, parseEntryComment } from '../../src/firewall/filter-entry.js';
 import { matchIntervals } from '../../src/firewall/numeric-intervals.js';
 import { renderNft } from '../../src/firewall/render-nft.js';
@@ -35,6 +36,45 @@ const nftCases: [string, FirewallRule, string[]][] = [
 for (const [name, rule, bodies] of nftCases) {
   test(`nft: ${name}`, () => assert.deepEqual(renderNft(rule).bodies, bodies));
 }
+
+// Fragment bits become the fewest rules of exact tests (fragment-match.ts); detection's later-fragments
+// signature (is-fragment and not first-fragment) is one test in IPv4 and in iptables.
+const later = [[{ flags: ['is-fragment' as const], mode: 'all' as const }, { flags: ['first-fragment' as const], mode: 'none' as const }]];
+const v6dst = { prefix: '2001:db8::1/128' };
+const fragmentCases: [string, FirewallRule['match'], string[], string[][] | 'refused'][] = [
+  ['later fragments, IPv4', { destination: dst, fragment: later }, ['ip frag-off & 0x1fff != 0'], [['-f']]],
+  ['later fragments, IPv6: offset non-zero, or the last (an atomic fragment is not a first one)', { destination: v6dst, fragment: later }, ['frag frag-off != 0', 'frag more-fragments 0'], 'refused'],
+  ['not a later fragment, IPv4', { destination: dst, fragment: [[{ flags: ['is-fragment'], mode: 'none' }], [{ flags: ['first-fragment'], mode: 'all' }]] }, ['ip frag-off & 0x1fff == 0'], [['!', '-f']]],
+  ['is-fragment, IPv6', { destination: v6dst, fragment: [[{ flags: ['is-fragment'], mode: 'all' }]] }, ['exthdr frag exists'], [['-m', 'frag']]],
+  ['first fragment, IPv6', { destination: v6dst, fragment: [[{ flags: ['first-fragment'], mode: 'all' }]] }, ['frag frag-off 0 frag more-fragments 1'], [['-m', 'frag', '--fragfirst', '--fragmore']]],
+  ['not first fragment, IPv4', { destination: dst, fragment: [[{ flags: ['first-fragment'], mode: 'none' }]] }, ['ip frag-off & 0x3fff != 0x2000'], 'refused'],
+  ['last fragment, IPv4', { destination: dst, fragment: [[{ flags: ['last-fragment'], mode: 'all' }]] }, ['ip frag-off & 0x1fff != 0 ip frag-off & 0x2000 == 0'], 'refused'],
+  ['DF or a fragment, IPv4: two rules', { destination: dst, fragment: [[{ flags: ['is-fragment', 'dont-fragment'], mode: 'any' }]] }, ['ip frag-off & 0x3fff != 0', 'ip frag-off & 0x4000 != 0'], 'refused'],
+];
+for (const [name, match, nft, iptables] of fragmentCases) {
+  test(`fragments: ${name}`, () => {
+    const prefix = match.destination.prefix;
+    const ip = prefix.includes(':') ? 'ip6' : 'ip';
+    assert.deepEqual(renderNft({ match, action: { type: 'drop' } }).bodies, nft.map((e) => `${ip} daddr ${prefix} ${e} counter drop`));
+    if (iptables === 'refused') {
+      assert.throws(() => renderIptables({ match, action: { type: 'drop' } }), (err) => isBreakwaterError(err, 'BW_ERR_FIREWALL_UNSUPPORTED') && /fragment match/.test(String(err)));
+    } else {
+      assert.deepEqual(renderIptables({ match, action: { type: 'drop' } }).specs, iptables.map((a) => ['-d', prefix, ...a]));
+    }
+  });
+}
+
+test('fragments: a match no packet satisfies, and dont-fragment in IPv6, are refused by both renderers', () => {
+  const refused: FirewallRule['match'][] = [
+    { destination: dst, fragment: [[{ flags: ['first-fragment', 'last-fragment'], mode: 'all' }]] },
+    { destination: v6dst, fragment: [[{ flags: ['dont-fragment'], mode: 'all' }]] },
+  ];
+  for (const match of refused) {
+    for (const render of [renderNft, renderIptables]) {
+      assert.throws(() => render({ match, action: { type: 'drop' } }), (err) => isBreakwaterError(err, 'BW_ERR_FIREWALL_UNSUPPORTED'), JSON.stringify(match));
+    }
+  }
+});
 
 test('iptables: IPv6 packet length counts the 40-byte header; port as --ports for tcp and udp', () => {
   const { specs } = renderIptables({ match: { destination: { prefix: '2001:db8::1/128' }, port: [[{ op: '=', value: 53 }]], packetLength: [[{ op: '=', value: 100 }]] }, action: { type: 'drop' } });

@@ -19,10 +19,10 @@ export interface TrafficLab {
   receiver: OwnedProcess;
   /** Datagrams received so far from a source port. */
   received(sport: number): Promise<number>;
-  /** Sends `count` datagrams from `sport` to the victim; resolves when all left the sender. */
-  send(sport: number, count: number): Promise<void>;
+  /** Sends `count` datagrams of `size` payload bytes (PAYLOAD) from `sport` to the victim; resolves when all left the sender. */
+  send(sport: number, count: number, size?: number): Promise<void>;
   /** The same over IPv6 (2001:db8:64:N::1 → ::2). */
-  send6(sport: number, count: number): Promise<void>;
+  send6(sport: number, count: number, size?: number): Promise<void>;
   received6(sport: number): Promise<number>;
   /** Opens `count` TCP connections to the victim's `port` (RECEIVER_PORT+1 or +2); resolves to how many completed. */
   connect(port: number, count: number, timeoutMs: number): number;
@@ -49,8 +49,8 @@ export async function startTrafficLab(label: string, n: number): Promise<Traffic
   };
   const received = (sport: number): Promise<number> => count(String(sport));
   const accepted = (port: number): Promise<number> => count(`tcp:${port}`);
-  const sendTo = (host: string) => async (sport: number, count: number): Promise<void> => {
-    execFileSync('ip', ['netns', 'exec', attacker, process.execPath, here('./udp-sender.mjs'), host, String(RECEIVER_PORT), String(sport), String(count), String(PAYLOAD)]);
+  const sendTo = (host: string) => async (sport: number, count: number, size = PAYLOAD): Promise<void> => {
+    execFileSync('ip', ['netns', 'exec', attacker, process.execPath, here('./udp-sender.mjs'), host, String(RECEIVER_PORT), String(sport), String(count), String(size)]);
   };
   const send = sendTo(link.b.ipv4);
   const send6 = sendTo(link.b.ipv6);
