@@ -150,6 +150,8 @@ test('notifiers: a webhook channel added in the editor, then test-sent to a loca
   await page.getByRole('status').filter({ hasText: 'needs a restart: notify' }).waitFor();
   const doc = parse(readFileSync(bw.configPath, 'utf8')) as { notify: { channels: { hook: { secrets: Record<string, string> } } } };
   assert.equal(doc.notify.channels.hook.secrets.secret, HOOK_SECRET);
+  assert.ok(!(await editor.inputValue()).includes(HOOK_SECRET), 'the secret is masked in the editor once saved');
+  assert.ok(!(await page.evaluate(() => JSON.stringify({ ...(globalThis as unknown as { sessionStorage: Record<string, string> }).sessionStorage }))).includes(HOOK_SECRET), 'nor kept in the tab\'s storage');
   await page.locator('input[name=test-channel]').fill('hook');
   await page.getByRole('button', { name: 'Test this channel' }).click();
   await page.getByRole('status').filter({ hasText: 'Test message sent through hook' }).waitFor();

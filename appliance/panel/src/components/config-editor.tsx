@@ -45,6 +45,15 @@ interface Pending {
   saved: string;
 }
 
+const SECRET_KEY = /token|secret|password|credential|private.?key/i;
+
+/** The document with every secret masked as the API masks them (a masked value sent back keeps the saved one). */
+function masked(doc: unknown, secretsHere = false): unknown {
+  if (Array.isArray(doc)) return doc.map((d) => masked(d, secretsHere));
+  if (doc === null || typeof doc !== 'object') return secretsHere && typeof doc === 'string' && doc !== '' ? '••••' : doc;
+  return Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, typeof v === 'string' ? (secretsHere || SECRET_KEY.test(k) ? (v === '' ? v : '••••') : v) : masked(v, secretsHere || k === 'secrets')]));
+}
+
 function pendingOf(path: string, inForce: string): Pending | undefined {
   try {
     const raw = sessionStorage.getItem(`bw-pending:${path}`);
@@ -86,9 +95,13 @@ export function ConfigEditor({ name, what, value, path, toBody, admin, rows }: C
         throw new ApiError(0, 'NOT_YAML', `The ${what} are not YAML: ${(err as Error).message.split('\n')[0]}`, { problems: [{ path: '(text)', message: 'not YAML' }] });
       }
       const r = await api<ConfigChangeResult>(path, { method: 'PUT', body: toBody !== undefined ? toBody(doc) : doc });
-      const waiting = r.restartNeeded.length > 0 ? { inForce, saved: text } : undefined;
+      // Secrets typed in are not kept in the editor nor in the tab's storage: masked, as the API shows them.
+      const saved = stringify(masked(doc) ?? null);
+      const waiting = r.restartNeeded.length > 0 ? { inForce, saved } : undefined;
       rememberPending(path, waiting);
       setPending(waiting);
+      setText(saved);
+      setDirty(false);
       return changeSummary(r);
     });
   return (
