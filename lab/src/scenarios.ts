@@ -37,10 +37,12 @@ export interface Scenario {
     rtbh: { host: string } | { hostsInside: string };
     /**
      * Tier 1 on the victim: 'drops' (the agent's nftables rule drops the attack), or 'refused' when the signature
-     * has no nftables form (later fragments: `is-fragment && !first-fragment`, refused by firewall/render-nft.ts),
-     * so the runbook escalates to FlowSpec at once. Default 'drops'.
+     * has no nftables form (firewall/render-nft.ts refuses it), so the runbook escalates to FlowSpec at once.
+     * Default 'drops'.
      */
     tier1?: 'drops' | 'refused';
+    /** What the agent's nftables rule on the victim must say, as `nft list ruleset` prints it. */
+    tier1Match?: RegExp;
   };
 }
 
@@ -152,7 +154,7 @@ export const SCENARIOS: readonly Scenario[] = [
       return out;
     },
     phases: attack(),
-    expect: { vector: 'ip_fragments', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /fragment is_fragment && !first_fragment/], rtbh: { host: `${VICTIM4}/32` }, tier1: 'refused' },
+    expect: { vector: 'ip_fragments', target: VICTIM4, ipVersion: 4, flowMatch: [/dst 100\.64\.128\.10\/32/, /fragment is_fragment && !first_fragment/], rtbh: { host: `${VICTIM4}/32` }, tier1Match: /ip frag-off & 8191 != 0 / },
   },
   {
     name: 'icmp-flood',

@@ -75,6 +75,7 @@ export async function attackStory(lab: Lab, name: string): Promise<StoryResult> 
       return state.text.includes(`daddr ${dst}`) && dropped > 100 ? state : undefined;
     }, 200);
     assert.match(nft.text, / drop comment "bw:fw-/, `${name}: a drop rule owned by Breakwater`);
+    if (want.tier1Match) assert.match(nft.text, want.tier1Match, `${name}: the Tier 1 rule's match`);
   } else {
     const failed = await eventually(`${name}: Tier 1 refused in the audit trail`, STAGE_WITHIN_MS, async () => (await lab.audit(['--attack', attackId])).find((r) => r.action === 'stage.failed' && r.stageName === 'host-filter'), 200);
     assert.match(failed.reason ?? '', /cannot express/, `${name}: why Tier 1 was refused`);
