@@ -49,6 +49,23 @@ test('iptables: drops the attack signature only, counters equal the packets sent
   await service.stop();
 });
 
+test('iptables: the later-fragments signature is -f: fragmented datagrams are lost, whole ones arrive, 2 later fragments counted each', { skip }, async () => {
+  const service = new FirewallService(backend);
+  await service.start();
+  const receipt = await service.apply(
+    { match: { destination: { prefix: `${lab.link.b.ipv4}/32` }, fragment: [[{ flags: ['is-fragment'], mode: 'all' }, { flags: ['first-fragment'], mode: 'none' }]] }, action: { type: 'drop' } },
+    { attackId: 'atk-frag', ttlSeconds: 60 },
+  );
+  assert.match(saved(), / -f .*-j DROP/);
+  await lab.send(41000, 50, 3000); // 3 fragments each (1480 + 1480 + 48 bytes)
+  await lab.send(41001, 50, 1000);
+  assert.equal(await settled(lab, 41001), 50, 'unfragmented datagrams arrive');
+  assert.equal(await lab.received(41000), 0, 'no fragmented datagram was reassembled');
+  assert.equal((await service.counters(receipt.id))?.packets, 100);
+  await service.remove(receipt.id);
+  await service.stop();
+});
+
 test('iptables: reconcile on start removes orphans and keeps wanted entries', { skip }, async () => {
   const kept = { id: 'kept-1', attackId: 'atk-4', rule: attackRule(123), expiresAt: Date.now() + 600_000 };
   await backend.install({ id: 'orphan-1', attackId: 'atk-3', rule: attackRule(), expiresAt: Date.now() + 600_000 });
