@@ -6,7 +6,7 @@
 //   - per tick, a 256-bit bitmap of hashed flow keys (source, ports, protocol), to estimate distinct flows;
 //   - a ring of the most recent samples (addresses, ports, flags, length, rate, time) for classification and
 //     the mitigation signature;
-//   - a ring of earlier benign samples, admitted at a few per tick and frozen while the subject is suspect or
+//   - a ring of earlier benign samples, admitted at a few per tick and frozen while the subject is rising or
 //     attacked, so the signature's collateral can be measured against traffic from before the attack.
 // Adding a sample allocates nothing: no double crosses a call (the sample's time is read from `sampleTime`,
 // which the counter sets once per datagram), hashes stay small integers. Reading (sums, rings) happens at the
@@ -408,7 +408,7 @@ export class VectorWindowPool {
     return zeros === 0 ? m * Math.log(m) : -m * Math.log(zeros / m);
   }
 
-  /** Sets whether benign samples are admitted (frozen while suspect or attacked). */
+  /** Sets whether benign samples are admitted (detection freezes them while the subject rises or is attacked). */
   setFrozen(slot: number, frozen: boolean): void {
     this.state[slot * STATE_STRIDE + S_FROZEN] = frozen ? 1 : 0;
   }

@@ -60,6 +60,8 @@ export interface ClassifyInput {
   benign: readonly CompactSample[];
   /** Largest single source's share of the recent samples. */
   topSourceShare: number;
+  /** A likely flash crowd is already open on the subject: judged with FLASH_CROWD_HOLD_DISTANCE (hysteresis). */
+  flashCrowdOpen?: boolean;
 }
 
 export interface Classification {
@@ -75,6 +77,13 @@ export interface Classification {
 export const FLASH_CROWD_MAX_DISTANCE = 0.3;
 export const FLASH_CROWD_MAX_SOURCE_SHARE = 0.1;
 export const FLASH_CROWD_CONFIDENCE = 0.3;
+/**
+ * While a likely flash crowd is open on the subject, its traffic is re-classified every tick against the same
+ * benign reference; with a few dozen samples on each side the distances wander by ±0.1, so a looser bound holds
+ * the verdict (hysteresis) instead of starting a confident attack on sampling noise. A flood on top of the crowd
+ * that changes the mix by more than this is still its own attack.
+ */
+export const FLASH_CROWD_HOLD_DISTANCE = 0.45;
 
 export function classify(input: ClassifyInput): Classification {
   const byFamily = new Map<VectorFamily, { packets: number; samples: number }>();
@@ -115,7 +124,7 @@ export function classify(input: ClassifyInput): Classification {
 }
 
 /** Same shape as before the rise (vectors, sizes, ports) and spread over many sources. */
-export function looksLikeFlashCrowd(input: Pick<ClassifyInput, 'recent' | 'benign' | 'topSourceShare'>): boolean {
+export function looksLikeFlashCrowd(input: Pick<ClassifyInput, 'recent' | 'benign' | 'topSourceShare' | 'flashCrowdOpen'>): boolean {
   const { recent, benign } = input;
   if (recent.length < 16 || benign.length < 16) return false;
   if (input.topSourceShare > FLASH_CROWD_MAX_SOURCE_SHARE) return false;
@@ -124,7 +133,8 @@ export function looksLikeFlashCrowd(input: Pick<ClassifyInput, 'recent' | 'benig
     totalVariation(recent, benign, (s) => SIZE_BUCKETS.findIndex((b) => s.length <= b)),
     totalVariation(recent, benign, (s) => (s.protocol === 6 || s.protocol === 17 ? s.dstPort : -1), 8),
   ];
-  return distances.every((d) => d <= FLASH_CROWD_MAX_DISTANCE);
+  const bound = input.flashCrowdOpen === true ? FLASH_CROWD_HOLD_DISTANCE : FLASH_CROWD_MAX_DISTANCE;
+  return distances.every((d) => d <= bound);
 }
 
 /**

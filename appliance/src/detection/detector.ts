@@ -102,7 +102,23 @@ interface SlotState {
   narrowSlack: number[];
   /** A group aggregate's prefixes of its address family (its attacks' possible targets); empty for other kinds. */
   parts: ProtectedNetwork[];
+  /**
+   * The subject's settled rate (total packets/s and bits/s, averaged over SETTLE_SECONDS; -1 before the first
+   * evaluation) and the tick it was last moved. Above endFraction of a threshold the benign ring keeps filling
+   * while the rate stays within RISE_FACTOR of it, and freezes when the rate rises past that.
+   */
+  settledPps: number;
+  settledBps: number;
+  settledTick: number;
 }
+
+/**
+ * A subject that sits steadily above endFraction of its threshold (a busy server at 70% of it) is at its normal,
+ * not rising: its benign ring keeps taking samples, so a flash crowd from there still has a reference from before
+ * the rise. The ring freezes once the total rate exceeds RISE_FACTOR times the rate settled over SETTLE_SECONDS.
+ */
+const SETTLE_SECONDS = 10;
+const RISE_FACTOR = 1.5;
 
 const SOURCES = ['static', 'baseline', 'floor'] as const;
 const KIND_NAMES = ['host', 'block', 'network', 'group'] as const;
@@ -348,6 +364,9 @@ export class Detector {
       slackBytes: 0,
       narrowKeys: [],
       narrowSlack: [],
+      settledPps: -1,
+      settledBps: -1,
+      settledTick: -1,
       parts,
     };
     this.slots[slot] = s;
@@ -584,7 +603,9 @@ export class Detector {
         }
       }
     }
-    pool.setFrozen(slot, suspect || s.attacks.length > 0);
+    // Near a threshold the benign ring freezes only while the rate is rising (or an attack starts or runs).
+    const rising = this.risingFromSettled(s, T, km[KEY_TOTAL * CELL]! / this.windowSeconds, (km[KEY_TOTAL * CELL + 1]! * 8) / this.windowSeconds);
+    pool.setFrozen(slot, (suspect && rising) || candidates !== undefined || s.attacks.length > 0);
     s.slackPackets = slackPackets;
     s.slackBytes = slackBytes;
 
@@ -606,6 +627,27 @@ export class Detector {
     }
     if (s.lowSinceTick < 0) s.lowSinceTick = T;
     return T - s.lowSinceTick >= (DEMOTE_AFTER_SECONDS * 1000) / rule.tickMs;
+  }
+
+  /**
+   * Whether the subject's total rate is above RISE_FACTOR times its settled rate; then moves the settled rate
+   * towards this one (exponentially over SETTLE_SECONDS, by the time since it last moved). While the subject is
+   * under attack the settled rate stays where it was.
+   */
+  private risingFromSettled(s: SlotState, T: number, pps: number, bps: number): boolean {
+    if (s.settledTick < 0) {
+      s.settledPps = pps;
+      s.settledBps = bps;
+      s.settledTick = T;
+      return false;
+    }
+    const rising = pps > RISE_FACTOR * s.settledPps || bps > RISE_FACTOR * s.settledBps;
+    if (s.attacks.length > 0 || T <= s.settledTick) return rising;
+    const a = 1 - Math.exp(-((T - s.settledTick) * this.d.tickMs) / (SETTLE_SECONDS * 1000));
+    s.settledPps += a * (pps - s.settledPps);
+    s.settledBps += a * (bps - s.settledBps);
+    s.settledTick = T;
+    return rising;
   }
 
   private feedBaselines(s: SlotState, second: number): void {
@@ -644,9 +686,10 @@ export class Detector {
       vectorPackets[v] = this.mainCells[v * CELL]!;
       vectorSamples[v] = this.mainCells[v * CELL + 2]!;
     }
+    const flashCrowdOpen = s.attacks.some((a) => a.lowConfidence);
     for (const c of candidates) {
       const prefixTarget = s.kind !== SubjectKind.host;
-      const cls = classify({ prefixTarget, keyMask: KEY_MASKS[c.key]!, vectorPackets, vectorSamples, recent, benign: benignAll, topSourceShare });
+      const cls = classify({ prefixTarget, keyMask: KEY_MASKS[c.key]!, vectorPackets, vectorSamples, recent, benign: benignAll, topSourceShare, flashCrowdOpen });
       if (this.tracker.find(s.subject, cls.family)) continue;
       // A block or prefix over its threshold because one host in it is flooded is that host's attack.
       if (s.kind !== SubjectKind.host && this.topShare(slot, windowStartMs, RingWord.dst, cls.vectorMask) > this.d.carpetMaxHostShare) continue;
