@@ -187,3 +187,39 @@ test('the attack page charts the rate of an attack opened only after it ended', 
   assert.equal(await page.getByText('No per-second history').count(), 0);
   await shot('23-ended-attack-chart');
 });
+
+test('a viewer sees every editor read-only, with no save button', { timeout: 60_000 }, async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+  try {
+    const viewer = await context.newPage();
+    await viewer.goto(`${bw.url}/login`);
+    // The admin makes the viewer through the API (its own session, with its CSRF token).
+    const made = await viewer.evaluate(async ({ admin, user }) => {
+      const login = await fetch('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(admin) });
+      const { csrfToken } = (await login.json()) as { csrfToken: string };
+      const r = await fetch('/api/v1/users', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken }, body: JSON.stringify(user) });
+      await fetch('/api/v1/auth/logout', { method: 'POST', headers: { 'x-csrf-token': csrfToken } });
+      return r.status;
+    }, { admin: ADMIN, user: { username: 'looker', password: 'looker passphrase 1', role: 'viewer' } });
+    assert.ok(made < 300, `user created (${made})`);
+    await viewer.goto(`${bw.url}/login`);
+    await viewer.locator('input[name=username]').fill('looker');
+    await viewer.locator('input[name=password]').fill('looker passphrase 1');
+    await viewer.getByRole('button', { name: 'Sign in' }).click();
+    await viewer.getByTestId('whoami').waitFor();
+    for (const [label, name, what] of [
+      ['Settings', 'host-groups', 'host groups'],
+      ['Peers', 'peers', 'peers'],
+      ['Notifiers', 'notifiers', 'notifier channels'],
+    ] as const) {
+      await viewer.locator('nav.sidenav a', { hasText: label }).click();
+      const editor = viewer.locator(`textarea[name=${name}]`);
+      await editor.waitFor();
+      assert.equal(await editor.getAttribute('readonly'), '', `${name}: read-only`);
+      assert.equal(await viewer.getByRole('button', { name: `Save ${what}` }).count(), 0, `${name}: no save button`);
+      await viewer.getByText(`Only an admin may change the ${what}.`).waitFor();
+    }
+  } finally {
+    await context.close();
+  }
+});
