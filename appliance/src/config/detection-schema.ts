@@ -141,7 +141,7 @@ export const DetectionSchema = Type.Object(
     carpetMaxHostShare: Type.Number({ default: 0.5, minimum: 0, maximum: 1, description: 'A block or prefix is carpet-bombed only if no single host has more than this share.' }),
     maxDestinations: Type.Integer({ default: 1048576, minimum: 16, description: 'Destinations tracked at once (124 bytes each); idle ones are evicted.' }),
     maxBlocks: Type.Integer({ default: 131072, minimum: 16, description: 'Blocks (/24, /64) tracked at once.' }),
-    maxPromoted: Type.Integer({ default: 4096, minimum: 16, description: 'Subjects with per-vector detail at once (~8 KB each, allocated at start).' }),
+    maxPromoted: Type.Integer({ default: 4096, minimum: 16, description: 'Subjects with per-vector detail at once (~10 KB each, allocated at start).' }),
     idleEvictSeconds: Type.Integer({ default: 120, minimum: 5, description: 'Destinations without traffic this long are forgotten.' }),
     samplingOverrides: Type.Array(SamplingOverride, { default: [], description: 'Per-exporter sampling rates: [{agent, rate}] replaces the rate an agent reports.' }),
     thresholds: thresholdSet('Global static thresholds per destination address (host groups inherit them).', {

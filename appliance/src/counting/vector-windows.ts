@@ -113,7 +113,7 @@ export class VectorWindowPool {
     this.capacity = capacity;
     this.windowTicks = windowTicks;
     this.ringSize = options.ringSize ?? 64;
-    this.benignSize = options.benignSize ?? 64;
+    this.benignSize = options.benignSize ?? 128;
     this.benignPerTick = options.benignPerTick ?? 2;
     this.rowFloats = VECTOR_COUNT * CELL;
     this.ownerKind = new Uint8Array(capacity);
