@@ -1,40 +1,8 @@
 // The shapes the panel reads from the REST API (docs/api.md, route reference); only the fields it shows.
-export interface Rates {
-  pps: number;
-  bps: number;
-  flows?: number;
-}
+// Attack records are the SDK's own type (a type-only import: nothing of the SDK is bundled).
+import type { AttackRecord } from '@breakwater/sdk/attack';
 
-export interface Share<K> {
-  key: K;
-  share: number;
-  pps: number;
-}
-
-export interface AttackRecord {
-  id: string;
-  target: string;
-  hostGroup: string;
-  vector: string;
-  confidence: number;
-  severity: string;
-  startedAt: number;
-  updatedAt: number;
-  endedAt?: number;
-  threshold: { metric: 'pps' | 'bps' | 'flows'; key: string; value: number; source: string; hostGroup: string; measured: number };
-  rates: Rates;
-  peak: Rates;
-  baseline?: Rates;
-  profile: {
-    vectors: Share<string>[];
-    topDestinations: Share<string>[];
-    topSources: Share<string>[];
-    topSourcePorts: Share<number>[];
-    topDestinationPorts: Share<number>[];
-    protocols: Share<number>[];
-    flashCrowdLikely: boolean;
-  };
-}
+export type { AttackRecord, Rates, Share } from '@breakwater/sdk/attack';
 
 export interface AttackItem {
   attack: AttackRecord;
