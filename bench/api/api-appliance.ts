@@ -4,6 +4,7 @@
 // viewer API token for the load client), and answers each "stats" line on stdin with one JSON line: the
 // intake's flow samples and what detection counted, to compare with what the generator sent.
 // Usage: api-appliance.ts DATADIR SFLOW_PORT API_PORT
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { buildApiApp } from '../../appliance/src/api/api-server.js';
 import { trafficHistoryOf } from '../../appliance/src/api/routes/traffic.js';
@@ -43,6 +44,9 @@ if (made === undefined) throw new Error('token not created');
 const history = trafficHistoryOf(api.deps);
 let maxSampleMs = 0;
 setInterval(() => (maxSampleMs = Math.max(maxSampleMs, history.lastSampleMs)), 250).unref();
+// How long the main thread (intake hand-over, detection, API) kept callbacks waiting, per phase.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 process.stdout.write(`${JSON.stringify({ ready: true, port: Number(apiPort), token: made.secret })}\n`);
 
 let stopping = false;
@@ -60,8 +64,9 @@ lines.on('line', (line) => {
   if (line.trim() === 'stats') {
     const c = appliance.intake.consumer;
     const counter = appliance.detection.detector.counter;
-    process.stdout.write(`${JSON.stringify({ flowSamples: c.flowSamples, counted: counter.samples + counter.unprotectedSamples + counter.nonIpSamples, trafficSampleMs: history.lastSampleMs, maxTrafficSampleMs: maxSampleMs, destinations: counter.hosts.size })}\n`);
+    process.stdout.write(`${JSON.stringify({ flowSamples: c.flowSamples, counted: counter.samples + counter.unprotectedSamples + counter.nonIpSamples, trafficSampleMs: history.lastSampleMs, maxTrafficSampleMs: maxSampleMs, destinations: counter.hosts.size, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 })}\n`);
     maxSampleMs = 0;
+    loopDelay.reset();
   } else if (line.trim() === 'stop') void stop();
 });
 lines.on('close', () => void stop());

@@ -1,12 +1,17 @@
 // The load client of bench/api: CONCURRENCY keep-alive connections asking the dashboard endpoints in turn for
 // SECONDS (bounded), timing every answer, and one live-stream (SSE) client timing each `traffic` event from the
 // moment the appliance sampled it (its `t`) to its arrival. Same machine, same clock. Prints one JSON line.
-// Usage: load.ts BASE_URL TOKEN SECONDS CONCURRENCY
+// RATE 0 (closed loop): each connection asks again as soon as it is answered — the API saturated, its latency
+// mostly queueing. RATE > 0 (open loop): requests leave on a fixed schedule, RATE per second in all, whatever
+// the answers do, and each latency counts from the request's scheduled time, so a stall is charged to every
+// request it delayed (no coordinated omission) — what dashboards polling on a timer see.
+// Usage: load.ts BASE_URL TOKEN SECONDS CONCURRENCY [RATE]
 import { Agent, request } from 'node:http';
 
-const [base = 'http://127.0.0.1:18080', token = '', secondsArg = '10', concurrencyArg = '8'] = process.argv.slice(2);
+const [base = 'http://127.0.0.1:18080', token = '', secondsArg = '10', concurrencyArg = '8', rateArg = '0'] = process.argv.slice(2);
 const seconds = Number(secondsArg);
 const concurrency = Number(concurrencyArg);
+const rate = Number(rateArg);
 const ENDPOINTS = ['/api/v1/traffic/summary', '/api/v1/traffic/top?limit=10', '/api/v1/attacks?active=true', '/api/v1/mitigations', '/api/v1/health'];
 
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
@@ -66,7 +71,30 @@ async function worker(): Promise<void> {
     }
   }
 }
-await Promise.all(Array.from({ length: concurrency }, () => worker()));
+/** Open loop: request i leaves at start + i / RATE; bounded by SECONDS like the closed loop. */
+async function scheduled(): Promise<void> {
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; ; i++) {
+    const at = start + (i * 1000) / rate;
+    if (at >= until) break;
+    const wait = at - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const path = ENDPOINTS[i % ENDPOINTS.length]!;
+    inFlight.push(
+      get(path).then(
+        (status) => {
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          latencies.get(path)!.push(performance.now() - at);
+        },
+        () => void errors++,
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+}
+if (rate > 0) await scheduled();
+else await Promise.all(Array.from({ length: concurrency }, () => worker()));
 closeStream();
 agent.destroy();
 
@@ -81,6 +109,7 @@ process.stdout.write(
   `${JSON.stringify({
     seconds,
     concurrency,
+    mode: rate > 0 ? `open loop, ${rate} requests/s` : 'closed loop (saturated)',
     requests: all.length,
     requestsPerSecond: Math.round(all.length / seconds),
     errors,

@@ -9,7 +9,9 @@
 //   ingest + api   both at once: the API's latency under ingest, and the intake's loss with the API busy
 // Loss is the namespace's kernel UDP InErrors (receive buffer overflows) plus samples the intake did not count.
 //
-// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8] [--appliance-cpus LIST] [--client-cpus 0]
+// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8] [--request-rate 0] [--appliance-cpus LIST] [--client-cpus 0]
+// --request-rate N: the load client sends N requests/s on a fixed schedule (open loop, as dashboards polling on
+// a timer do; latency from each request's scheduled time); 0 (default): as fast as the connections are answered.
 // Writes bench/results/api-<date>.json. Needs root (ip netns) and gcc.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '400000' },
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '8' },
+    'request-rate': { type: 'string', default: '0' },
     out: { type: 'string' },
     // As bench/ingest for receivers that use more than one core: the appliance free (""), the generator and the
     // load client on core 0.
@@ -35,6 +38,7 @@ const { values } = parseArgs({
 const rate = Number(values.rate);
 const seconds = Math.min(Number(values.seconds), 60);
 const concurrency = Math.min(Number(values.concurrency), 64);
+const requestRate = Math.max(0, Number(values['request-rate']));
 const SFLOW_PORT = 6343;
 const API_PORT = 18080;
 const work = mkdtempSync(join(tmpdir(), 'bw-api-bench-'));
@@ -120,14 +124,14 @@ interface LoadResult {
 
 interface Phase {
   name: string;
-  ingest?: { rate: number; sentSamples: number; countedSamples: number; kernelDrops: number; missing: number; lossless: boolean; destinations: number; maxTrafficSampleMs: number };
+  ingest?: { rate: number; sentSamples: number; countedSamples: number; kernelDrops: number; missing: number; lossless: boolean; destinations: number; maxTrafficSampleMs: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
   api?: LoadResult;
   cpuPressure: number;
 }
 
 async function main(): Promise<void> {
   const started = new Date();
-  console.log(`bench/api: load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; rate ${rate.toLocaleString('en')} samples/s, ${seconds} s per phase, ${concurrency} connections`);
+  console.log(`bench/api: load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; rate ${rate.toLocaleString('en')} samples/s, ${seconds} s per phase, ${concurrency} connections, ${requestRate > 0 ? `open loop at ${requestRate} requests/s` : 'closed loop (saturated)'}`);
   const bin = join(work, 'sflow-replay');
   execFileSync('gcc', ['-O2', '-Wall', '-o', bin, join(root, 'bench/ingest/sflow-replay.c')]);
   const file = join(work, 'replay.bin');
@@ -156,11 +160,11 @@ async function main(): Promise<void> {
   const ready = JSON.parse(await next(60_000)) as { token: string; port: number };
   const stats = async () => {
     appliance.stdin!.write('stats\n');
-    return JSON.parse(await next(5000)) as { flowSamples: number; counted: number; maxTrafficSampleMs: number; destinations: number };
+    return JSON.parse(await next(5000)) as { flowSamples: number; counted: number; maxTrafficSampleMs: number; destinations: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
   };
   await sleep(2000);
 
-  const load = () => finished(spawnInNs(process.execPath, ['--import', 'tsx', 'bench/api/load.ts', `http://127.0.0.1:${ready.port}`, ready.token, String(seconds), String(concurrency)], 'ignore', values['client-cpus']!)).then((out) => JSON.parse(out) as LoadResult);
+  const load = () => finished(spawnInNs(process.execPath, ['--import', 'tsx', 'bench/api/load.ts', `http://127.0.0.1:${ready.port}`, ready.token, String(seconds), String(concurrency), String(requestRate)], 'ignore', values['client-cpus']!)).then((out) => JSON.parse(out) as LoadResult);
   let sentDatagrams = 0;
   const ingest = async () => {
     const before = await stats();
@@ -183,6 +187,9 @@ async function main(): Promise<void> {
       // Destinations counting holds, and the longest once-a-second read of them by the API's traffic history.
       destinations: after.destinations,
       maxTrafficSampleMs: Number(after.maxTrafficSampleMs.toFixed(2)),
+      // The main thread's event-loop delay over the phase (monitorEventLoopDelay): what any request waits at worst.
+      loopDelayP99Ms: Number(after.loopDelayP99Ms.toFixed(2)),
+      loopDelayMaxMs: Number(after.loopDelayMaxMs.toFixed(2)),
     };
   };
 
@@ -210,14 +217,14 @@ async function main(): Promise<void> {
   }
   const withApi = phases[2]!;
   const p99 = withApi.api!.p99Ms ?? Infinity;
-  for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}: the traffic history's once-a-second read of ${p.ingest!.destinations.toLocaleString('en')} destinations took at most ${p.ingest!.maxTrafficSampleMs} ms`);
+  for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}: the traffic history's once-a-second read of ${p.ingest!.destinations.toLocaleString('en')} destinations took at most ${p.ingest!.maxTrafficSampleMs} ms; main-thread event-loop delay p99 ${p.ingest!.loopDelayP99Ms} ms, max ${p.ingest!.loopDelayMaxMs} ms`);
   console.log(`\ntarget p99 < 50 ms under ingest: ${p99 < 50 ? 'met' : 'NOT met'} (${p99} ms); ingest lossless with the API busy: ${withApi.ingest!.lossless ? 'yes' : 'NO'} (without: ${phases[1]!.ingest!.lossless ? 'yes' : 'NO'})`);
 
   const result = {
     benchmark: 'api',
     date: started.toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, kernel: release(), node: process.version, loadAverageAtStart: loadavg() },
-    settings: { rate, seconds, concurrency, applianceCpus: values['appliance-cpus'], clientCpus: values['client-cpus'], samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
+    settings: { rate, seconds, concurrency, requestRate, applianceCpus: values['appliance-cpus'], clientCpus: values['client-cpus'], samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
     phases,
   };
   const out = values.out ?? join(root, 'bench/results', `api-${started.toISOString().slice(0, 10)}.json`);

@@ -55,6 +55,17 @@ export class ReceiveThreadError extends Error {
 }
 
 const maxRestartDelayMs = 5000;
+/**
+ * Longest run of batch applying before the main thread lets I/O in. A MessagePort hands over everything queued
+ * at once, so a thread's backlog would otherwise be applied in one go: measured here, runs of 0.5–0.9 s with no
+ * I/O turn, which is what an API request or a BGP keepalive would wait.
+ */
+const APPLY_SLICE_MS = 4;
+
+interface PendingBatch {
+  bytes: Uint8Array;
+  stats: Float64Array;
+}
 
 /**
  * A receive thread: the bundled .js in dist; from the .ts source (tests, benches under tsx) a bootstrap that
@@ -79,6 +90,11 @@ export class ReceiveThreads {
   restartFailures = 0;
   /** Messages from a thread that are neither a batch nor a control message (a protocol fault; batches that fail their checks are the consumer's rejectedBatches). */
   unexpectedMessages = 0;
+  /** Batches received from the threads and not applied yet, oldest first; applied in slices (APPLY_SLICE_MS). */
+  private readonly pending: PendingBatch[] = [];
+  private applying = false;
+  /** Runs of applying that stopped at the slice bound with batches left (the main thread was behind). */
+  applyYields = 0;
 
   constructor(private readonly options: ReceiveThreadsOptions) {
     this.sockets = options.sockets.map((s) => ({ ...s }));
@@ -139,6 +155,53 @@ export class ReceiveThreads {
         clearTimeout(timer);
       }),
     );
+    // Every batch a thread handed over is applied before the intake reports stopped.
+    this.applyPending(Infinity);
+  }
+
+  /** Batches waiting to be applied on the main thread. */
+  get pendingBatches(): number {
+    return this.pending.length;
+  }
+
+  private enqueue(batch: PendingBatch): void {
+    this.pending.push(batch);
+    if (this.applying) return;
+    this.applying = true;
+    setImmediate(this.applySlice);
+  }
+
+  private readonly applySlice = (): void => {
+    let more = false;
+    try {
+      more = this.applyPending(APPLY_SLICE_MS);
+    } finally {
+      if (more) {
+        this.applyYields++;
+        setImmediate(this.applySlice);
+      } else {
+        this.applying = this.pending.length > 0;
+        if (this.applying) setImmediate(this.applySlice);
+      }
+    }
+  };
+
+  /** Applies pending batches for at most sliceMs; true when some are left. A batch counts as consumed once applied. */
+  private applyPending(sliceMs: number): boolean {
+    const { onBatch } = this.options;
+    const until = performance.now() + sliceMs;
+    let i = 0;
+    try {
+      while (i < this.pending.length) {
+        const batch = this.pending[i++]!;
+        batch.stats[ThreadStat.consumed]!++;
+        onBatch(batch.bytes);
+        if (performance.now() >= until) break;
+      }
+    } finally {
+      this.pending.splice(0, i);
+    }
+    return this.pending.length > 0;
   }
 
   private spawn(slot: ThreadSlot): Promise<ReceiveThreadSocket[]> {
@@ -157,14 +220,12 @@ export class ReceiveThreads {
     };
     const worker = startThreadWorker(data);
     slot.worker = worker;
-    const onBatch = this.options.onBatch;
     const stats = slot.stats;
     return new Promise((resolve, reject) => {
       let ready = false;
       worker.on('message', (m: unknown) => {
         if (m instanceof ArrayBuffer) {
-          stats[ThreadStat.consumed]!++;
-          onBatch(new Uint8Array(m));
+          this.enqueue({ bytes: new Uint8Array(m), stats });
           return;
         }
         const msg = m as { type?: string; sockets?: ReceiveThreadSocket[]; message?: string; code?: string; tid?: number };

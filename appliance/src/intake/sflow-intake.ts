@@ -215,6 +215,8 @@ export class SflowIntake implements Component {
       receiveThreadRestarts: this.threads?.restarts ?? 0,
       receiveThreadDatagrams: this.threads?.perThread(ThreadStat.received) ?? [],
       receiveThreadTids: this.threads?.tids ?? [],
+      receiveThreadPendingBatches: this.threads?.pendingBatches ?? 0,
+      receiveThreadApplyYields: this.threads?.applyYields ?? 0,
       workers: this.options.config.workers,
       workersRunning: this.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length,
       workerExits: this.workerExits,

@@ -245,6 +245,8 @@ test('a main thread that stops applying: the receive thread drops what exceeds i
     const sender = `const d=require('node:dgram').createSocket('udp4');const all=JSON.parse(require('node:fs').readFileSync(${JSON.stringify(file)},'utf8'));let i=0;const next=()=>{if(i===all.length){d.close();return;}const b=Buffer.from(all[i++],'base64');d.send(b,${port},'127.0.0.1',()=>{if(i%100===0)setTimeout(next,2);else next();});};next();`;
     const r = spawnSync(process.execPath, ['-e', sender], { timeout: 30_000 });
     assert.equal(r.status, 0, r.stderr?.toString());
+    // The two batches in flight are applied (in a slice after the main thread's next I/O turn) before more come.
+    await waitFor(() => intake.consumer.datagrams > 0 && (intake.report() as unknown as { receiveThreadPendingBatches: number }).receiveThreadPendingBatches === 0, 10_000, 'the batches in flight applied');
     // Then a few more, applied normally: they reveal the gap to each agent's sequence tracking.
     const s = await bound('udp4');
     try {
