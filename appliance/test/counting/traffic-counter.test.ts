@@ -186,21 +186,28 @@ test('counting ~300k samples allocates nothing per sample (promoted destinations
   const batch = bigBatch();
   for (let i = 0; i < 200; i++) c.consume(batch);
   assert.ok(c.pool.size > 10, `some subjects promoted (${c.pool.size})`);
-  let scavenges = 0;
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) if ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
-  });
-  gc();
-  await new Promise((r) => setTimeout(r, 20));
-  observer.observe({ entryTypes: ['gc'] });
-  const before = youngGenerationUsed();
-  const samples0 = c.samples + c.unprotectedSamples;
-  for (let i = 0; i < 100; i++) c.consume(batch);
-  const grown = youngGenerationUsed() - before;
-  const counted = c.samples + c.unprotectedSamples - samples0;
-  await new Promise((r) => setTimeout(r, 20));
-  observer.disconnect();
-  assert.ok(counted > 250_000, `${counted} samples`);
-  assert.equal(scavenges, 0, 'no minor GC while counting');
-  assert.ok(grown < 64 * 1024, `young generation grew ${grown} bytes over ${counted} samples`);
+  // The steady state is what must not allocate. V8 optimizes hot functions on a background thread; until that
+  // lands, unoptimized code may box doubles (a fresh clone's first run saw 1.7 MB over 254k samples once, with no
+  // scavenge). So up to three measured rounds: one that is flat passes; every round is reported on failure.
+  const rounds: string[] = [];
+  for (let round = 0; round < 3; round++) {
+    let scavenges = 0;
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+    });
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+    observer.observe({ entryTypes: ['gc'] });
+    const before = youngGenerationUsed();
+    const samples0 = c.samples + c.unprotectedSamples;
+    for (let i = 0; i < 100; i++) c.consume(batch);
+    const grown = youngGenerationUsed() - before;
+    const counted = c.samples + c.unprotectedSamples - samples0;
+    await new Promise((r) => setTimeout(r, 20));
+    observer.disconnect();
+    assert.ok(counted > 250_000, `${counted} samples`);
+    rounds.push(`round ${round + 1}: ${scavenges} minor GCs, young generation grew ${grown} bytes over ${counted} samples`);
+    if (scavenges === 0 && grown < 64 * 1024) return;
+  }
+  assert.fail(`counting allocated in every round:\n${rounds.join('\n')}`);
 });
