@@ -86,7 +86,7 @@ export function labConfig(o: LabConfigOptions): Record<string, unknown> {
       {
         name: 'lab',
         description: o.runbook === 'tiers' ? 'Tier 1 on the victim, then FlowSpec, then RTBH' : 'FlowSpec at once (benchmark)',
-        match: { minConfidence: 0.5 },
+        match: { minConfidence: 0.4 },
         stages: o.runbook === 'tiers' ? [filterStage, flowStage, rtbhStage] : [flowStage],
         escalation: { afterSeconds: o.escalateAfterSeconds ?? 3, onFailure: true },
         deescalation: { quietSeconds: 1, steps: 'all' },
