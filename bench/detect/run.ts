@@ -22,9 +22,10 @@
 //        [--skip-fastnetmon] [--out FILE]
 // Writes bench/results/detect-<date>.json. Part 3 needs root (ip netns) and fastnetmon; everything is bounded.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
+import { BenchResources } from '../support/bench-resources.js';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
@@ -369,29 +370,10 @@ async function throughput(): Promise<Record<string, unknown>> {
 
 // ---------- 3. live against FastNetMon ----------
 
-const work = mkdtempSync(join(tmpdir(), 'bw-detect-'));
-const namespaces = new Set<string>();
-const children = new Set<ChildProcess>();
+const resources = new BenchResources('bw-detect-');
+const { work, namespaces, children } = resources;
 
-function cleanup(): void {
-  for (const c of children) {
-    try {
-      process.kill(-c.pid!, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  children.clear();
-  for (const ns of namespaces) {
-    try {
-      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-    } catch {
-      // gone
-    }
-  }
-  namespaces.clear();
-  rmSync(work, { recursive: true, force: true });
-}
+const cleanup = (): void => resources.cleanup();
 process.on('SIGINT', () => {
   cleanup();
   process.exit(130);

@@ -8,10 +8,11 @@
 // Usage: node --conditions=source --import tsx bench/ingest/thread-cpu.ts [--rate 300000] [--seconds 5]
 //          [--receivers inline,threads-1,inline-detection,threads-1-detection] [--repeat 2] [--out FILE]
 // Needs root (a network namespace with only lo up, as run.ts), gcc.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { BenchResources } from '../support/bench-resources.js';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { SflowStream, writeReplayFile, type ReplayFileInfo } from '../../appliance/src/synthetic/sflow-generator.js';
@@ -30,30 +31,11 @@ const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const repeat = Number(values.repeat);
 const PORT = 6343;
-const work = mkdtempSync(join(tmpdir(), 'bw-thread-cpu-'));
-const namespaces = new Set<string>();
-const children = new Set<ChildProcess>();
+const resources = new BenchResources('bw-thread-cpu-');
+const { work, namespaces, children } = resources;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function cleanup(): void {
-  for (const c of children) {
-    try {
-      process.kill(-c.pid!, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  children.clear();
-  for (const ns of namespaces) {
-    try {
-      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-    } catch {
-      // gone
-    }
-  }
-  namespaces.clear();
-  rmSync(work, { recursive: true, force: true });
-}
+const cleanup = (): void => resources.cleanup();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     cleanup();
