@@ -1,7 +1,7 @@
-// Everything known about one attack, gathered from where each part lives: its history row (attack-history-store),
-// the audit trail's entries for it (audit/audit-store), the mitigation running for it if any (mitigation-store,
-// read-only: the engine owns it) and its capture file (capture/attack-pcap-path). For `breakwater attacks show`
-// and the REST API; it reads, it never writes.
+// Everything known about one attack, gathered from where each part lives: its history row (attack-history-store)
+// and a summary of its rate series (attack-series-store), the audit trail's entries for it (audit/audit-store), the
+// mitigation running for it if any (mitigation-store, read-only: the engine owns it) and its capture file
+// (capture/attack-pcap-path). For `breakwater attacks show` and the REST API; it reads, it never writes.
 import { statSync } from 'node:fs';
 import { AuditStore, type AuditRecord } from '../audit/audit-store.js';
 import { attackPcapPath } from '../capture/attack-pcap-path.js';
@@ -9,6 +9,7 @@ import { MitigationStore } from '../mitigation/mitigation-store.js';
 import { summarize, type MitigationSummary } from '../mitigation/mitigation-views.js';
 import { hasTable, type SqliteDatabase } from '../storage/sqlite.js';
 import type { AttackHistoryStore, StoredAttack } from './attack-history-store.js';
+import { summarizeSeries, type AttackSeriesSummary } from './attack-series-store.js';
 
 export interface AttackCapture {
   path: string;
@@ -22,6 +23,8 @@ export interface AttackDetail extends StoredAttack {
   mitigation: MitigationSummary | null;
   /** The audit trail's entries for the attack, oldest first. */
   audit: AuditRecord[];
+  /** Its rate series: how many points, the first, the last and the peak (GET /attacks/:id/series has them all). */
+  series: AttackSeriesSummary;
 }
 
 /** The attack's capture file, or null when there is none. Throws BW_ERR_CAPTURE_ATTACK_ID for an impossible id. */
@@ -46,5 +49,6 @@ export function readAttackDetail(history: AttackHistoryStore, db: SqliteDatabase
     const state = new MitigationStore(db, { readonly: true }).loadStates().find((s) => s.id === attackId || s.attackIds.includes(attackId));
     if (state !== undefined) mitigation = summarize(state);
   }
-  return { ...stored, capture: attackCapture(dataDir, attackId), mitigation, audit };
+  const series = summarizeSeries(history.seriesStore.series(attackId), stored.attack.threshold.metric);
+  return { ...stored, capture: attackCapture(dataDir, attackId), mitigation, audit, series };
 }

@@ -7,10 +7,15 @@
 // vector, times, severity) are indexed, and the end of an attack interrupted by a crash is a plain UPDATE of
 // ended_at and end_reason. The nested parts (threshold, signature match, profile, baseline, sampling rates) are
 // JSON columns. fromRow() rebuilds the exact AttackRecord (a test checks the round trip).
+//
+// The `history` namespace's migrations live here: version 2 adds each attack's rate series (attack-series-store.ts,
+// `history_attack_series`), which save() appends to in the same transaction as the rows and prune() deletes with
+// its attack. A database of an earlier release upgrades in place when the appliance opens it.
 import type { AttackEvent, AttackRecord, Rates } from '../detection/attack.js';
 import { BreakwaterError } from '../errors.js';
 import { parsePrefix, prefixInside, type ParsedPrefix } from '../flowspec/prefix.js';
 import { hasTable, migrate, type Migration, type SqliteDatabase } from '../storage/sqlite.js';
+import { AttackSeriesStore, SERIES_MIGRATION_SQL, SERIES_TABLE, type AttackSeriesPoint } from './attack-series-store.js';
 
 /**
  * Why an attack ended: detection's reasons (quiet, expired, manual), or the appliance's: `shutdown` (it was
@@ -49,7 +54,8 @@ export interface HistoryCounts {
   active: number;
 }
 
-const MIGRATIONS: Migration[] = [
+/** The `history` namespace's schema versions (storage/sqlite.ts migrate): 1 the attacks, 2 their rate series. */
+export const HISTORY_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     up: `
@@ -92,6 +98,7 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX history_attacks_active ON history_attacks (started_at) WHERE end_reason IS NULL;
     `,
   },
+  { version: 2, up: SERIES_MIGRATION_SQL },
 ];
 
 interface Row {
@@ -134,6 +141,23 @@ export interface AttackWrite {
   endReason?: AttackEndReason;
 }
 
+/** Points to append to an attack's series, and the most it may hold (past it, the series is thinned). */
+export interface SeriesWrite {
+  attackId: string;
+  points: readonly AttackSeriesPoint[];
+  metric: AttackRecord['threshold']['metric'];
+  /** How many points the table held before (a count read only when this one says the bound may be passed). */
+  storedBefore: number;
+  maxPoints: number;
+}
+
+/** After a series write: how many points the attack's series holds, and the mean spacing if it was thinned. */
+export interface SeriesWritten {
+  attackId: string;
+  stored: number;
+  thinnedStepMs: number;
+}
+
 const COLUMNS = [
   'id', 'target', 'target_kind', 'ip_version', 'host_group', 'vector', 'severity', 'confidence', 'first_sample_at', 'started_at',
   'updated_at', 'ended_at', 'end_reason', 'detection_latency_ms', 'pps', 'bps', 'flows', 'peak_pps', 'peak_bps', 'peak_flows',
@@ -144,10 +168,12 @@ const COLUMNS = [
 export class AttackHistoryStore {
   private readonly upsert;
   private readonly byId;
+  /** The attacks' rate series (attack-series-store.ts), in the same file and transactions. */
+  readonly seriesStore: AttackSeriesStore;
 
   /** Migrates the history_* tables unless read-only; `db` comes from storage/sqlite.ts. */
   constructor(private readonly db: SqliteDatabase, options: { readonly?: boolean } = {}) {
-    if (!options.readonly) migrate(db, 'history', MIGRATIONS);
+    if (!options.readonly) migrate(db, 'history', HISTORY_MIGRATIONS);
     else if (!hasTable(db, 'history_attacks')) throw new BreakwaterError('BW_ERR_HISTORY_READ', [db.name, 'there is no attack history in it yet (the appliance has not run with this release)']);
     const mutable = COLUMNS.filter((c) => c !== 'id');
     // An ended row stays ended: a late update for it (or a second end) changes nothing.
@@ -159,19 +185,40 @@ export class AttackHistoryStore {
            WHERE history_attacks.end_reason IS NULL`,
         );
     this.byId = db.prepare('SELECT * FROM history_attacks WHERE id = ?');
+    this.seriesStore = new AttackSeriesStore(db, options);
   }
 
-  /** Writes attacks in one transaction (all or none). Throws BW_ERR_HISTORY_WRITE. */
-  save(writes: readonly AttackWrite[], writtenAt: number): void {
-    if (writes.length === 0) return;
+  /**
+   * Writes attacks and series points in one transaction (all or none); a series past its bound is thinned in the
+   * same transaction, so no reader ever sees more than maxPoints. Throws BW_ERR_HISTORY_WRITE.
+   */
+  save(writes: readonly AttackWrite[], writtenAt: number, seriesWrites: readonly SeriesWrite[] = []): SeriesWritten[] {
+    if (writes.length === 0 && seriesWrites.length === 0) return [];
     const upsert = this.writable();
     try {
-      this.db.transaction(() => {
+      return this.db.transaction(() => {
         for (const w of writes) upsert.run(toRow(w, writtenAt));
+        return seriesWrites.map((s) => this.appendSeries(s));
       })();
     } catch (err) {
       throw new BreakwaterError('BW_ERR_HISTORY_WRITE', [this.db.name, (err as Error).message], { cause: err });
     }
+  }
+
+  private appendSeries(s: SeriesWrite): SeriesWritten {
+    this.seriesStore.append(s.attackId, s.points);
+    let stored = s.storedBefore + s.points.length;
+    let thinnedStepMs = 0;
+    if (stored <= s.maxPoints) return { attackId: s.attackId, stored, thinnedStepMs };
+    // The estimate counts a point written twice (same time) twice: count before thinning.
+    stored = this.seriesStore.count(s.attackId);
+    while (stored > s.maxPoints) {
+      const thinned = this.seriesStore.thin(s.attackId, s.metric);
+      if (thinned.points >= stored) break;
+      stored = thinned.points;
+      thinnedStepMs = thinned.points > 1 ? thinned.spanMs / (thinned.points - 1) : 0;
+    }
+    return { attackId: s.attackId, stored, thinnedStepMs };
   }
 
   /**
@@ -191,21 +238,21 @@ export class AttackHistoryStore {
 
   /**
    * Retention: deletes ended attacks that ended before `now - retentionDays`, then the oldest ended ones beyond
-   * `maxRows`. Active attacks are never deleted. Returns how many rows went.
+   * `maxRows`, each with its series. Active attacks are never deleted. Returns how many attacks went.
    */
   prune(now: number, retention: { retentionDays: number; maxRows: number }): number {
     this.writable();
+    // The series first, by the same selection (the series' primary key starts with the attack id).
+    const both = (selection: string, arg: number) => {
+      this.db.prepare(`DELETE FROM ${SERIES_TABLE} WHERE attack_id IN (${selection})`).run(arg);
+      return this.db.prepare(`DELETE FROM history_attacks WHERE id IN (${selection})`).run(arg).changes;
+    };
     try {
       return this.db.transaction(() => {
-        const old = this.db.prepare('DELETE FROM history_attacks WHERE end_reason IS NOT NULL AND ended_at < ?').run(now - retention.retentionDays * 86_400_000).changes;
+        const old = both('SELECT id FROM history_attacks WHERE end_reason IS NOT NULL AND ended_at < ?', now - retention.retentionDays * 86_400_000);
         const { rows } = this.counts();
         const over = rows - retention.maxRows;
-        const excess =
-          over > 0
-            ? this.db
-                .prepare('DELETE FROM history_attacks WHERE id IN (SELECT id FROM history_attacks WHERE end_reason IS NOT NULL ORDER BY started_at, id LIMIT ?)')
-                .run(over).changes
-            : 0;
+        const excess = over > 0 ? both('SELECT id FROM history_attacks WHERE end_reason IS NOT NULL ORDER BY started_at, id LIMIT ?', over) : 0;
         return old + excess;
       })();
     } catch (err) {

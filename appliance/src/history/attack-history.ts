@@ -7,6 +7,10 @@
 // until the attack's row is writeIntervalMs old, so an attack costs at most one write per interval plus its start
 // and end. Every flush is one transaction (one fsync under synchronous=FULL) for all attacks due, however many.
 //
+// Each attack's rate series (attack-series-store.ts) is taken from the same events: every attack.started, updated
+// and ended gives a point (rates, threshold, baseline, confidence), kept per attack in an AttackSeriesBuffer and
+// appended in the same flush transactions (never one of its own), at most history.seriesMaxPoints per attack.
+//
 // Restarts: detection keeps its windows and attacks in memory, so an attack cannot outlive the process that
 // detected it. At stop, rows still active are ended with reason "shutdown"; at start, rows still active are
 // what a process that died left behind, and are ended with reason "restart" at their last update (the last
@@ -19,8 +23,10 @@ import type { AttackEvent, AttackRecord } from '../detection/attack.js';
 import { BreakwaterError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { databasePath, openDatabase, type DatabaseHandle } from '../storage/sqlite.js';
-import { AttackHistoryStore, type AttackEndReason, type AttackQuery, type AttackWrite, type HistoryCounts, type StoredAttack } from './attack-history-store.js';
+import { AttackHistoryStore, type AttackEndReason, type AttackQuery, type AttackWrite, type HistoryCounts, type SeriesWrite, type StoredAttack } from './attack-history-store.js';
 import { readAttackDetail, type AttackDetail } from './attack-detail.js';
+import { AttackSeriesBuffer } from './attack-series-buffer.js';
+import { seriesPointOf, type AttackSeriesPoint } from './attack-series-store.js';
 import type { HistoryConfig } from './history-schema.js';
 
 export interface AttackHistoryOptions {
@@ -40,6 +46,7 @@ interface Pending {
 }
 
 const PRUNE_INTERVAL_MS = 3_600_000;
+const RECENT_ENDED = 1024;
 
 export class AttackHistory implements Component {
   readonly name = 'history';
@@ -49,6 +56,10 @@ export class AttackHistory implements Component {
   private readonly pending = new Map<string, Pending>();
   /** Active attacks: when their row was last written (wall clock). */
   private readonly writtenAt = new Map<string, number>();
+  /** Series points of attacks active or with points not yet written; an ended attack's goes once written. */
+  private readonly buffers = new Map<string, { buffer: AttackSeriesBuffer; ended: boolean }>();
+  /** The latest attacks whose end was written (oldest first), so a late event does not start a series again. */
+  private readonly endedIds = new Set<string>();
   private unsubscribe: (() => void) | undefined;
   private soon: NodeJS.Immediate | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -64,6 +75,10 @@ export class AttackHistory implements Component {
   pruned = 0;
   /** Rows a previous process left active, ended with reason "restart" at this start. */
   endedAtStart = 0;
+  /** Series points written, series halved at their bound, points dropped while writes failed. */
+  seriesPointsWritten = 0;
+  seriesThinned = 0;
+  seriesPointsDropped = 0;
 
   constructor(private readonly options: AttackHistoryOptions) {
     this.clock = options.clock ?? Date.now;
@@ -100,6 +115,7 @@ export class AttackHistory implements Component {
     this.soon = this.flushTimer = this.pruneTimer = undefined;
     const store = this.store;
     if (store === undefined) return;
+    for (const s of this.buffers.values()) s.buffer.close();
     this.flush(true);
     try {
       const ended = store.endActive('shutdown', this.clock());
@@ -109,6 +125,8 @@ export class AttackHistory implements Component {
     }
     this.store = undefined;
     this.writtenAt.clear();
+    this.buffers.clear();
+    this.endedIds.clear();
     this.handle?.release();
     this.handle = undefined;
   }
@@ -129,6 +147,14 @@ export class AttackHistory implements Component {
 
   counts(): HistoryCounts {
     return this.open().counts();
+  }
+
+  /** An attack's rate series, oldest first: what the table holds, then points not yet written. */
+  series(id: string): AttackSeriesPoint[] {
+    const stored = this.open().seriesStore.series(id);
+    const last = stored.at(-1)?.t ?? Number.NEGATIVE_INFINITY;
+    const unwritten = this.buffers.get(id)?.buffer.unwritten().filter((p) => p.t > last) ?? [];
+    return unwritten.length === 0 ? stored : [...stored, ...unwritten];
   }
 
   /** The /health section. */
@@ -154,6 +180,12 @@ export class AttackHistory implements Component {
       pending: this.pending.size,
       pruned: this.pruned,
       endedAtStart: this.endedAtStart,
+      series: {
+        pointsWritten: this.seriesPointsWritten,
+        pending: [...this.buffers.values()].reduce((n, s) => n + s.buffer.pending.length, 0),
+        thinned: this.seriesThinned,
+        dropped: this.seriesPointsDropped,
+      },
     };
   }
 
@@ -167,6 +199,7 @@ export class AttackHistory implements Component {
     const id = event.attack.id;
     const before = this.pending.get(id);
     if (before?.endReason !== undefined) return;
+    this.offerPoint(event);
     if (event.type === 'attack.updated') {
       this.pending.set(id, { attack: event.attack, urgent: before?.urgent ?? false });
       return;
@@ -178,10 +211,32 @@ export class AttackHistory implements Component {
     });
   }
 
+  /** The event's point joins the attack's series buffer (memory only, inside the publisher's call). */
+  private offerPoint(event: AttackEvent): void {
+    const id = event.attack.id;
+    let entry = this.buffers.get(id);
+    if (entry === undefined) {
+      // A late event for an attack whose end is written: its row stays as it ended, and so does its series.
+      if (this.endedIds.has(id)) return;
+      entry = { buffer: new AttackSeriesBuffer(event.attack.threshold.metric), ended: false };
+      this.buffers.set(id, entry);
+    } else if (entry.ended) return;
+    entry.buffer.offer(seriesPointOf(event.attack));
+    if (event.type === 'attack.ended') {
+      entry.buffer.close();
+      entry.ended = true;
+    }
+    // While writes fail the points wait; past a whole series' worth the oldest go (counted).
+    const pending = entry.buffer.pending;
+    if (pending.length > this.options.settings.seriesMaxPoints) {
+      this.seriesPointsDropped += pending.splice(0, pending.length - this.options.settings.seriesMaxPoints).length;
+    }
+  }
+
   /** Writes what is due (everything when forced) in one transaction. A failure keeps it pending for the next flush. */
   private flush(force = false): void {
     const store = this.store;
-    if (store === undefined || this.pending.size === 0) return;
+    if (store === undefined) return;
     const now = this.clock();
     const interval = this.options.settings.writeIntervalMs;
     const due: [string, Pending][] = [];
@@ -190,11 +245,30 @@ export class AttackHistory implements Component {
       const last = this.writtenAt.get(id);
       if (force || p.urgent || last === undefined || now - last >= interval) due.push(entry);
     }
-    if (due.length === 0) return;
+    // Series points ride along with every flush (at most one a writeIntervalMs, plus starts and ends).
+    const maxPoints = this.options.settings.seriesMaxPoints;
+    const seriesWrites: SeriesWrite[] = [];
+    for (const [attackId, { buffer }] of this.buffers) {
+      if (buffer.due) seriesWrites.push({ attackId, points: buffer.pending.slice(), metric: buffer.metric, storedBefore: buffer.stored, maxPoints });
+    }
+    if (due.length === 0 && seriesWrites.length === 0) return;
     const writes: AttackWrite[] = due.map(([, p]) => (p.endReason !== undefined ? { attack: p.attack, endReason: p.endReason } : { attack: p.attack }));
     const started = performance.now();
     try {
-      store.save(writes, now);
+      const written = store.save(writes, now, seriesWrites);
+      for (let i = 0; i < written.length; i++) {
+        const w = written[i]!;
+        const entry = this.buffers.get(w.attackId)!;
+        const count = seriesWrites[i]!.points.length;
+        entry.buffer.written(count, w.stored, w.thinnedStepMs);
+        this.seriesPointsWritten += count;
+        if (w.thinnedStepMs > 0) this.seriesThinned++;
+        if (entry.ended && !entry.buffer.due) {
+          this.buffers.delete(w.attackId);
+          this.endedIds.add(w.attackId);
+          if (this.endedIds.size > RECENT_ENDED) this.endedIds.delete(this.endedIds.values().next().value!);
+        }
+      }
     } catch (err) {
       this.writeErrors++;
       if (now - this.lastErrorLogMs >= 1000) {

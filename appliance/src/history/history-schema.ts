@@ -1,5 +1,5 @@
-// The `history` configuration section: how long the attack history keeps ended attacks and how often an active
-// attack's row is rewritten. Part of config/schema.ts; docs/configuration.md's key table is generated from it.
+// The `history` configuration section: how long the attack history keeps ended attacks, how often an active
+// attack's row is rewritten, and how many points of its rate series it keeps. Part of config/schema.ts; docs/configuration.md's key table is generated from it.
 import { Type, type Static } from '@sinclair/typebox';
 
 export const HistorySchema = Type.Object(
@@ -19,6 +19,13 @@ export const HistorySchema = Type.Object(
       minimum: 100,
       maximum: 60000,
       description: "Most often an active attack's row is rewritten with its latest rates; its start and end are written at once.",
+    }),
+    seriesMaxPoints: Type.Integer({
+      default: 3600,
+      minimum: 60,
+      maximum: 86400,
+      description:
+        "Most points of one attack's rate series the history keeps (one per attack.updated, about one a second: the default is an hour). Past it the series is halved (the first and last points stay, and of each pair between them the higher) and later points are taken at the wider spacing, so a long attack keeps an even series over its whole span.",
     }),
   },
   { default: {}, additionalProperties: false },

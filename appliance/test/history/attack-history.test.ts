@@ -21,7 +21,7 @@ const root = mkdtempSync(join(tmpdir(), 'bwt-history-component-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const T = Date.UTC(2026, 0, 15, 10, 0, 0);
-const settings = { retentionDays: 365, maxRows: 100000, writeIntervalMs: 100 };
+const settings = { retentionDays: 365, maxRows: 100000, writeIntervalMs: 100, seriesMaxPoints: 3600 };
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 function record(id: string, updatedAt: number, pps = 410_000): AttackRecord {
@@ -141,7 +141,7 @@ test('an attack active when the process is killed (SIGKILL) is ended as "restart
     import { silentLogger } from ${src('log.ts')};
     import { sampleAttack } from ${testing};
     const bus = new EventBus();
-    const history = new AttackHistory({ dataDir: ${JSON.stringify(dataDir)}, settings: { retentionDays: 365, maxRows: 100000, writeIntervalMs: 100 }, bus, log: silentLogger() });
+    const history = new AttackHistory({ dataDir: ${JSON.stringify(dataDir)}, settings: { retentionDays: 365, maxRows: 100000, writeIntervalMs: 100, seriesMaxPoints: 3600 }, bus, log: silentLogger() });
     await history.start();
     bus.publish({ type: 'attack.started', attack: sampleAttack({ id: 'crashed', updatedAt: ${T + 30_000} }) });
     bus.publish({ type: 'attack.started', attack: sampleAttack({ id: 'finished', updatedAt: ${T + 30_000} }) });

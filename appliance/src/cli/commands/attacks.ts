@@ -12,6 +12,7 @@ import type { AttackRecord, Share } from '../../detection/attack.js';
 import { BreakwaterError, isBreakwaterError } from '../../errors.js';
 import { attackCapture, readAttackDetail, type AttackDetail } from '../../history/attack-detail.js';
 import { AttackHistoryStore, type AttackQuery, type StoredAttack } from '../../history/attack-history-store.js';
+import type { AttackSeriesPoint, AttackSeriesSummary } from '../../history/attack-series-store.js';
 import { databasePath, openDatabase, type SqliteDatabase } from '../../storage/sqlite.js';
 import type { Command, CommandIo } from '../command.js';
 import { METRIC_UNIT, ratesText, si } from '../rate-text.js';
@@ -93,6 +94,21 @@ function percent(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
 }
 
+function seriesPointText(p: AttackSeriesPoint): string {
+  return `${iso(p.t)}  ${ratesText(p)}`;
+}
+
+/** The rate series' lines of `attacks show`: how many points, the first, the last, the peak. */
+export function formatSeriesSummary(s: AttackSeriesSummary, metric: AttackRecord['threshold']['metric']): string[] {
+  if (s.points === 0 || s.first === null || s.last === null || s.peak === null) return ['  rate series   none recorded (an attack from before this release, or no update written yet)'];
+  return [
+    `  rate series   ${s.points} point${s.points === 1 ? '' : 's'} over ${duration(s.last.t - s.first.t)} (GET /api/v1/attacks/ID/series has them all)`,
+    `    first       ${seriesPointText(s.first)}`,
+    `    last        ${seriesPointText(s.last)}`,
+    `    peak        ${seriesPointText(s.peak)}  (by ${metric === 'flows' ? 'pps' : metric}; threshold ${si(s.peak.threshold)}${METRIC_UNIT[metric]}${s.peak.baseline !== null ? `, baseline ${si(s.peak.baseline)}${METRIC_UNIT[metric]}` : ''})`,
+  ];
+}
+
 /** Everything about one attack, as `attacks show` prints it. */
 export function formatAttackDetail(d: AttackDetail): string {
   const a: AttackRecord = d.attack;
@@ -107,6 +123,7 @@ export function formatAttackDetail(d: AttackDetail): string {
     `  severity      ${a.severity}, confidence ${a.confidence.toFixed(2)}`,
     `  threshold     ${t.key} ${t.metric} > ${si(t.value)}${METRIC_UNIT[t.metric]} (${t.source}, group ${t.hostGroup}): measured ${si(t.measured)}${METRIC_UNIT[t.metric]} (lower bound ${si(t.lowerBound)}${METRIC_UNIT[t.metric]}) over ${t.windowMs} ms`,
     `  rates         last ${ratesText(a.rates)}; peak ${ratesText(a.peak)}${a.baseline !== undefined ? `; baseline ${ratesText(a.baseline)}` : ''}`,
+    ...formatSeriesSummary(d.series, t.metric),
     `  samples       ${a.samples} at sampling ${a.samplingRates.map((r) => `1:${r}`).join(', ') || '-'}`,
     `  signature     coverage ${percent(a.signature.coverage)}, collateral ${percent(a.signature.collateral)} (${a.signature.attackSamples} attack / ${a.signature.benignSamples} benign samples)`,
     `    match       ${JSON.stringify(a.signature.match)}`,
