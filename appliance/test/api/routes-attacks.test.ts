@@ -1,4 +1,5 @@
-// The read side: attacks from the history (filters, one attack with its audit timeline), the capture download
+// The read side: attacks from the history (filters, one attack with its audit timeline, its rate series before and
+// after the history restarts), the capture download
 // byte for byte, the audit search filters, the traffic figures after real sFlow reached the appliance over
 // loopback UDP, and a runbook dry run over a recorded attack.
 import assert from 'node:assert/strict';
@@ -77,6 +78,38 @@ describe('attacks', () => {
     const sneaky = await h.as('viewer')(`/api/v1/attacks/${encodeURIComponent('../breakwater')}/pcap`);
     assert.equal(sneaky.statusCode, 400);
     assert.equal(sneaky.json().error.code, 'BW_ERR_CAPTURE_ATTACK_ID');
+  });
+
+  // Last in this group: it restarts the history, which ends the attacks still active ("shutdown").
+  it('the rate series of an attack from the history, the same after the history restarts; 404 for an unknown id', async () => {
+    const t0 = Date.now() - 600_000;
+    const base = sampleAttack({ id: 'att-series', target: '198.18.3.30', vector: 'udp_flood', hostGroup: 'global', firstSampleAt: t0 - 900, startedAt: t0, updatedAt: t0 });
+    const rates = [60_000, 240_000, 410_000, 380_000, 150_000, 4_000];
+    const published = rates.map((pps, i) => ({ ...base, updatedAt: t0 + i * 1000, rates: { pps, bps: pps * 4000 }, confidence: 0.8 + i * 0.02 }));
+    h.appliance.bus.publish({ type: 'attack.started', attack: published[0]! });
+    for (const a of published.slice(1, -1)) h.appliance.bus.publish({ type: 'attack.updated', attack: a });
+    h.appliance.bus.publish({ type: 'attack.ended', attack: { ...published.at(-1)!, endedAt: t0 + 4000 }, reason: 'quiet' });
+    await eventually(() => h.appliance.history.report().series !== undefined && (h.appliance.history.report().series as { pending: number }).pending === 0 && h.appliance.history.get(base.id)?.endReason === 'quiet');
+    const expected = published.map((a) => ({ t: a.updatedAt, pps: a.rates.pps, bps: a.rates.bps, threshold: base.threshold.value, thresholdSource: base.threshold.source, baseline: base.baseline!.pps, confidence: a.confidence, severity: base.severity }));
+    const r = await h.as('viewer')(`/api/v1/attacks/${base.id}/series`);
+    assert.equal(r.statusCode, 200, r.body);
+    assert.deepEqual(r.json(), { attackId: base.id, metric: 'pps', startedAt: t0, endedAt: t0 + 4000, active: false, points: expected });
+
+    // A restart of the history (a new store on the same data directory): the series is read back from the file.
+    await h.appliance.history.stop();
+    await h.appliance.history.start();
+    const again = await h.as('viewer')(`/api/v1/attacks/${base.id}/series`);
+    assert.equal(again.statusCode, 200, again.body);
+    assert.deepEqual(again.json().points, expected);
+    // The attack that was active when the history stopped: ended ("shutdown"), its series kept (its start).
+    const cut = (await h.as('viewer')(`/api/v1/attacks/${NEW.id}/series`)).json();
+    assert.deepEqual([cut.active, cut.points.map((p: { t: number }) => p.t)], [false, [NEW.updatedAt]]);
+
+    const missing = await h.as('viewer')('/api/v1/attacks/no-such-attack/series');
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.json().error.code, 'BW_ERR_ATTACK_NOT_FOUND');
+    const anonymous = await h.as('anonymous')(`/api/v1/attacks/${base.id}/series`);
+    assert.equal(anonymous.statusCode, 401);
   });
 });
 

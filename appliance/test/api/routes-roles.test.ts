@@ -34,6 +34,7 @@ const ROWS: Row[] = [
   { method: 'GET', url: '/api/v1/traffic/series?seconds=60', need: 'viewer', ok: 200 },
   { method: 'GET', url: '/api/v1/attacks?limit=10', need: 'viewer', ok: 200 },
   { method: 'GET', url: `/api/v1/attacks/${ATTACK.id}`, need: 'viewer', ok: 200 },
+  { method: 'GET', url: `/api/v1/attacks/${ATTACK.id}/series`, need: 'viewer', ok: 200 },
   { method: 'GET', url: `/api/v1/attacks/${ATTACK.id}/pcap`, need: 'viewer', ok: 200 },
   { method: 'GET', url: '/api/v1/mitigations', need: 'viewer', ok: 200 },
   { method: 'POST', url: '/api/v1/mitigations', need: 'operator', body: (role) => ({ kind: 'rtbh', prefix: `198.51.100.${ROLE_OCTET[role]}`, ttlSeconds: 600 }), ok: 201 },

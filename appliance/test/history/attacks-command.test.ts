@@ -12,6 +12,7 @@ import { AuditStore } from '../../src/audit/audit-store.js';
 import { attackPcapPath } from '../../src/capture/attack-pcap-path.js';
 import type { AttackRecord } from '../../src/detection/attack.js';
 import { AttackHistoryStore, type StoredAttack } from '../../src/history/attack-history-store.js';
+import { seriesPointOf } from '../../src/history/attack-series-store.js';
 import type { AttackDetail } from '../../src/history/attack-detail.js';
 import { defaultRunbook } from '../../src/mitigation/default-runbook.js';
 import { startMitigation } from '../../src/mitigation/escalation-machine.js';
@@ -127,6 +128,24 @@ test('show: the record with profile and signature, its capture, the running miti
   const ended = JSON.parse((await cli('show', udp.id, '--json')).stdout) as AttackDetail;
   assert.deepEqual([ended.endReason, ended.capture, ended.mitigation, ended.audit.length], ['quiet', null, null, 1]);
   assert.match((await cli('show', udp.id)).stdout, /capture {7}none\n {2}mitigation {4}none running/);
+});
+
+test('show: the rate series summary (points, first, last, peak) in text and in --json', async () => {
+  const points = [0, 1, 2, 3].map((i) => seriesPointOf({ ...udp, updatedAt: T + i * 1000, rates: { pps: [90_000, 410_000, 300_000, 20_000][i]!, bps: 7e8 } }));
+  history.save([], T + 5000, [{ attackId: udp.id, points, metric: 'pps', storedBefore: 0, maxPoints: 3600 }]);
+  const text = (await cli('show', udp.id)).stdout;
+  for (const part of [
+    'rate series   4 points over 3s',
+    `first       ${new Date(T).toISOString()}  90 kpps 700 Mbps`,
+    `last        ${new Date(T + 3000).toISOString()}  20 kpps 700 Mbps`,
+    `peak        ${new Date(T + 1000).toISOString()}  410 kpps 700 Mbps  (by pps; threshold 50 kpps, baseline 2 kpps)`,
+  ]) {
+    assert.ok(text.includes(part), `missing "${part}" in:\n${text}`);
+  }
+  const detail = JSON.parse((await cli('show', udp.id, '--json')).stdout) as AttackDetail;
+  assert.deepEqual(detail.series, { points: 4, first: points[0], last: points[3], peak: points[1] });
+  assert.match((await cli('show', v6.id)).stdout, /rate series {3}none recorded/);
+  assert.deepEqual((JSON.parse((await cli('show', v6.id, '--json')).stdout) as AttackDetail).series, { points: 0, first: null, last: null, peak: null });
 });
 
 test('pcap: the capture byte for byte to a file and to stdout', async () => {

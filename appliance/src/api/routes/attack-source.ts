@@ -1,10 +1,12 @@
 // Where the attack routes read attacks from: the appliance's attack history (history/attack-history.ts) when it
 // runs one, else the history table of the appliance database read directly (the same rows, as `breakwater
 // attacks` reads them). Attacks detection holds right now are merged in, so an attack shows as active before
-// its first history write.
+// its first history write. An attack's rate series comes from the same place (the running history adds the points
+// it has not written yet).
 import type { AttackRecord } from '../../detection/attack.js';
 import { BreakwaterError } from '../../errors.js';
 import { AttackHistoryStore, type AttackQuery, type StoredAttack } from '../../history/attack-history-store.js';
+import type { AttackSeriesPoint } from '../../history/attack-series-store.js';
 import { targetInside } from '../../mitigation/runbook.js';
 import { databasePath, openDatabase, type DatabaseHandle } from '../../storage/sqlite.js';
 import type { ApiDeps } from '../api-types.js';
@@ -12,21 +14,23 @@ import type { ApiDeps } from '../api-types.js';
 export interface AttackReader {
   list(query: AttackQuery): StoredAttack[];
   get(id: string): StoredAttack | undefined;
+  series(id: string): AttackSeriesPoint[];
 }
 
 export class AttackSource {
   private handle: DatabaseHandle | undefined;
-  private store: AttackHistoryStore | undefined;
+  private store: AttackReader | undefined;
 
   constructor(private readonly deps: ApiDeps) {}
 
   private reader(): AttackReader {
     const running = (this.deps.appliance as unknown as { history?: Partial<AttackReader> }).history;
-    if (running !== undefined && typeof running.list === 'function' && typeof running.get === 'function') return running as AttackReader;
+    if (running !== undefined && typeof running.list === 'function' && typeof running.get === 'function' && typeof running.series === 'function') return running as AttackReader;
     if (this.store === undefined) {
       try {
         this.handle = openDatabase(databasePath(this.deps.dataDir));
-        this.store = new AttackHistoryStore(this.handle.db);
+        const store = new AttackHistoryStore(this.handle.db);
+        this.store = { list: (q) => store.list(q), get: (id) => store.get(id), series: (id) => store.seriesStore.series(id) };
       } catch (err) {
         this.handle?.release();
         this.handle = undefined;
@@ -52,6 +56,11 @@ export class AttackSource {
     if (stored !== undefined) return stored;
     const attack = this.live().find((a) => a.id === id);
     return attack === undefined ? undefined : { attack, endReason: null, writtenAt: attack.updatedAt };
+  }
+
+  /** An attack's rate series, oldest first (none for an attack detection holds that the history has not written). */
+  series(id: string): AttackSeriesPoint[] {
+    return this.reader().series(id);
   }
 
   close(): void {

@@ -1,6 +1,6 @@
-// GET /attacks, /attacks/:id and /attacks/:id/pcap: the attack history (with detection's active attacks merged
-// in), one attack with its audit timeline and its mitigation's state, and the attack's capture file as a
-// download. Read-only; the capture path comes from capture/attack-pcap-path.ts, which refuses ids that could
+// GET /attacks, /attacks/:id, /attacks/:id/series and /attacks/:id/pcap: the attack history (with detection's
+// active attacks merged in), one attack with its audit timeline and its mitigation's state, its rate series from
+// the history (history/attack-series-store.ts), and the attack's capture file as a download. Read-only; the capture path comes from capture/attack-pcap-path.ts, which refuses ids that could
 // leave the captures folder.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -35,6 +35,33 @@ const ListQuery = Type.Object(
 );
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
+
+export const SeriesPointSchema = Type.Object(
+  {
+    t: Type.Number({ description: 'ms since the epoch: the record\'s updatedAt (the detection clock)' }),
+    pps: Type.Number({ description: 'the attack traffic\'s estimated packets per second' }),
+    bps: Type.Number(),
+    flows: Type.Optional(Type.Number({ description: 'estimated flows per second, where measured' })),
+    threshold: Type.Number({ description: 'the threshold crossed, in the series\' metric' }),
+    thresholdSource: Type.Union([Type.Literal('static'), Type.Literal('baseline'), Type.Literal('floor')]),
+    baseline: Type.Union([Type.Number(), Type.Null()], { description: 'the target\'s baseline in the series\' metric, or null' }),
+    confidence: Type.Number({ minimum: 0, maximum: 1 }),
+    severity: Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')]),
+  },
+  { additionalProperties: false },
+);
+
+const SeriesResponse = Type.Object(
+  {
+    attackId: Type.String(),
+    metric: Type.Union([Type.Literal('pps'), Type.Literal('bps'), Type.Literal('flows')], { description: 'the threshold\'s metric: the unit of threshold and baseline' }),
+    startedAt: Type.Number(),
+    endedAt: Type.Union([Type.Number(), Type.Null()]),
+    active: Type.Boolean(),
+    points: Type.Array(SeriesPointSchema, { description: 'oldest first; at most history.seriesMaxPoints, evenly thinned past it' }),
+  },
+  { additionalProperties: false },
+);
 
 export const attackRoutes: RouteModule = (app, deps) => {
   const source = new AttackSource(deps);
@@ -90,6 +117,21 @@ export const attackRoutes: RouteModule = (app, deps) => {
         timeline: deps.audit.query({ attackId: mitigation?.id ?? id, limit: 1000 }),
         mitigation,
       };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/attacks/:id/series',
+    {
+      config: { role: 'viewer' },
+      schema: { tags: ['attacks'], summary: 'The attack\'s rate series from the history: rates, threshold, baseline, confidence', params: IdParams, response: { 200: SeriesResponse } },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const stored = source.get(id);
+      if (stored === undefined) throw new BreakwaterError('BW_ERR_ATTACK_NOT_FOUND', [id, 'not recorded, or removed by retention']);
+      const a = stored.attack;
+      return { attackId: id, metric: a.threshold.metric, startedAt: a.startedAt, endedAt: a.endedAt ?? null, active: stored.endReason === null, points: source.series(id) };
     },
   );
 
