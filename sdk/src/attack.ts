@@ -61,6 +61,12 @@ export interface ThresholdCrossed {
   lowerBound: number;
   /** The window that showed it: the main window or the shorter fast one (ms). */
   windowMs: number;
+  /**
+   * Which decision rule decided: `steady`, the strict confidences that hold for any subject; `quiet`, the looser
+   * quiet-before confidence for a subject whose rate before its windows was far below the threshold (detection's
+   * docs). Absent on records from before the rule existed.
+   */
+  rule?: 'quiet' | 'steady';
 }
 
 /** A share of the attack's estimated traffic. */

@@ -131,6 +131,15 @@ export const DetectionSchema = Type.Object(
     endFraction: Type.Number({ default: 0.5, exclusiveMinimum: 0, maximum: 1, description: 'Hysteresis: an attack is quiet while below this fraction of its threshold.' }),
     quietSeconds: Type.Number({ default: 15, minimum: 0.1, description: 'An attack ends after being quiet this long.' }),
     updateIntervalMs: Type.Integer({ default: 1000, minimum: 100, description: 'Most often attack.updated is sent per attack.' }),
+    quietConfidence: Type.Number({
+      default: 0.95,
+      minimum: 0,
+      maximum: 0.99999,
+      description:
+        'Quiet-before rule: a packets/s threshold of a subject whose slow rate (the average over quietBeforeSeconds of the time before its windows) is at most quietFraction of the threshold is also tested at this looser confidence on all three windows (a fresh victim is decided sooner; docs/detection.md). 0 turns the rule off.',
+    }),
+    quietFraction: Type.Number({ default: 0.25, minimum: 0, maximum: 1, description: 'Quiet-before rule: the largest slow rate, as a fraction of the threshold, that counts as quiet before. 0 turns the rule off.' }),
+    quietBeforeSeconds: Type.Number({ default: 10, minimum: 1, maximum: 600, description: "Quiet-before rule: time constant of each subject's slow rate (an exponential average of the traffic older than the window)." }),
     blockPrefixLength: Type.Object(
       {
         ipv4: Type.Integer({ default: 24, minimum: 8, maximum: 32, description: 'IPv4 block length for carpet-bombing aggregates.' }),
@@ -139,7 +148,7 @@ export const DetectionSchema = Type.Object(
       { default: {}, additionalProperties: false },
     ),
     carpetMaxHostShare: Type.Number({ default: 0.5, minimum: 0, maximum: 1, description: 'A block or prefix is carpet-bombed only if no single host has more than this share.' }),
-    maxDestinations: Type.Integer({ default: 1048576, minimum: 16, description: 'Destinations tracked at once (124 bytes each); idle ones are evicted.' }),
+    maxDestinations: Type.Integer({ default: 1048576, minimum: 16, description: 'Destinations tracked at once (128 bytes each); idle ones are evicted.' }),
     maxBlocks: Type.Integer({ default: 131072, minimum: 16, description: 'Blocks (/24, /64) tracked at once.' }),
     maxPromoted: Type.Integer({ default: 4096, minimum: 16, description: 'Subjects with per-vector detail at once (~10 KB each, allocated at start).' }),
     idleEvictSeconds: Type.Integer({ default: 120, minimum: 5, description: 'Destinations without traffic this long are forgotten.' }),

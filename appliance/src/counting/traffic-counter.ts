@@ -48,6 +48,8 @@ export interface TrafficCounterOptions {
   samplingOverrides: readonly SamplingOverride[];
   /** Hosts and blocks without traffic this many ticks may be evicted (detection calls evictIdle). */
   idleTicks: number;
+  /** Time constant of every entry's slow rate (traffic-window.ts); default 10 s. */
+  slowSeconds?: number;
   ringSize?: number;
   benignSize?: number;
   benignPerTick?: number;
@@ -100,6 +102,11 @@ export class TrafficCounter {
    * late samples and 10 s of clock skew between sample times and the evicting tick).
    */
   private readonly linkTrustTicks: number;
+  /** The slow rate's time constant in ticks (rounded up). */
+  private readonly slowTicks: number;
+  /** The first tick detection evaluated (startClock), and the newest tick at which a sample found a table full. */
+  private startTick = -1;
+  private overflowTick = -1;
 
   /** Estimated packets and bytes counted (protected destinations only). */
   get packets(): number {
@@ -123,12 +130,14 @@ export class TrafficCounter {
     this.epochMs = options.epochMs;
     const W = options.windowTicks;
     const n = Math.max(1, options.networks.length);
-    this.hosts = new TrafficWindowTable({ capacity: options.hostCapacity, windowTicks: W });
-    this.blocks = new TrafficWindowTable({ capacity: options.blockCapacity, windowTicks: W });
-    this.networks = new TrafficWindowTable({ capacity: n, windowTicks: W });
+    const slow = { windowTicks: W, tickMs: options.tickMs, slowSeconds: options.slowSeconds ?? 10 };
+    this.slowTicks = Math.ceil(((options.slowSeconds ?? 10) * 1000) / options.tickMs);
+    this.hosts = new TrafficWindowTable({ capacity: options.hostCapacity, ...slow });
+    this.blocks = new TrafficWindowTable({ capacity: options.blockCapacity, ...slow });
+    this.networks = new TrafficWindowTable({ capacity: n, ...slow });
     const networkGroups = options.networkGroups ?? options.networks.map(() => 0);
     const groupCount = networkGroups.reduce((m, g) => Math.max(m, g + 1), 1);
-    this.groups = new TrafficWindowTable({ capacity: 2 * groupCount, windowTicks: W });
+    this.groups = new TrafficWindowTable({ capacity: 2 * groupCount, ...slow });
     this.pool = new VectorWindowPool({
       capacity: options.promotedCapacity + options.networks.length + 2 * groupCount,
       windowTicks: W,
@@ -162,6 +171,25 @@ export class TrafficCounter {
       }
     }
     options.networks.forEach((p, i) => (this.groupEntryOf[i] = 2 * networkGroups[i]! + (p.family === 6 ? 1 : 0)));
+  }
+
+  /** Marks the tick counting started at (detection's first tick); later calls change nothing. */
+  startClock(tick: number): void {
+    if (this.startTick < 0) this.startTick = tick;
+  }
+
+  /**
+   * From this tick on, an entry's slow rate (traffic-window.ts) can be trusted as the rate of the time before its
+   * window; before it, detection's quiet-before rule is off for every subject (Infinity until startClock).
+   * Why: an entry inserted at tick c had no sample for at least min(idleTicks, c - start) before c (an entry is
+   * evicted only after idleTicks without one, and nothing was seen before counting started), so its slow rate
+   * starting at 0 is right — unless a table overflowed: the samples of destinations that could not be inserted
+   * were not seen at all. Hence: (start, or the last overflow, whichever is later) + idleTicks + 3 time
+   * constants (what came before that weighs at most e^-3 in the average).
+   */
+  get quietTrustTick(): number {
+    if (this.startTick < 0) return Infinity;
+    return Math.max(this.startTick, this.overflowTick) + this.idleTicks + 3 * this.slowTicks;
   }
 
   /** The tick a time falls in (ticks count from the epoch). */
@@ -227,6 +255,7 @@ export class TrafficCounter {
           continue;
         }
         host = hosts.insert(host, family, u32, d, network);
+        if (host < 0 && tick > this.overflowTick) this.overflowTick = tick;
       } else {
         network = hosts.networkOf(host);
       }
@@ -255,7 +284,10 @@ export class TrafficCounter {
         blockKey[2] = u32[d + 2]! & m[2]!;
         blockKey[3] = u32[d + 3]! & m[3]!;
         block = blocks.locate(family, blockKey, 0);
-        if (block < 0) block = blocks.insert(block, family, blockKey, 0, network);
+        if (block < 0) {
+          block = blocks.insert(block, family, blockKey, 0, network);
+          if (block < 0 && tick > this.overflowTick) this.overflowTick = tick;
+        }
         if (host >= 0) hosts.setLink(host, block);
       }
       if (host >= 0) this.countSubject(hosts, SubjectKind.host, host, network, tick, vector, rate, sampleBytes, u8, u16, u32, at);

@@ -1,10 +1,11 @@
 // The compact per-subject window table: for every destination (or /24 and /64 block, or configured prefix) that
-// traffic reaches, estimated packets and bytes in a ring of tick buckets (the sliding window), in typed arrays.
-// It is the first level of counting and the part that must fit a million destinations: 116 bytes of entry plus
-// 8 bytes of hash index per subject (layout below), no objects, nothing allocated when a sample is added.
-// Per-vector detail lives in vector-windows.ts, only for subjects promoted there.
+// traffic reaches, estimated packets and bytes in a ring of tick buckets (the sliding window), and a slow rate of
+// what came before that window, in typed arrays. It is the first level of counting and the part that must fit a
+// million destinations: 120 bytes of entry plus 8 bytes of hash index per subject (layout below; issue #3's
+// budget is 128 bytes, exactly), no objects, nothing allocated when a sample is added. Per-vector detail lives
+// in vector-windows.ts, only for subjects promoted there.
 //
-// Layout: one record of 9 + 2W u32 words per entry (W = window ticks; 29 words = 116 bytes for W = 10), all of an
+// Layout: one record of 10 + 2W u32 words per entry (W = window ticks; 30 words = 120 bytes for W = 10), all of an
 // entry's fields side by side, so counting a sample touches the entry's two cache lines and nothing else:
 //   0..3  address words (the FlowBatch's order: IPv4 in word 0)
 //   4     tag: 0 = free; else family (4|6) | prefix length << 8
@@ -12,7 +13,10 @@
 //   6     network: index of the configured prefix the subject falls in (longest match, found once at insert)
 //   7     slot: its promoted slot in the vector pool, or -1
 //   8     link: a caller's reference to another table's entry (a host's block), or -1
-//   9..   buckets: packets then bytes (f32), per tick t at position t mod W
+//   9     slow rate (f32): an exponential moving average, in packets per tick, of the ticks that have LEFT the
+//         window (time constant `slowSeconds`), as of tick (newest - W); 0 at insert. detection's quiet-before
+//         rule reads it (slowPps): a destination that was quiet before can be judged more loosely.
+//   10..  buckets: packets then bytes (f32), per tick t at position t mod W
 // Hash index: an Int32Array of entry + 1 (0 = empty), open addressing with linear probing, load ≤ 0.5, entries
 // removed by backward-shift deletion so no tombstones build up. Entries never move: a link stays valid for as long
 // as the entry it names is in use.
@@ -21,8 +25,10 @@
 // small integer, and V8 boxes it in a heap number whenever it crosses a call that was not inlined.
 //
 // Buckets are cleared lazily: a sample at a newer tick zeroes the buckets of the ticks skipped since the entry's
-// last sample. A sample older than the window is dropped (and counted); a sample older than the newest tick but
-// inside the window goes to its own bucket, so batches that arrive slightly out of order count correctly.
+// last sample, and folds what they held into the slow rate first (so the slow rate costs nothing while an entry's
+// newest tick stays where it is). A sample older than the window is dropped (and counted); a sample older than the
+// newest tick but inside the window goes to its own bucket, so batches that arrive slightly out of order count
+// correctly (and reach the slow rate when their tick leaves the window).
 
 const EMPTY_TAG = 0;
 const F_TAG = 4;
@@ -30,12 +36,17 @@ const F_LAST = 5;
 const F_NETWORK = 6;
 const F_SLOT = 7;
 const F_LINK = 8;
-const F_BUCKETS = 9;
+const F_SLOW = 9;
+const F_BUCKETS = 10;
 
 export interface TrafficWindowOptions {
   capacity: number;
   /** Buckets in the sliding window (window = windowTicks × tick length). */
   windowTicks: number;
+  /** Tick length (ms), for the slow rate's unit (packets/s); default 100. */
+  tickMs?: number;
+  /** Time constant of the slow rate (s); default 10. */
+  slowSeconds?: number;
 }
 
 export class TrafficWindowTable {
@@ -43,6 +54,11 @@ export class TrafficWindowTable {
   readonly windowTicks: number;
   /** u32 words per entry. */
   readonly stride: number;
+  readonly tickMs: number;
+  readonly slowSeconds: number;
+  /** decay[g] = d^g for g = 0..W, d = exp(-tickMs / slowSeconds): the slow rate's weights, precomputed. */
+  private readonly decay: Float64Array;
+  private readonly slowTicks: number;
   private readonly u32: Uint32Array;
   private readonly i32: Int32Array;
   private readonly f32: Float32Array;
@@ -66,6 +82,11 @@ export class TrafficWindowTable {
     this.capacity = capacity;
     this.windowTicks = windowTicks;
     this.stride = F_BUCKETS + 2 * windowTicks;
+    this.tickMs = options.tickMs ?? 100;
+    this.slowSeconds = options.slowSeconds ?? 10;
+    if (!(this.tickMs > 0) || !(this.slowSeconds > 0)) throw new RangeError('tickMs and slowSeconds must be positive');
+    this.slowTicks = (this.slowSeconds * 1000) / this.tickMs;
+    this.decay = Float64Array.from({ length: windowTicks + 1 }, (_, g) => Math.exp(-g / this.slowTicks));
     let size = 16;
     while (size < capacity * 2) size *= 2;
     this.mask = size - 1;
@@ -138,7 +159,9 @@ export class TrafficWindowTable {
     u32[k + F_NETWORK] = network;
     this.i32[k + F_SLOT] = -1;
     this.i32[k + F_LINK] = -1;
-    this.f32.fill(0, k + F_BUCKETS, k + stride);
+    // The slow rate starts at 0: a new entry had no sample for at least min(idle eviction time, time since
+    // counting started) — traffic-counter.ts states when that is enough to trust it (quietTrustTick).
+    this.f32.fill(0, k + F_SLOW, k + stride);
     this.entries++;
     return e;
   }
@@ -152,12 +175,37 @@ export class TrafficWindowTable {
     const f32 = this.f32;
     const last = u32[k + F_LAST]! - 1;
     if (tick > last) {
-      // Zero the buckets of ticks (last, tick]: at most the whole ring.
-      const stale = last < 0 || tick - last >= W ? W : tick - last;
-      for (let n = 0; n < stale; n++) {
-        const at = b + ((((tick - n) % W) + W) % W) * 2;
-        f32[at] = 0;
-        f32[at + 1] = 0;
+      // Ticks (last - W, tick - W] leave the window: their packets go into the slow rate (exact weights: the slow
+      // rate moves from tick last - W to tick - W), then the buckets of ticks (last, tick] are zeroed.
+      const decay = this.decay;
+      const gap = tick - last;
+      if (last < 0) {
+        for (let n = 0; n < W; n++) {
+          f32[b + n * 2] = 0;
+          f32[b + n * 2 + 1] = 0;
+        }
+      } else if (gap < W) {
+        // Position of tick (tick - n) held tick (tick - n - W), which is n ticks older than the new reference.
+        let folded = 0;
+        for (let n = 0; n < gap; n++) {
+          const at = b + ((tick - n) % W) * 2;
+          folded += decay[n]! * f32[at]!;
+          f32[at] = 0;
+          f32[at + 1] = 0;
+        }
+        f32[k + F_SLOW] = decay[gap]! * f32[k + F_SLOW]! + (1 - decay[1]!) * folded;
+      } else {
+        // The whole ring leaves: tick (last - m) is (gap - W + m) ticks older than the new reference tick - W
+        // (positions of ticks before 0 were never written: zero since insert).
+        let folded = 0;
+        for (let m = 0; m < W && m <= last; m++) {
+          const at = b + ((last - m) % W) * 2;
+          folded += decay[m]! * f32[at]!;
+          f32[at] = 0;
+          f32[at + 1] = 0;
+        }
+        const beyond = Math.exp(-(gap - W) / this.slowTicks);
+        f32[k + F_SLOW] = beyond * (decay[W]! * f32[k + F_SLOW]! + (1 - decay[1]!) * folded);
       }
       u32[k + F_LAST] = tick + 1;
     } else if (tick <= last - W) {
@@ -168,6 +216,34 @@ export class TrafficWindowTable {
     f32[at]! += packets;
     f32[at + 1]! += bytes;
     return true;
+  }
+
+  /**
+   * The entry's slow rate (packets/s) as of the window ending at `tick`: the moving average of every tick older
+   * than (tick - W, tick], including ticks of the ring that have left that window but were not yet folded in (read
+   * side only, nothing is written). When the entry holds ticks newer than `tick`, the stored average already
+   * includes up to (newest - tick) ticks of that window and is returned as it is (it then errs towards "not quiet").
+   */
+  slowPps(e: number, tick: number): number {
+    const W = this.windowTicks;
+    const k = e * this.stride;
+    const f32 = this.f32;
+    const last = this.u32[k + F_LAST]! - 1;
+    const perSecond = 1000 / this.tickMs;
+    if (last < 0 || tick <= last) return f32[k + F_SLOW]! * perSecond;
+    const decay = this.decay;
+    const gap = tick - last;
+    const b = k + F_BUCKETS;
+    let folded = 0;
+    let slow: number;
+    if (gap < W) {
+      for (let n = 0; n < gap; n++) folded += decay[n]! * f32[b + ((tick - n) % W) * 2]!;
+      slow = decay[gap]! * f32[k + F_SLOW]! + (1 - decay[1]!) * folded;
+    } else {
+      for (let m = 0; m < W && m <= last; m++) folded += decay[m]! * f32[b + ((last - m) % W) * 2]!;
+      slow = Math.exp(-(gap - W) / this.slowTicks) * (decay[W]! * f32[k + F_SLOW]! + (1 - decay[1]!) * folded);
+    }
+    return slow * perSecond;
   }
 
   /**

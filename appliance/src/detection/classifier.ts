@@ -87,11 +87,9 @@ export const FLASH_CROWD_HOLD_DISTANCE = 0.45;
 
 export function classify(input: ClassifyInput): Classification {
   const byFamily = new Map<VectorFamily, { packets: number; samples: number }>();
-  let keyPackets = 0;
   for (let v = 0; v < VECTOR_COUNT; v++) {
     if (((input.keyMask >>> v) & 1) === 0) continue;
     const p = input.vectorPackets[v]!;
-    keyPackets += p;
     const f = FAMILY_OF_VECTOR[v]!;
     const e = byFamily.get(f) ?? { packets: 0, samples: 0 };
     e.packets += p;
@@ -106,9 +104,7 @@ export function classify(input: ClassifyInput): Classification {
       dominant = f;
     }
   }
-  const share = keyPackets > 0 ? best.packets / keyPackets : 0;
-  const evidence = best.samples / (best.samples + 4);
-  let confidence = share * evidence;
+  let confidence = familyConfidence(input.keyMask, exactFamilyMask(dominant), input.vectorPackets, input.vectorSamples);
   let family: VectorFamily = input.prefixTarget ? 'carpet_bombing' : dominant;
   let vectorMask = familyVectorMask(dominant);
   let flashCrowdLikely = false;
@@ -121,6 +117,39 @@ export function classify(input: ClassifyInput): Classification {
     confidence = Math.min(confidence, FLASH_CROWD_CONFIDENCE);
   }
   return { family, dominant, vectorMask, confidence: Math.round(confidence * 1000) / 1000, flashCrowdLikely };
+}
+
+/** The vectors that are this family and no other (tcp_flood: the "other TCP" vector only). */
+export function exactFamilyMask(family: VectorFamily): number {
+  let mask = 0;
+  for (let v = 0; v < VECTOR_COUNT; v++) if (FAMILY_OF_VECTOR[v] === family) mask |= 1 << v;
+  return mask;
+}
+
+/** The family whose familyVectorMask() is this mask (an attack's vectors; the dominant family of carpet bombing). */
+export function familyOfVectorMask(mask: number): VectorFamily {
+  if (mask === TCP_VECTOR_MASK) return 'tcp_flood';
+  for (let v = 0; v < VECTOR_COUNT; v++) if (((mask >>> v) & 1) !== 0) return FAMILY_OF_VECTOR[v]!;
+  return 'ip_flood';
+}
+
+/**
+ * A family's confidence: its share of the key's estimated packets × n/(n + 4), n its samples (few samples, less
+ * sure). classify() uses it at the start; the detector again at every attack.updated, on the whole window.
+ */
+export function familyConfidence(keyMask: number, familyMask: number, vectorPackets: Float64Array, vectorSamples: Float64Array): number {
+  let keyPackets = 0;
+  let packets = 0;
+  let samples = 0;
+  for (let v = 0; v < VECTOR_COUNT; v++) {
+    if (((keyMask >>> v) & 1) === 0) continue;
+    keyPackets += vectorPackets[v]!;
+    if (((familyMask >>> v) & 1) === 0) continue;
+    packets += vectorPackets[v]!;
+    samples += vectorSamples[v]!;
+  }
+  const share = keyPackets > 0 ? packets / keyPackets : 0;
+  return share * (samples / (samples + 4));
 }
 
 /** Same shape as before the rise (vectors, sizes, ports) and spread over many sources. */

@@ -22,7 +22,7 @@ import type { AttackEvent, AttackRecord, Rates, Severity } from './attack.js';
 import { benignSamples, earliestRingTime, ProfileAccumulator, recentSamples, type CompactSample } from './attack-profile.js';
 import { AttackTracker, type GroupPart, type TrackedAttack } from './attack-tracker.js';
 import { BaselineBook, type BaselineEntry, type BaselineSettings } from './baseline.js';
-import { classify, type Classification } from './classifier.js';
+import { classify, exactFamilyMask, familyConfidence, familyOfVectorMask, FLASH_CROWD_CONFIDENCE, type Classification } from './classifier.js';
 import { lowerBound as lowerBoundBinding } from './confidence.js';
 import { HostGroups, METRICS, type HostGroup, type ProtectedNetwork } from './host-groups.js';
 import { buildSignature } from './signature.js';
@@ -64,6 +64,8 @@ interface Candidate {
   rate: number;
   lowerBound: number;
   windowMs: number;
+  /** steady: the strict confidences; quiet: the quiet-before rule's (the subject was quiet before its windows). */
+  rule: 'quiet' | 'steady';
 }
 
 /** A subject with detail: what the tick needs to know about it, kept per pool slot. */
@@ -159,6 +161,11 @@ export class Detector {
   private readonly carried = new Float64Array(3 * CELL);
   private readonly resolved = new ResolvedThreshold();
   private readonly mainCellsScratch = new Float64Array(VECTOR_COUNT * CELL);
+  /** Per-vector packets and samples of the main window, for an attack's current confidence. */
+  private readonly vectorPacketsScratch = new Float64Array(VECTOR_COUNT);
+  private readonly vectorSamplesScratch = new Float64Array(VECTOR_COUNT);
+  /** The quiet-before rule is on and trusted at this tick (counter.quietTrustTick passed). */
+  private quietTrusted = false;
   private readonly protectedPrefixes: string[];
   private lastTick = -1;
   private lastSecond = -1;
@@ -196,6 +203,7 @@ export class Detector {
       networkGroups: this.groups.networks.map((n) => n.group),
       samplingOverrides: d.samplingOverrides,
       idleTicks: Math.round((d.idleEvictSeconds * 1000) / d.tickMs),
+      slowSeconds: d.quietBeforeSeconds,
     });
     const b = d.baseline;
     const subWindows = Math.max(1, Math.round((b.windowMinutes * 60) / b.subWindowSeconds));
@@ -238,6 +246,8 @@ export class Detector {
     if (last <= this.lastTick || last < 0) return;
     this.lastTick = last;
     const started = performance.now();
+    counter.startClock(last);
+    this.quietTrusted = this.d.quietConfidence > 0 && this.d.quietFraction > 0 && last >= counter.quietTrustTick;
     const windowEndMs = counter.tickStartMs(T);
     const second = Math.floor(windowEndMs / 1000) - 1;
     const feedBaselines = second > this.lastSecond;
@@ -541,6 +551,9 @@ export class Detector {
     const fastSeconds = this.fastW > 0 ? this.fastSeconds : Infinity;
     const shortSeconds = this.shortW > 0 ? this.shortSeconds : Infinity;
     const ks = this.keyShort;
+    // The subject's slow rate (level one: its packets/s before its windows), read at most once per evaluation and
+    // only when a window's estimate is over a packets/s threshold that the strict rule did not decide (rare).
+    let slowPps = -1;
     for (let key = 0; key < KEY_COUNT; key++) {
       const o = key * CELL;
       const metrics = key === KEY_TOTAL ? 3 : 2;
@@ -596,9 +609,32 @@ export class Detector {
             windowMs = ticks * rule.tickMs;
           }
         }
+        // The quiet-before rule (docs/detection.md): a destination whose rate before its windows was at most
+        // quietFraction of this packets/s threshold is not a steady one near it, and the three windows are tested
+        // again at the looser quietConfidence. Hosts only: a block or prefix is promoted later than its hosts, often
+        // only at the rise, with no benign samples to tell a flash crowd from carpet bombing (a test's 5× flash crowd
+        // over a /24, up to exactly its floor, became confident carpet bombing under this rule).
+        let quiet = false;
+        for (let w = 0; !crossed && metric === 0 && this.quietTrusted && s.kind === SubjectKind.host && w < 3; w++) {
+          const ticks = w === 0 ? this.W : w === 1 ? this.fastW : this.shortW;
+          const kw = w === 0 ? km : w === 1 ? kf : ks;
+          if (ticks === 0 || kw[o + 2]! < rule.minSamples) continue;
+          const seconds = w === 0 ? this.windowSeconds : w === 1 ? this.fastSeconds : this.shortSeconds;
+          if (kw[o]! / seconds < thr) continue;
+          if (slowPps < 0) slowPps = this.counter.table(s.kind).slowPps(pool.ownerEntry[slot]!, T - 1);
+          if (slowPps > rule.quietFraction * thr) break;
+          const bound = lowerBound(kw[o]!, kw[o]!, kw[o + 3]!, rule.quietConfidence) / seconds;
+          if (bound >= thr) {
+            crossed = true;
+            quiet = true;
+            rate = kw[o]! / seconds;
+            lb = bound;
+            windowMs = ticks * rule.tickMs;
+          }
+        }
         if (crossed) {
           const i = key * 3 + metric;
-          (candidates ??= []).push({ key, metric, value: thr, source: SOURCES[s.thresholdSource[i]!]!, group: s.thresholdGroup[i]!, rate, lowerBound: lb, windowMs });
+          (candidates ??= []).push({ key, metric, value: thr, source: SOURCES[s.thresholdSource[i]!]!, group: s.thresholdGroup[i]!, rate, lowerBound: lb, windowMs, rule: quiet ? 'quiet' : 'steady' });
           break;
         }
       }
@@ -831,6 +867,7 @@ export class Detector {
         measured: Math.round(c.rate),
         lowerBound: Math.round(c.lowerBound),
         windowMs: c.windowMs,
+        rule: c.rule,
       },
       rates,
       peak: { ...rates },
@@ -904,12 +941,39 @@ export class Detector {
    */
   private refresh(t: TrackedAttack, s: SlotState, refitSignature = true): void {
     const r = t.record;
+    this.refreshConfidence(t);
     r.samples = t.profile.samples;
     r.samplingRates = [...t.profile.samplingRates].sort((a, b) => a - b);
     r.profile = t.profile.profile(r.rates.pps || r.peak.pps, r.profile.flashCrowdLikely, r.targetKind === 'prefix');
     if (!refitSignature) return;
     const destination = r.targetKind === 'prefix' ? r.target : `${s.subject}/${s.family === 4 ? 32 : 128}`;
     r.signature = buildSignature({ family: r.vector, ipVersion: s.family, destination, attack: t.profile.reservoir, benign: t.benign, protectedPrefixes: this.protectedPrefixes });
+  }
+
+  /**
+   * The attack's classification confidence now, on the whole main window (the slot's cells of this tick): the start
+   * is often decided on a handful of samples (8 give 8/12 of the share) and the record must not keep that discount
+   * for the attack's whole life. A window with fewer than minSamples samples of the key (the attack fading out)
+   * keeps the last value; a flash-crowd-like attack stays capped.
+   */
+  private refreshConfidence(t: TrackedAttack): void {
+    const packets = this.vectorPacketsScratch;
+    const samples = this.vectorSamplesScratch;
+    const keyMask = KEY_MASKS[t.keyIndex]!;
+    let keySamples = 0;
+    for (let v = 0; v < VECTOR_COUNT; v++) {
+      packets[v] = this.mainCells[v * CELL]!;
+      samples[v] = this.mainCells[v * CELL + 2]!;
+      if (((keyMask >>> v) & 1) !== 0) keySamples += samples[v]!;
+    }
+    if (keySamples < this.d.minSamples) return;
+    // A flash-crowd-like attack is all of TCP; otherwise the family as classified at the start (for carpet bombing,
+    // the dominant family inside it).
+    const flashCrowd = t.lowConfidence || t.record.profile.flashCrowdLikely;
+    const familyMask = flashCrowd ? t.vectorMask : exactFamilyMask(t.record.vector === 'carpet_bombing' ? familyOfVectorMask(t.vectorMask) : t.record.vector);
+    let confidence = familyConfidence(keyMask, familyMask, packets, samples);
+    if (flashCrowd) confidence = Math.min(confidence, FLASH_CROWD_CONFIDENCE);
+    t.record.confidence = Math.round(confidence * 1000) / 1000;
   }
 }
 

@@ -77,3 +77,102 @@ test('a promoted entry is never evicted', () => {
   t.setSlot(e, 3);
   assert.equal(t.evictIdle(1000, 16), 0);
 });
+
+// ---- the slow rate (detection's quiet-before rule) ------------------------------------------------------------
+
+/**
+ * The slow rate by its definition, from every tick's packets: S(R) = Σ_{j ≤ R} (1 - d) d^(R - j) x_j over the ticks
+ * up to R = (read tick or the newest tick, whichever is later) - W, in packets/s.
+ */
+function referenceSlowPps(perTick: Map<number, number>, readTick: number, newest: number, W: number, tickMs: number, slowSeconds: number): number {
+  const d = Math.exp(-tickMs / (slowSeconds * 1000));
+  const R = Math.max(readTick, newest) - W;
+  let s = 0;
+  for (const [j, x] of perTick) if (j <= R) s += (1 - d) * d ** (R - j) * x;
+  return (s * 1000) / tickMs;
+}
+
+test('the slow rate follows a known rate: 1 - e^-1 of it one time constant after it left the window, all of it after ten', () => {
+  const t = new TrafficWindowTable({ capacity: 16, windowTicks: 10, tickMs: 100, slowSeconds: 10 });
+  const e = insert(t, '198.51.100.3');
+  assert.equal(t.slowPps(e, 0), 0, 'a new entry starts at 0');
+  // 100 packets per 100 ms tick: 1,000 packets/s.
+  for (let tick = 0; tick < 1000; tick++) t.add(e, tick, 100, 10_000);
+  // At tick 109 the window is (99, 109]: ticks 0..99 (10 s = one time constant) have left it.
+  const early = new TrafficWindowTable({ capacity: 16, windowTicks: 10, tickMs: 100, slowSeconds: 10 });
+  const f = insert(early, '198.51.100.4');
+  for (let tick = 0; tick <= 109; tick++) early.add(f, tick, 100, 10_000);
+  assert.ok(Math.abs(early.slowPps(f, 109) - 1000 * (1 - Math.exp(-1))) < 0.5, `${early.slowPps(f, 109)}`);
+  assert.ok(Math.abs(t.slowPps(e, 999) - 1000) < 0.5, `${t.slowPps(e, 999)} after 99 s`);
+  // Nothing more arrives: read ahead, the rate decays (read side only), e^-1 per 10 s once the ring has left too.
+  const at1009 = t.slowPps(e, 1009);
+  assert.ok(Math.abs(at1009 - 1000) < 0.5, 'the ring (ticks 990..999) left the window: still 1,000 packets/s');
+  assert.ok(Math.abs(t.slowPps(e, 1109) - at1009 * Math.exp(-1)) < 0.5, `${t.slowPps(e, 1109)}`);
+  assert.ok(Math.abs(t.slowPps(e, 1009 + 1000) - at1009 * Math.exp(-10)) < 0.01);
+  assert.equal(t.windowPackets(e, 999), 1000, 'reading the slow rate changed nothing');
+});
+
+test('the slow rate equals its definition under gaps shorter and longer than the window and out-of-order samples, read at any later tick', () => {
+  const W = 10;
+  const t = new TrafficWindowTable({ capacity: 16, windowTicks: W, tickMs: 100, slowSeconds: 3 });
+  const e = insert(t, '2001:db8::5');
+  const perTick = new Map<number, number>();
+  let seed = 12345;
+  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  let tick = 0;
+  let newest = -1;
+  for (let n = 0; n < 3000; n++) {
+    const r = random();
+    // Mostly the next tick; sometimes a gap under the window, sometimes over it; sometimes a late sample.
+    const step = r < 0.7 ? 1 : r < 0.85 ? 2 + Math.floor(random() * 7) : r < 0.95 ? W + Math.floor(random() * 100) : -Math.floor(random() * (W - 1));
+    tick = Math.max(0, tick + step);
+    const packets = 1 + Math.floor(random() * 50);
+    if (t.add(e, tick, packets, packets * 100)) {
+      perTick.set(tick, (perTick.get(tick) ?? 0) + packets);
+      newest = Math.max(newest, tick);
+    }
+    if (n % 50 === 0) {
+      for (const ahead of [0, 3, W, W + 7, 250]) {
+        const read = newest + ahead;
+        const want = referenceSlowPps(perTick, read, newest, W, 100, 3);
+        const got = t.slowPps(e, read);
+        assert.ok(Math.abs(got - want) <= 1e-4 * want + 1e-3, `after ${n} adds, read at newest + ${ahead}: ${got} ≠ ${want}`);
+      }
+    }
+  }
+});
+
+test('adding samples with the slow rate folding in allocates nothing (ticks advancing, gaps under and over the window)', async () => {
+  const { constants, PerformanceObserver } = await import('node:perf_hooks');
+  const t = new TrafficWindowTable({ capacity: 1024, windowTicks: 10, tickMs: 100, slowSeconds: 10 });
+  const entries = Array.from({ length: 1000 }, (_, i) => insert(t, `198.18.${i >> 8}.${i & 255}`));
+  const round = (from: number): number => {
+    let n = 0;
+    for (let tick = from; tick < from + 300; tick++) {
+      for (let i = 0; i < 1000; i++) {
+        // Entry i gets a sample every (i mod 23) + 1 ticks: gaps from 1 to 23 ticks (the window is 10).
+        if (tick % ((i % 23) + 1) !== 0) continue;
+        t.add(entries[i]!, tick, 1000, 1_500_000);
+        n++;
+      }
+    }
+    return n;
+  };
+  round(0);
+  const rounds: string[] = [];
+  for (let r = 1; r <= 3; r++) {
+    let scavenges = 0;
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    const before = process.memoryUsage().heapUsed;
+    const added = round(r * 300);
+    const grown = process.memoryUsage().heapUsed - before;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    observer.disconnect();
+    rounds.push(`round ${r}: ${scavenges} minor GCs, heap grew ${grown} bytes over ${added} adds`);
+    if (scavenges === 0 && grown < 64 * 1024) return;
+  }
+  assert.fail(`add() allocated in every round:\n${rounds.join('\n')}`);
+});
