@@ -3,7 +3,8 @@
 // as synthetic sFlow appearing live on the dashboard (no reload), the FlowSpec mitigation withdrawn from the
 // mitigations page (the demo speaker records the withdrawal), a runbook edit refused with its validation error
 // shown and then saved (the file on disk changes), the audit entries of those actions found by the audit search,
-// and the dashboard at a phone's width. Screenshots of each step go to test-artifacts/panel/.
+// the dashboard at a phone's width, and, after the appliance restarted, the attack's page drawing its rate chart
+// from the series the attack history kept. Screenshots of each step go to test-artifacts/panel/.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
+/** The attack page's path (/attacks/ID), for the page after the restart. */
+let attackPath: string | undefined;
 
 async function shot(name: string, p: Page = page): Promise<void> {
   await p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -121,6 +124,7 @@ test('an attack sent as sFlow appears live on the dashboard, with its FlowSpec m
   // The attack's own page: rate chart, vector breakdown, timeline.
   await row.getByRole('link').click();
   await page.getByRole('heading', { name: /ntp_amplification on/ }).waitFor();
+  attackPath = new URL(page.url()).pathname;
   await page.getByRole('heading', { name: 'Timeline' }).waitFor();
   await page.locator('.timeline li', { hasText: 'attack.detected' }).waitFor();
   assert.ok((await page.locator('.chart canvas').count()) >= 1, 'the rate chart is drawn');
@@ -319,4 +323,26 @@ test('at a phone\'s width the menu folds away and the dashboard stacks; no CSP o
   }
   assert.deepEqual(pageErrors.filter((e) => /Content Security Policy|Refused to/i.test(e)), [], 'nothing refused by the CSP');
   assert.deepEqual(pageErrors.filter((e) => !/401|Failed to load resource/.test(e)), [], 'no script errors');
+});
+
+test('after a restart, the ended attack\'s page draws its rate chart from the series the attack history kept', { timeout: 60_000 }, async () => {
+  assert.ok(attackPath?.startsWith('/attacks/'), `the attack page was seen (${attackPath})`);
+  await bw.restart();
+  // The session is in the database and cookies do not depend on the port: still signed in.
+  await page.goto(`${bw.url}${attackPath}`);
+  await page.getByRole('heading', { name: /ntp_amplification on/ }).waitFor();
+  await page.getByText(/ended \((shutdown|quiet)\)/).first().waitFor();
+  const card = page.getByTestId('attack-rate-chart');
+  await card.locator('.chart canvas').waitFor();
+  await page.waitForFunction(() => Number((globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null } }).document.querySelector('[data-testid=attack-rate-chart]')?.getAttribute('data-recorded-points') ?? 0) >= 2);
+  const recorded = Number(await card.getAttribute('data-recorded-points'));
+  const drawn = Number(await card.locator('.chart').getAttribute('data-points'));
+  // Several seconds of the attack were recorded before the restart, one point a second.
+  assert.ok(recorded >= 5, `${recorded} recorded points`);
+  assert.ok(drawn >= recorded, `${drawn} points drawn, ${recorded} of them recorded`);
+  assert.equal(await card.getByText('No rate series was recorded').count(), 0);
+  const series = await page.evaluate(async (path) => (await fetch(`/api/v1${path}/series`)).json(), attackPath!);
+  assert.equal(series.points.length, recorded, 'the chart draws every recorded point');
+  assert.equal(series.active, false);
+  await shot('16-attack-after-restart');
 });

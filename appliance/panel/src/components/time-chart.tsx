@@ -13,6 +13,8 @@ export interface ChartSeries {
   values: (number | null)[];
   color: string;
   dash?: number[];
+  /** Draw across null values (a series sampled at other times than the chart's other series). */
+  spanGaps?: boolean;
 }
 
 export interface TimeChartProps {
@@ -38,7 +40,7 @@ export function TimeChart({ times, series, unit, height = 220 }: TimeChartProps)
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [{ incrs: SECOND_STEPS }, { size: 70, values: (_u, ticks) => ticks.map((t) => si(t, unit)) }],
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, ...(s.dash !== undefined ? { dash: s.dash } : {}), value: (_u: uPlot, v: number | null) => (v === null ? '–' : si(v, unit)) }))],
+      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, ...(s.dash !== undefined ? { dash: s.dash } : {}), ...(s.spanGaps === true ? { spanGaps: true } : {}), value: (_u: uPlot, v: number | null) => (v === null ? '–' : si(v, unit)) }))],
     };
     const u = new uPlot(opts, [[], ...series.map(() => [])] as uPlot.AlignedData, el);
     plot.current = u;

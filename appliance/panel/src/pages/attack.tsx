@@ -1,11 +1,12 @@
-// One attack (GET /attacks/:id): its rate against the threshold that fired and the pre-attack baseline, the
-// vector breakdown, top sources and ports, the timeline of stages and actions from the audit trail, its
-// mitigation and the pcap download.
+// One attack (GET /attacks/:id): its rate against the threshold that fired and the pre-attack baseline (the
+// series the attack history keeps, GET /attacks/:id/series, so the chart survives a restart; the target's live
+// traffic series around it for context while the API still has it), the vector breakdown, top sources and ports,
+// the timeline of stages and actions from the audit trail, its mitigation and the pcap download.
 import { useCallback, useEffect, useMemo } from 'preact/hooks';
 import { SeverityBadge, StateBadge } from '../components/badges';
 import { ErrorBox, Loading } from '../components/error-box';
 import { ShareBars } from '../components/share-bars';
-import { TimeChart } from '../components/time-chart';
+import { TimeChart, type ChartSeries } from '../components/time-chart';
 import { bps, duration, percent, pps, time } from '../format';
 import { useLiveEvent } from '../live';
 import type { AttackItem, AuditRecord, MitigationSummary } from '../types';
@@ -13,44 +14,93 @@ import { useApi } from '../use-api';
 
 type AttackDetail = AttackItem & { timeline: AuditRecord[]; mitigation: MitigationSummary | null };
 
+/** A point of GET /attacks/:id/series (docs/api.md). */
+interface SeriesPoint {
+  t: number;
+  pps: number;
+  bps: number;
+  flows?: number;
+  threshold: number;
+  thresholdSource: string;
+  baseline: number | null;
+  confidence: number;
+  severity: string;
+}
+
+interface AttackSeries {
+  metric: 'pps' | 'bps' | 'flows';
+  points: SeriesPoint[];
+}
+
+/** Seconds of the target's live traffic shown before the attack's start and after its end. */
+const CONTEXT_MS = 120_000;
+
 function RateChart({ detail }: { detail: AttackDetail }) {
   const a = detail.attack;
-  const unit = a.threshold.metric === 'bps' ? 'bps' : 'pps';
-  const index = unit === 'bps' ? 2 : 1;
-  const series = useApi<{ points: [number, number, number][] }>(`/traffic/series?target=${encodeURIComponent(a.target)}&seconds=3600`);
-  // An attack target's per-second history is kept from the attack's start (docs/api.md): while the attack
-  // lasts, ask again every few seconds so the chart grows.
+  const metric = a.threshold.metric;
+  const unit = metric === 'flows' ? 'flows/s' : metric;
+  const recorded = useApi<AttackSeries>(`/attacks/${encodeURIComponent(a.id)}/series`);
+  // The live series has no flows; for a flows threshold it is not drawn.
+  const live = useApi<{ points: [number, number, number][] }>(metric === 'flows' ? undefined : `/traffic/series?target=${encodeURIComponent(a.target)}&seconds=3600`);
+  const reloadRecorded = recorded.reload;
+  const reloadLive = live.reload;
+  // While the attack lasts both series grow: ask again every few seconds.
   useEffect(() => {
     if (!detail.active) return;
-    const timer = setInterval(series.reload, 3000);
+    const timer = setInterval(() => {
+      reloadRecorded();
+      if (metric !== 'flows') reloadLive();
+    }, 3000);
     return () => clearInterval(timer);
-  }, [detail.active, series.reload]);
-  const points = useMemo(() => (series.data?.points ?? []).filter((p) => p[0] >= a.startedAt - 120_000), [series.data, a.startedAt]);
-  const times = useMemo(() => points.map((p) => p[0]), [points]);
-  const lines = useMemo(() => {
-    const out = [
-      { label: `${unit} to ${a.target}`, values: points.map((p) => p[index]!), color: '#2b7bd6' },
-      { label: `threshold (${a.threshold.key}, ${a.threshold.source})`, values: points.map(() => a.threshold.value), color: '#d63b2b', dash: [6, 4] },
-    ];
-    const base = a.baseline?.[unit];
-    if (base !== undefined) out.push({ label: 'baseline', values: points.map(() => base), color: '#2b9d52', dash: [2, 4] });
-    return out;
-  }, [points, a, unit, index]);
+  }, [detail.active, reloadRecorded, reloadLive, metric]);
+
+  const points = recorded.data?.points ?? [];
+  const context = useMemo(() => {
+    const from = a.startedAt - CONTEXT_MS;
+    const to = a.endedAt === undefined ? Number.POSITIVE_INFINITY : a.endedAt + CONTEXT_MS;
+    return (live.data?.points ?? []).filter((p) => p[0] >= from && p[0] <= to);
+  }, [live.data, a.startedAt, a.endedAt]);
+
+  const chart = useMemo(() => {
+    // The two series are read at different moments: one time axis with each series null where it has no point.
+    const times = [...new Set([...points.map((p) => p.t), ...context.map((p) => p[0])])].sort((x, y) => x - y);
+    const at = (list: Map<number, number>) => times.map((t) => list.get(t) ?? null);
+    const rate = (p: SeriesPoint) => (metric === 'bps' ? p.bps : metric === 'flows' ? (p.flows ?? null) : p.pps);
+    const attackRates = new Map<number, number>();
+    for (const p of points) {
+      const v = rate(p);
+      if (v !== null) attackRates.set(p.t, v);
+    }
+    const liveRates = new Map(context.map((p) => [p[0], metric === 'bps' ? p[2] : p[1]] as [number, number]));
+    const last = points.at(-1);
+    const threshold = last?.threshold ?? a.threshold.value;
+    const baseline = last !== undefined ? last.baseline : (a.baseline?.[metric] ?? null);
+    const lines: ChartSeries[] = [{ label: `attack traffic (${unit}, recorded)`, values: at(attackRates), color: '#2b7bd6', spanGaps: true }];
+    if (metric !== 'flows') lines.push({ label: `all traffic to ${a.target} (live)`, values: at(liveRates), color: '#8a8f98', spanGaps: true });
+    lines.push({ label: `threshold (${a.threshold.key}, ${last?.thresholdSource ?? a.threshold.source})`, values: times.map(() => threshold), color: '#d63b2b', dash: [6, 4] });
+    if (baseline !== null) lines.push({ label: 'baseline', values: times.map(() => baseline), color: '#2b9d52', dash: [2, 4] });
+    return { times, lines };
+  }, [points, context, metric, unit, a]);
+
+  const enough = points.length >= 2 || context.length >= 2;
   return (
-    <section class="card wide">
+    <section class="card wide" data-testid="attack-rate-chart" data-recorded-points={points.length} data-live-points={context.length}>
       <h2>Rate, threshold and baseline</h2>
-      <ErrorBox error={series.error} title="Rate history unavailable" />
-      {series.data !== undefined && points.length < 2 ? (
+      <ErrorBox error={recorded.error} title="The attack's recorded series is unavailable" />
+      <ErrorBox error={live.error} title="Live traffic history unavailable" />
+      {recorded.data !== undefined && !enough ? (
         <p class="muted">
           {detail.active
-            ? 'The per-second history of this target is kept from the attack\'s start; the chart fills in.'
-            : 'No per-second history of this target from the attack: it is kept in memory from the attack\'s start, for an hour, for the 32 latest attacks, and a restart loses it.'}
+            ? 'The attack history records this attack\'s rates from its start, about once a second; the chart fills in.'
+            : 'No rate series was recorded for this attack (it was recorded by a release before the series existed).'}
         </p>
       ) : null}
-      {points.length >= 2 || detail.active ? <TimeChart times={times} series={lines} unit={unit} /> : null}
+      {enough || detail.active ? <TimeChart times={chart.times} series={chart.lines} unit={unit} /> : null}
       <p class="muted small">
-        Threshold {a.threshold.metric === 'bps' ? bps(a.threshold.value) : pps(a.threshold.value)} on <code>{a.threshold.key}</code> ({a.threshold.source}, host group {a.threshold.hostGroup}); measured{' '}
-        {a.threshold.metric === 'bps' ? bps(a.threshold.measured) : pps(a.threshold.measured)} at the start.
+        Threshold {metric === 'bps' ? bps(a.threshold.value) : metric === 'pps' ? pps(a.threshold.value) : `${a.threshold.value} flows/s`} on <code>{a.threshold.key}</code> ({a.threshold.source}, host group {a.threshold.hostGroup}); measured{' '}
+        {metric === 'bps' ? bps(a.threshold.measured) : metric === 'pps' ? pps(a.threshold.measured) : `${a.threshold.measured} flows/s`} at the start.
+        {points.length > 0 ? ` Recorded: ${points.length} points, ${duration(points.at(-1)!.t - points[0]!.t)}.` : ''}
+        {metric !== 'flows' ? ` Live traffic (grey) is kept in memory for the latest attacks' targets; a restart loses it.` : ''}
       </p>
     </section>
   );

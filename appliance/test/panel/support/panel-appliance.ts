@@ -37,6 +37,11 @@ export interface PanelAppliance {
   setupToken: string;
   /** Starts the demo's synthetic sFlow: a benign background, then one attack (NTP amplification on 203.0.113.10). */
   startTraffic(schedule: Partial<DemoSchedule>): Promise<void>;
+  /**
+   * Stops the traffic and the appliance (cleanly) and starts a new appliance on the same configuration file and
+   * data directory, as a restart of the service does; `appliance` and `url` (a new port) follow it.
+   */
+  restart(): Promise<void>;
   recordedRoutes(): RecordedRoute[];
   stop(): Promise<void>;
 }
@@ -78,7 +83,7 @@ export async function startPanelAppliance(): Promise<PanelAppliance> {
     })}`,
   );
   const config = await loadConfig(configPath);
-  const appliance = new Appliance({ config, configPath, log: silentLogger() });
+  let appliance = new Appliance({ config, configPath, log: silentLogger() });
   let traffic: DemoTraffic | undefined;
   const stop = async () => {
     await traffic?.stop();
@@ -92,7 +97,7 @@ export async function startPanelAppliance(): Promise<PanelAppliance> {
     if (api.failure !== undefined) throw api.failure;
     const setupToken = api.core?.setupToken();
     if (setupToken === undefined) throw new Error('a new data directory must have a setup token');
-    return {
+    const handle: PanelAppliance = {
       appliance,
       dataDir,
       configPath,
@@ -101,6 +106,17 @@ export async function startPanelAppliance(): Promise<PanelAppliance> {
       async startTraffic(schedule) {
         traffic = new DemoTraffic({ port: sflowPort, schedule: { firstAttackSeconds: 2, attackSeconds: 120, attackEverySeconds: 3600, ...schedule } });
         await traffic.start();
+      },
+      async restart() {
+        await traffic?.stop();
+        traffic = undefined;
+        await appliance.stop(5_000);
+        appliance = new Appliance({ config: await loadConfig(configPath), configPath, log: silentLogger() });
+        await appliance.start();
+        if (appliance.api === undefined) throw new Error('the API is not enabled in the test configuration');
+        if (appliance.api.failure !== undefined) throw appliance.api.failure;
+        handle.appliance = appliance;
+        handle.url = appliance.api.url;
       },
       recordedRoutes() {
         const file = join(dataDir, 'bgp', 'demo', 'recorded-routes.jsonl');
@@ -112,6 +128,7 @@ export async function startPanelAppliance(): Promise<PanelAppliance> {
       },
       stop,
     };
+    return handle;
   } catch (err) {
     await stop();
     throw err;
