@@ -19,7 +19,7 @@ if (!result.ok) throw new Error(JSON.stringify(result.problems));
 const log = createLogger({ level: 'error', fd: 2 });
 const bus = new EventBus<AttackEvent>();
 bus.on('attack.started', (e) => {
-  process.stdout.write(`${JSON.stringify({ type: 'started', at: Date.now(), target: e.attack.target, vector: e.attack.vector, detectionLatencyMs: e.attack.detectionLatencyMs, firstSampleAt: e.attack.firstSampleAt, windowMs: e.attack.threshold.windowMs })}\n`);
+  process.stdout.write(`${JSON.stringify({ type: 'started', at: Date.now(), target: e.attack.target, vector: e.attack.vector, detectionLatencyMs: e.attack.detectionLatencyMs, firstSampleAt: e.attack.firstSampleAt, windowMs: e.attack.threshold.windowMs, rule: e.attack.threshold.rule })}\n`);
 });
 const detection = new DetectionService({ config: result.config, bus, log });
 const intake = new SflowIntake({

@@ -8,18 +8,23 @@
 //     to 100,000 destinations; each trial a fresh victim. Datagrams go through the real path (sFlow encoder →
 //     decoder → FlowBatch → detector) with ticks every 100 ms of scenario time; latency is attack.started minus
 //     the true time of the first attack sample. Processing time is not in these numbers (see 1 and 3 for that).
-//     At 20,000 pps (FastNetMon's default threshold_pps) with the default rule, a looser one, the previous rule
-//     (95 % per look on 1 s and 0.5 s) and the 1 s window alone, and at 100,000 pps with the default rule. False
-//     alarms on benign traffic under the threshold are bench/detect/false-alarms.ts.
+//     At 20,000 pps (FastNetMon's default threshold_pps) with the default rule, the default without its
+//     quiet-before rule, a looser one, the previous rule (95 % per look on 1 s and 0.5 s) and the 1 s window alone,
+//     at 20,000 pps with every victim at 0.5× the threshold before its flood, the flood bringing it to 2× (10×) in
+//     all (the strict rule's case: not quiet before), and at 100,000 pps with the default rule. The clock runs WARM_MS (155 s) before the first flood, past
+//     the counter's quietTrustTick (start + idle eviction 120 s + 3 × 10 s), as a running appliance would be; each
+//     trial reports which rule decided it. False alarms on benign traffic under the threshold are
+//     bench/detect/false-alarms.ts.
 //  4. Lossless ingest with and without detection: bench/ingest's generator, method and traffic at a few rates,
 //     the intake alone and the intake with detection, so the cost of detection shows as lost samples or not.
 //  3. Live, wall clock, against FastNetMon 1.2.4: one sender replays the same sFlow over UDP to Breakwater (intake
 //     + detection service, real timers) and to FastNetMon (threshold_pps 20000, 1 s averaging, notify script),
 //     both in one network namespace with only loopback up; latency = callback time minus the send time of the
-//     first attack datagram.
+//     first attack datagram. Breakwater's detection is started --live-warm-seconds (155) before the first datagram
+//     is sent, so that its quiet-before rule is trusted (it is off for the first 150 s after start).
 //
 // Usage: npm run bench:detect -- [--trials 100] [--live-trials 10] [--parts throughput,latency,live] [--skip-live]
-//        [--skip-fastnetmon] [--out FILE]
+//        [--skip-fastnetmon] [--latency-runs default,quietOff,...] [--live-warm-seconds 155] [--out FILE]
 // Writes bench/results/detect-<date>.json. Part 3 needs root (ip netns) and fastnetmon; everything is bounded.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -51,6 +56,9 @@ const { values } = parseArgs({
     'live-trials': { type: 'string', default: '10' },
     'skip-live': { type: 'boolean', default: false },
     'skip-fastnetmon': { type: 'boolean', default: false },
+    // The latency runs of part 2 (names in main(); default: all of them).
+    'latency-runs': { type: 'string' },
+    'live-warm-seconds': { type: 'string', default: '155' },
     parts: { type: 'string', default: 'throughput,latency,live,ingest' },
     'ingest-rates': { type: 'string', default: '400000,600000,700000,800000' },
     // defaults: every destination of the replay is above the promotion level (the stress case); quiet: thresholds
@@ -65,6 +73,11 @@ const LIVE_TRIALS = Number(values['live-trials']);
 const THRESHOLD = 20_000;
 const SAMPLING = 1000;
 const T0 = Date.UTC(2026, 0, 5);
+/**
+ * Simulated time before the first flood: the detector starts ticking at T0 and its quiet-before rule is trusted
+ * from T0 + 150 s with the defaults (counter.quietTrustTick); a running appliance is past that.
+ */
+const WARM_MS = 155_000;
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
@@ -95,11 +108,19 @@ interface LatencySummary {
   p50: number;
   p95: number;
   max: number;
+  /** Trials decided by each rule (ThresholdCrossed.rule): the quiet-before rule or the strict (steady) one. */
+  rules?: Record<string, number>;
 }
 
-function summarize(latencies: number[], trials: number): LatencySummary {
+function summarize(latencies: number[], trials: number, rules?: string[]): LatencySummary {
   const s = [...latencies].sort((a, b) => a - b);
-  return { trials, detected: s.length, p50: Math.round(percentile(s, 50)), p95: Math.round(percentile(s, 95)), max: Math.round(s[s.length - 1] ?? Number.NaN) };
+  const byRule: Record<string, number> = {};
+  for (const r of rules ?? []) byRule[r] = (byRule[r] ?? 0) + 1;
+  return { trials, detected: s.length, p50: Math.round(percentile(s, 50)), p95: Math.round(percentile(s, 95)), max: Math.round(s[s.length - 1] ?? Number.NaN), ...(rules ? { rules: byRule } : {}) };
+}
+
+function rulesText(v: LatencySummary): string {
+  return v.rules ? `  decided by ${Object.entries(v.rules).map(([k, n]) => `${k} ${n}`).join(', ')}` : '';
 }
 
 /**
@@ -126,7 +147,11 @@ function benchConfig(networks: string[], extra: Record<string, unknown> = {}, th
 
 // ---------- 1. latency on a simulated clock ----------
 
-function latencyRun(label: string, extra: Record<string, unknown>, threshold = THRESHOLD): Record<string, LatencySummary> {
+/**
+ * `before`: every victim carries steady web traffic at this fraction of the threshold from the start (0: fresh
+ * victims), and its flood adds (factor - before) × threshold, so the victim is at factor × threshold in all.
+ */
+function latencyRun(label: string, extra: Record<string, unknown>, threshold = THRESHOLD, before = 0): Record<string, LatencySummary> {
   const config = benchConfig(['198.18.0.0/15'], { maxDestinations: 262_144, ...extra }, threshold);
   const events: AttackEvent[] = [];
   const detector = new Detector({ config, epochMs: T0 - 60_000, emit: (e) => events.push(e) });
@@ -141,9 +166,11 @@ function latencyRun(label: string, extra: Record<string, unknown>, threshold = T
     const victim = benchAddress(110_000 + i);
     const name = `trial-${i}`;
     trials.push({ name, victim, factor });
-    shapes.push(attackTraffic('udp_flood', { name, to: victim, rate: rate.constant(factor * threshold), samplingRate: SAMPLING, startMs: 3000 + i * gapMs, endMs: 3000 + i * gapMs + 3000 }));
+    if (before > 0) shapes.push(webServerTraffic({ name: `before-${i}`, to: victim, rate: rate.constant(before * threshold), samplingRate: SAMPLING }));
+    // With traffic before, the flood adds what brings the victim to factor × threshold in all.
+    shapes.push(attackTraffic('udp_flood', { name, to: victim, rate: rate.constant((factor - before) * threshold), samplingRate: SAMPLING, startMs: WARM_MS + i * gapMs, endMs: WARM_MS + i * gapMs + 3000 }));
   }
-  const durationMs = 3000 + 2 * TRIALS * gapMs + 1000;
+  const durationMs = WARM_MS + 2 * TRIALS * gapMs + 1000;
   const started = performance.now();
   let lastProgress = started;
   const run = new ScenarioRunner({ name: 'latency', durationMs, seed: 17, shapes, attacks: [] }).run({
@@ -159,15 +186,19 @@ function latencyRun(label: string, extra: Record<string, unknown>, threshold = T
   });
   const byVictim = new Map(events.filter((e) => e.type === 'attack.started').map((e) => [e.attack.target, e.attack]));
   const lat: Record<number, number[]> = { 2: [], 10: [] };
+  const rules: Record<number, string[]> = { 2: [], 10: [] };
   for (const t of trials) {
     const a = byVictim.get(t.victim);
     const first = run.firstAttackSample.get(t.name);
-    if (a && first !== undefined) lat[t.factor]!.push(a.startedAt - first);
+    if (a && first !== undefined) {
+      lat[t.factor]!.push(a.startedAt - first);
+      rules[t.factor]!.push(a.threshold.rule ?? 'unknown');
+    }
   }
   const falsePositives = [...byVictim.keys()].filter((v) => !trials.some((t) => t.victim === v)).length;
-  const out = { '2x': summarize(lat[2]!, TRIALS), '10x': summarize(lat[10]!, TRIALS) };
+  const out = { '2x': summarize(lat[2]!, TRIALS, rules[2]), '10x': summarize(lat[10]!, TRIALS, rules[10]) };
   log(`  ${label}: ${run.samples.toLocaleString('en')} samples in ${((performance.now() - started) / 1000).toFixed(1)} s; false positives ${falsePositives}`);
-  for (const [k, v] of Object.entries(out)) log(`    ${k.padEnd(4)} detected ${v.detected}/${v.trials}  p50 ${v.p50} ms  p95 ${v.p95} ms  max ${v.max} ms`);
+  for (const [k, v] of Object.entries(out)) log(`    ${k.padEnd(4)} detected ${v.detected}/${v.trials}  p50 ${v.p50} ms  p95 ${v.p95} ms  max ${v.max} ms${rulesText(v)}`);
   return { ...out, falsePositives: falsePositives as unknown as LatencySummary };
 }
 
@@ -410,7 +441,16 @@ async function live(withFastnetmon: boolean): Promise<Record<string, unknown>> {
   const bwConfig = { networks: bench.networks, detection: bench.detection };
   const bw = spawnInNs(ns, process.execPath, ['--conditions=source', '--import', 'tsx', 'bench/detect/breakwater-detector.ts', `127.0.0.1:${BW_PORT}`, JSON.stringify(bwConfig)], 'pipe');
   const bwStarted = new Map<string, number>();
-  const bwReady = new Promise<void>((resolve) => jsonLines(bw, (o) => (o.type === 'ready' ? resolve() : o.type === 'started' ? bwStarted.set(String(o.target), Number(o.at)) : undefined)));
+  const bwRule = new Map<string, string>();
+  const bwReady = new Promise<void>((resolve) =>
+    jsonLines(bw, (o) => {
+      if (o.type === 'ready') resolve();
+      else if (o.type === 'started') {
+        bwStarted.set(String(o.target), Number(o.at));
+        bwRule.set(String(o.target), String(o.rule));
+      }
+    }),
+  );
   bw.stderr!.on('data', (d: Buffer) => process.stderr.write(`[breakwater] ${d}`));
 
   const fnmBans = new Map<string, number>();
@@ -423,7 +463,10 @@ async function live(withFastnetmon: boolean): Promise<Record<string, unknown>> {
     fnm.stdout!.on('data', () => {});
   }
   await bwReady;
-  await sleep(withFastnetmon ? 3000 : 500);
+  // Past the quiet-before rule's trust tick (start + 150 s with the defaults), as a running appliance would be.
+  const warmMs = Number(values['live-warm-seconds']) * 1000;
+  if (warmMs > 0) log(`  waiting ${warmMs / 1000} s after Breakwater's start (its quiet-before rule is trusted 150 s after it) ...`);
+  await sleep(Math.max(warmMs, withFastnetmon ? 3000 : 500));
 
   const trials: LivePlan['trials'] = [];
   const gap = 10_000;
@@ -476,14 +519,19 @@ async function live(withFastnetmon: boolean): Promise<Record<string, unknown>> {
   const result: Record<string, unknown> = { sendErrors };
   for (const [name, calls] of [['breakwater', bwStarted], ...(withFastnetmon ? [['fastnetmon', fnmBans]] : [])] as [string, Map<string, number>][]) {
     const lat: Record<number, number[]> = { 2: [], 10: [] };
+    const rules: Record<number, string[]> = { 2: [], 10: [] };
     trials.forEach((t) => {
       const sent = firstSent.get(t.victim);
       const at = calls.get(t.victim);
-      if (sent !== undefined && at !== undefined) lat[t.pps / THRESHOLD]!.push(at - sent);
+      if (sent !== undefined && at !== undefined) {
+        lat[t.pps / THRESHOLD]!.push(at - sent);
+        if (name === 'breakwater') rules[t.pps / THRESHOLD]!.push(bwRule.get(t.victim) ?? 'unknown');
+      }
     });
-    const r = { '2x': summarize(lat[2]!, LIVE_TRIALS), '10x': summarize(lat[10]!, LIVE_TRIALS) };
+    const withRules = name === 'breakwater';
+    const r = { '2x': summarize(lat[2]!, LIVE_TRIALS, withRules ? rules[2] : undefined), '10x': summarize(lat[10]!, LIVE_TRIALS, withRules ? rules[10] : undefined) };
     result[name] = r;
-    for (const [k, v] of Object.entries(r)) log(`    ${name.padEnd(11)} ${k.padEnd(4)} detected ${v.detected}/${v.trials}  p50 ${v.p50} ms  p95 ${v.p95} ms  max ${v.max} ms`);
+    for (const [k, v] of Object.entries(r)) log(`    ${name.padEnd(11)} ${k.padEnd(4)} detected ${v.detected}/${v.trials}  p50 ${v.p50} ms  p95 ${v.p95} ms  max ${v.max} ms${rulesText(v)}`);
   }
   return result;
 }
@@ -630,13 +678,22 @@ async function main(): Promise<void> {
   let simulated: Record<string, Record<string, LatencySummary>> | undefined;
   if (PARTS.has('latency')) {
     log('2. latency, simulated clock (sampling 1:1000, 100,000 background destinations)');
-    simulated = {
-      threshold20k: latencyRun('threshold 20,000 pps, default rule (1 s @ 0.999, 0.5 s and 0.3 s @ 0.9999)', {}),
-      threshold20kLooser: latencyRun('threshold 20,000 pps, looser (1 s @ 0.995, 0.5 s @ 0.999, 0.3 s @ 0.9999)', { confidence: 0.995, fastConfidence: 0.999 }),
-      threshold20kPrevious: latencyRun('threshold 20,000 pps, previous rule (1 s and 0.5 s @ 0.95)', { confidence: 0.95, fastConfidence: 0.95, shortWindowMs: 0 }),
-      threshold20kMainWindowOnly: latencyRun('threshold 20,000 pps, 1 s window only @ 0.999', { fastWindowMs: 0, shortWindowMs: 0 }),
-      threshold100k: latencyRun('threshold 100,000 pps, default rule', {}, 100_000),
+    const runs: Record<string, () => Record<string, LatencySummary>> = {
+      threshold20k: () => latencyRun('threshold 20,000 pps, default rule (1 s @ 0.999, 0.5 s and 0.3 s @ 0.9999; quiet before: 0.95)', {}),
+      threshold20kQuietRuleOff: () => latencyRun('threshold 20,000 pps, default rule without the quiet-before rule', { quietConfidence: 0 }),
+      threshold20kHalfBefore: () => latencyRun('threshold 20,000 pps, default rule, every victim at 0.5x the threshold before its flood, 2x (10x) in all with it (not quiet before)', {}, THRESHOLD, 0.5),
+      threshold20kLooser: () => latencyRun('threshold 20,000 pps, looser (1 s @ 0.995, 0.5 s @ 0.999, 0.3 s @ 0.9999), no quiet rule', { confidence: 0.995, fastConfidence: 0.999, quietConfidence: 0 }),
+      threshold20kPrevious: () => latencyRun('threshold 20,000 pps, previous rule (1 s and 0.5 s @ 0.95)', { confidence: 0.95, fastConfidence: 0.95, shortWindowMs: 0, quietConfidence: 0 }),
+      threshold20kMainWindowOnly: () => latencyRun('threshold 20,000 pps, 1 s window only @ 0.999, no quiet rule', { fastWindowMs: 0, shortWindowMs: 0, quietConfidence: 0 }),
+      threshold100k: () => latencyRun('threshold 100,000 pps, default rule', {}, 100_000),
     };
+    const chosen = values['latency-runs'] ? values['latency-runs'].split(',') : Object.keys(runs);
+    simulated = {};
+    for (const name of chosen) {
+      const run = runs[name];
+      if (!run) throw new Error(`unknown latency run ${name} (${Object.keys(runs).join(', ')})`);
+      simulated[name] = run();
+    }
   }
   let liveResult: Record<string, unknown> | undefined;
   if (!values['skip-live'] && PARTS.has('live')) {
@@ -660,7 +717,7 @@ async function main(): Promise<void> {
   }
   const result = {
     date: started.toISOString(),
-    command: `npm run bench:detect -- --trials ${TRIALS} --live-trials ${LIVE_TRIALS} --parts ${[...PARTS].join(',')}${values['skip-live'] ? ' --skip-live' : ''}`,
+    command: `npm run bench:detect -- --trials ${TRIALS} --live-trials ${LIVE_TRIALS} --parts ${[...PARTS].join(',')}${values['skip-live'] ? ' --skip-live' : ''}${values['latency-runs'] ? ` --latency-runs ${values['latency-runs']}` : ''}`,
     loadAverageAtStart: startLoad,
     loadAverageAtEnd: loadavg(),
     cpuPressureAtEnd: cpuPressure(),

@@ -43,8 +43,9 @@ interface Trial {
 }
 
 /**
- * `floods` floods at factor × threshold, 6 s apart from `firstMs` on, each on its own victim (198.18.1.x); with
- * `before`, every victim carries steady web traffic at that fraction of the threshold from the start.
+ * `floods` floods to factor × threshold, 6 s apart from `firstMs` on, each on its own victim (198.18.1.x); with
+ * `before`, every victim carries steady web traffic at that fraction of the threshold from the start, and its flood
+ * adds what brings it to factor × threshold in all.
  */
 function trials(options: { floods: number; factor?: number; firstMs?: number; before?: number; config?: DetectorConfig; extraShapes?: TrafficShape[] }): Trial[] {
   const { floods, factor = 2, firstMs = WARM_MS, before = 0 } = options;
@@ -56,7 +57,8 @@ function trials(options: { floods: number; factor?: number; firstMs?: number; be
     if (before > 0) shapes.push(webServerTraffic({ name: `before-${i}`, to: victim, rate: rate.constant(before * THRESHOLD), samplingRate: 1000 }));
     // Onset at a different phase of the 100 ms tick in each trial.
     const startMs = firstMs + i * 6000 + ((i * 37) % 100);
-    shapes.push(attackTraffic('udp_flood', { name: `flood-${i}`, to: victim, rate: rate.constant(factor * THRESHOLD), samplingRate: 1000, startMs, endMs: startMs + 3000 }));
+    // With traffic before, the flood brings the victim to factor × threshold in all.
+    shapes.push(attackTraffic('udp_flood', { name: `flood-${i}`, to: victim, rate: rate.constant((factor - before) * THRESHOLD), samplingRate: 1000, startMs, endMs: startMs + 3000 }));
   }
   shapes.push(...(options.extraShapes ?? []));
   const scenario: Scenario = { name: 'quiet-rule', durationMs: firstMs + floods * 6000, seed: 5, shapes, attacks: [] };
@@ -92,7 +94,7 @@ test('a fresh victim at 2× a 20,000 pps threshold (1:1000) is decided by the qu
   assert.ok(a.threshold.lowerBound >= THRESHOLD, `lower bound ${a.threshold.lowerBound} (at the quiet confidence) above the threshold`);
 });
 
-test('the same flood on a destination at 0.5× before is decided by the strict rule only, later', (t) => {
+test('2× on a destination at 0.5× before (its flood adds 1.5×) is decided by the strict rule only, later', (t) => {
   const busy = trials({ floods: 20, before: 0.5 });
   const fresh = trials({ floods: 20 });
   t.diagnostic(`at 0.5× before: ${busy.map((x) => `${Math.round(x.latencyMs)}${x.rule === 'quiet' ? 'q' : 's'}`).join(' ')}`);
