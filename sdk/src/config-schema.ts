@@ -1,7 +1,7 @@
 // A plugin's configuration: the schema it declares (TypeBox, or plain JSON Schema) and the one check that
 // turns the operator's settings into ctx.config. The appliance and @breakwater/sdk/testing both call
 // checkPluginConfig, so a plugin's unit tests see exactly the validation (and defaults) the appliance applies.
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Static, TSchema } from '@sinclair/typebox';
 
@@ -31,13 +31,28 @@ export type ConfigCheck<C> = { ok: true; config: C } | { ok: false; problems: Co
  * The input is copied, not changed.
  */
 export function checkPluginConfig<S extends PluginConfigSchema>(schema: S, input: unknown): ConfigCheck<ConfigOf<S>> {
-  // A fresh validator per check: plugins' schemas may reuse $id values, and checks happen once per load.
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
-  addFormats.default(ajv);
-  const validate = ajv.compile(schema as object);
+  const validate = validatorFor(schema);
   const value = input === undefined ? {} : structuredClone(input);
   if (validate(value)) return { ok: true, config: value as ConfigOf<S> };
   return { ok: false, problems: (validate.errors ?? []).map(describe) };
+}
+
+/**
+ * Compiled validators by schema object. Compiling costs 20-40 ms of CPU (Ajv generates code), and tiers check
+ * their stage settings on every engage, on the path from detection to the route (bench/e2e measured it). Each
+ * schema gets its own Ajv instance, as before: plugins' schemas may reuse $id values.
+ */
+const validators = new WeakMap<object, ValidateFunction>();
+
+function validatorFor(schema: PluginConfigSchema): ValidateFunction {
+  let validate = validators.get(schema);
+  if (validate === undefined) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+    addFormats.default(ajv);
+    validate = ajv.compile(schema as object);
+    validators.set(schema, validate);
+  }
+  return validate;
 }
 
 function describe(e: ErrorObject): ConfigProblem {

@@ -61,6 +61,22 @@ for (const c of configCases) {
   });
 }
 
+test('checkPluginConfig: a schema checked again (its validator is compiled once) answers each input on its own', () => {
+  const bad = checkPluginConfig(webhook, { url: 'nope' });
+  const good = checkPluginConfig(webhook, { url: 'https://hooks.example.net/a', timeoutMs: 5 });
+  const badAgain = checkPluginConfig(webhook, { url: 'https://hooks.example.net/a', timeoutMs: 0 });
+  assert.ok(!bad.ok && !badAgain.ok);
+  assert.deepEqual(bad.problems.map((p) => p.path), ['/url']);
+  assert.deepEqual(badAgain.problems.map((p) => p.path), ['/timeoutMs']);
+  assert.deepEqual(good, { ok: true, config: { url: 'https://hooks.example.net/a', timeoutMs: 5, events: ['attack.started'] } });
+  // Two plugins' schemas with the same $id do not share a validator.
+  const first = { $id: 'settings', type: 'object', properties: { a: { type: 'string' } }, required: ['a'] };
+  const second = { $id: 'settings', type: 'object', properties: { b: { type: 'integer' } }, required: ['b'] };
+  assert.ok(checkPluginConfig(first, { a: 'x' }).ok);
+  assert.ok(checkPluginConfig(second, { b: 1 }).ok);
+  assert.ok(!checkPluginConfig(second, { a: 'x' }).ok);
+});
+
 test('isPluginError recognises a PluginError by its fields, also from another copy of the SDK', () => {
   const own = new PluginError('BW_ERR_PLUGIN_HOOK', 'boom', { plugin: 'p', hook: 'engage', cause: new Error('inner') });
   assert.equal((own.cause as Error).message, 'inner');
