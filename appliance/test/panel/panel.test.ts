@@ -341,7 +341,7 @@ test('after a restart, the ended attack\'s page draws its rate chart from the se
   assert.ok(recorded >= 5, `${recorded} recorded points`);
   assert.ok(drawn >= recorded, `${drawn} points drawn, ${recorded} of them recorded`);
   assert.equal(await card.getByText('No rate series was recorded').count(), 0);
-  const series = await page.evaluate(async (path) => (await fetch(`/api/v1${path}/series`)).json(), attackPath!);
+  const series = (await page.evaluate(async (path) => (await fetch(`/api/v1${path}/series`)).json(), attackPath!)) as { points: unknown[]; active: boolean };
   assert.equal(series.points.length, recorded, 'the chart draws every recorded point');
   assert.equal(series.active, false);
   await shot('16-attack-after-restart');
