@@ -7,7 +7,7 @@ import type { Component } from './component.js';
 import { stopWithin } from './component.js';
 import { EventBus, type AttackBus } from './bus/event-bus.js';
 import type { AttackEvent } from './detection/attack.js';
-import { DetectionService } from './detection/detection-service.js';
+import { createDetection, type DetectionComponent } from './detection/detection-component.js';
 import type { Config } from './config/schema.js';
 import { prepareDataDir } from './data-dir.js';
 import { Tier1Firewall } from './firewall/tier1-firewall.js';
@@ -38,7 +38,8 @@ export class Appliance {
   readonly health: HealthServer;
   readonly intake: SflowIntake;
   readonly bus: AttackBus;
-  readonly detection: DetectionService;
+  /** Detection on this thread, or in a thread of its own (detection.thread): the same surface either way. */
+  readonly detection: DetectionComponent;
   readonly notify: NotifyService;
   /** Every attack, kept across restarts (history/attack-history.ts): `breakwater attacks`, the REST API. */
   readonly history: AttackHistory;
@@ -64,7 +65,7 @@ export class Appliance {
     const busLog = log.child({ component: 'bus' });
     this.bus = new EventBus<AttackEvent>((err, event) => busLog.error({ err, event: event.type }, 'an attack event subscriber failed'));
     const detectionLog = log.child({ component: 'detection' });
-    this.detection = new DetectionService({ config, bus: this.bus, log: detectionLog });
+    this.detection = createDetection({ config, bus: this.bus, log: detectionLog, batchBuffersTransferable: () => this.intake.batchBuffersTransferable });
     this.history = new AttackHistory({ dataDir: config.dataDir, settings: config.history, bus: this.bus, log: log.child({ component: 'history' }) });
     this.capture = new AttackCapture({ config: config.capture, dataDir: config.dataDir, bus: this.bus, log: log.child({ component: 'capture' }) });
     this.notify = new NotifyService({
@@ -76,6 +77,7 @@ export class Appliance {
     });
     // Detection sees each FlowBatch right after the intake applied it (DetectionService.consume counts its own failures).
     // The capture's rings take each batch before detection sees it, so an attack's file starts before its detection.
+    // Detection is the last listener: in thread mode it may move the batch's buffer to its thread.
     if (this.capture.enabled) this.intake.addBatchListener((batch) => this.capture.consume(batch));
     this.intake.addBatchListener((batch) => this.detection.consume(batch));
     this.speaker = createSpeaker({ config: config.bgp, dataDir: config.dataDir, log: log.child({ component: 'bgp' }) });

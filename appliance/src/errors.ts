@@ -59,6 +59,7 @@ export const errorCodes = {
   BW_ERR_SPEAKER_NO_DIVERSION: { message: 'The %s speaker cannot announce diversion routes: use exabgp, bird or gobgp for the BGP diversion-community provider', status: 422 },
   BW_ERR_BASELINE_WRITE: { message: 'Baselines cannot be saved to %s: %s', status: 500 },
   BW_ERR_BASELINE_READ: { message: 'Baselines in %s were not loaded (%s); learning starts afresh', status: 500 },
+  BW_ERR_DETECTION_THREAD: { message: 'Detection thread (detection.thread): %s', status: 500 },
   BW_ERR_BACKUP_CREATE: { message: 'Backup %s could not be written: %s', status: 500 },
   BW_ERR_BACKUP_FORMAT: { message: '%s is not a Breakwater backup: %s', status: 400 },
   BW_ERR_BACKUP_INCOMPATIBLE: { message: 'Backup %s cannot be restored here: %s', status: 422 },

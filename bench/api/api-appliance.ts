@@ -63,10 +63,17 @@ const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
   if (line.trim() === 'stats') {
     const c = appliance.intake.consumer;
-    const counter = appliance.detection.detector.counter;
-    process.stdout.write(`${JSON.stringify({ flowSamples: c.flowSamples, counted: counter.samples + counter.unprotectedSamples + counter.nonIpSamples, trafficSampleMs: history.lastSampleMs, maxTrafficSampleMs: maxSampleMs, destinations: counter.hosts.size, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 })}\n`);
+    const flowSamples = c.flowSamples;
+    const delay = { loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 };
+    const maxTrafficSampleMs = maxSampleMs;
     maxSampleMs = 0;
     loopDelay.reset();
+    // Asked of detection (in thread mode, of its thread, behind every batch already handed to it).
+    void appliance.detection.reportNow().then((report) => {
+      const r = report as { samples: { counted: number; unprotected: number; nonIp: number }; destinations: { tracked: number }; thread?: { dropped: { batches: number; samples: number } } };
+      const counted = r.samples.counted + r.samples.unprotected + r.samples.nonIp;
+      process.stdout.write(`${JSON.stringify({ flowSamples, counted, detectionThread: r.thread !== undefined, detectionDropped: r.thread?.dropped ?? null, trafficSampleMs: history.lastSampleMs, maxTrafficSampleMs, destinations: r.destinations.tracked, ...delay })}\n`);
+    });
   } else if (line.trim() === 'stop') void stop();
 });
 lines.on('close', () => void stop());

@@ -1,24 +1,22 @@
 // The traffic figures the REST API and the panel's dashboard show: pps and bps towards the protected networks,
-// the busiest destinations, and a per-second history of both, read once a second from detection's counting
-// (counting/traffic-counter.ts) and never on the per-sample path. Rates are the counting windows' (the packets
-// and bytes of the last complete window divided by its length), so a series and the thresholds drawn over it
-// measure the same thing. Every configured prefix (networks and host groups) has a series; a destination or an
-// other prefix gets one from the first time someone asks for it (a bounded number of them, the least recently
-// asked dropped first). Every attack's target gets one when the attack starts (keepForAttack, called from the
-// attack bus's attack.started by routes/traffic.ts), so an attack's chart has its rate from its start even when
-// nobody looked while it lasted; those are bounded separately (maxAttackTargets, the oldest attack's dropped
-// first) and are never dropped for asked-for ones. They live in memory only: a restart loses them. Histories are
-// rings of a bounded length (`seconds` points each).
+// the busiest destinations, and a per-second history of both, kept from one summary a second of detection's
+// counting (counting/traffic-summary.ts), never read on the per-sample path. Where detection runs decides where
+// the summary is read: on this thread from the counter, in slices between other work (detection in-process), or
+// in the detection thread, which posts each second's summary (detection.thread). Either way this history keeps
+// the series and publishes the live stream's `traffic` event when a summary arrives. Every configured prefix
+// (networks and host groups) has a series; a destination or an other prefix gets one from the first time
+// someone asks for it (a bounded number of them, the least recently asked dropped first). Every attack's target
+// gets one when the attack starts (keepForAttack, called from the attack bus's attack.started by
+// routes/traffic.ts), so an attack's chart has its rate from its start even when nobody looked while it lasted;
+// those are bounded separately (maxAttackTargets, the oldest attack's dropped first) and are never dropped for
+// asked-for ones. They live in memory only: a restart loses them. Histories are rings of a bounded length
+// (`seconds` points each).
 //
-// This module only reads counting's tables; it computes nothing detection needs.
-import { keyText, parseKeyPrefix, prefixMaskWord, type ParsedKeyPrefix } from '../counting/address-key.js';
-import type { TrafficCounter } from '../counting/traffic-counter.js';
+// This module only keeps what counting's summaries say; it computes nothing detection needs.
+import { parseKeyPrefix, type ParsedKeyPrefix } from '../counting/address-key.js';
+import type { TrafficFollower, TrafficRate, TrafficSummary, TrafficSummarySource } from '../counting/traffic-summary.js';
 
-export interface TrafficRate {
-  target: string;
-  pps: number;
-  bps: number;
-}
+export type { TrafficRate } from '../counting/traffic-summary.js';
 
 export interface TrafficSample {
   /** ms since the epoch when it was read. */
@@ -31,16 +29,12 @@ export interface TrafficSample {
 
 export type SeriesPoint = [t: number, pps: number, bps: number];
 
-/** Destinations read between two turns of the event loop. */
-const SLICE = 16_384;
-
 export interface TrafficHistoryOptions {
-  counter: () => TrafficCounter;
+  /** Where each second's summary comes from: detection's `traffic` (its counter here, or the detection thread). */
+  source: TrafficSummarySource;
   clock: () => number;
   /** Seconds of history kept per series (default 3600). */
   seconds?: number;
-  /** Destinations kept in each second's top list (default 20). */
-  topSize?: number;
   /** Most destinations or prefixes watched at once beyond the configured prefixes (default 64). */
   maxWatches?: number;
   /** Most attack targets whose series are kept from their attack's start, besides those (default 32). */
@@ -79,20 +73,14 @@ class SeriesRing {
 
 interface Watch {
   prefix: ParsedKeyPrefix;
-  mask: Uint32Array;
-  /** An address's key words (a /32 or /128: looked up in counting's table, not scanned for); undefined for a prefix. */
-  address: Uint32Array | undefined;
   ring: SeriesRing;
   askedAt: number;
   /** When an attack on it last started (keepForAttack); undefined for a series kept only because it was asked for. */
   attackAt: number | undefined;
-  packets: number;
-  bytes: number;
 }
 
 export class TrafficHistory {
   private readonly seconds: number;
-  private readonly topSize: number;
   private readonly maxWatches: number;
   private readonly maxAttackTargets: number;
   private readonly total: SeriesRing;
@@ -100,41 +88,33 @@ export class TrafficHistory {
   private networkRings: SeriesRing[] = [];
   private networkRates: TrafficRate[] = [];
   private readonly watches = new Map<string, Watch>();
-  private readonly key = new Uint32Array(4);
-  private timer: NodeJS.Timeout | undefined;
+  private follower: TrafficFollower | undefined;
   private latest: TrafficSample | undefined;
-  /** How long the latest sample took (ms). */
+  /** How long reading the latest summary took where it was read (ms). */
   lastSampleMs = 0;
 
   constructor(private readonly options: TrafficHistoryOptions) {
     this.seconds = options.seconds ?? 3600;
-    this.topSize = options.topSize ?? 20;
     this.maxWatches = options.maxWatches ?? 64;
     this.maxAttackTargets = options.maxAttackTargets ?? 32;
     this.total = new SeriesRing(this.seconds);
   }
 
-  /**
-   * Samples once a second from now on, handing each sample to `onSample` (the live stream). The timer's samples
-   * read the destinations in slices with a turn of the event loop between them, so a large table never holds
-   * up the intake or a request for the whole read.
-   */
+  /** Takes a summary about once a second from now on, handing each sample to `onSample` (the live stream). */
   start(onSample?: (sample: TrafficSample) => void): void {
-    if (this.timer !== undefined) return;
-    let busy = false;
-    this.timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void this.sampleInSlices()
-        .then((s) => onSample?.(s))
-        .finally(() => (busy = false));
-    }, 1000);
-    this.timer.unref();
+    if (this.follower !== undefined) return;
+    this.follower = this.options.source.follow(
+      (summary) => {
+        const sample = this.apply(summary);
+        onSample?.(sample);
+      },
+      () => this.watchedTargets(),
+    );
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.follower?.stop();
+    this.follower = undefined;
   }
 
   /**
@@ -169,9 +149,8 @@ export class TrafficHistory {
       return prefix.text;
     }
     this.makeRoom(attack);
-    const mask = Uint32Array.from([0, 1, 2, 3], (w) => prefixMaskWord(prefix.length, w));
-    const address = prefix.length === (prefix.family === 4 ? 32 : 128) ? Uint32Array.from(prefix.words) : undefined;
-    this.watches.set(prefix.text, { prefix, mask, address, ring: new SeriesRing(this.seconds), askedAt: now, attackAt: attack ? now : undefined, packets: 0, bytes: 0 });
+    this.watches.set(prefix.text, { prefix, ring: new SeriesRing(this.seconds), askedAt: now, attackAt: attack ? now : undefined });
+    this.follower?.watchesChanged();
     return prefix.text;
   }
 
@@ -187,120 +166,36 @@ export class TrafficHistory {
     this.watches.delete(oldest.prefix.text);
   }
 
-  /** One sample now, read in one go (tests; the timer reads in slices). */
+  /** One sample now, read in one go on this thread (tests); only where counting runs on this thread. */
   sample(): TrafficSample {
-    const reading = this.read();
-    let step = reading.next();
-    while (step.done !== true) step = reading.next();
-    return step.value;
+    const readSync = this.options.source.readSync;
+    if (readSync === undefined) throw new Error('sample() reads counting on this thread; detection runs in its own thread (detection.thread): use sampleNow()');
+    return this.apply(readSync.call(this.options.source, this.watchedTargets()));
   }
 
-  /** One sample read in slices of SLICE destinations, yielding to the event loop between them. */
-  async sampleInSlices(): Promise<TrafficSample> {
-    const reading = this.read();
-    let step = reading.next();
-    while (step.done !== true) {
-      await new Promise((resolve) => setImmediate(resolve));
-      step = reading.next();
-    }
-    return step.value;
+  /** One sample now, wherever counting runs. */
+  async sampleNow(): Promise<TrafficSample> {
+    return this.apply(await this.options.source.readNow(this.watchedTargets()));
   }
 
-  /** The sample, as a generator that pauses every SLICE destinations. lastSampleMs counts the work, not the pauses. */
-  private *read(): Generator<void, TrafficSample, void> {
-    let busyMs = 0;
-    let started = performance.now();
-    const counter = this.options.counter();
-    const now = this.options.clock();
-    // The last complete tick, and the window of ticks that ends with it.
-    const T = counter.tickOf(now) - 1;
-    const W = counter.windowTicks;
-    const windowSeconds = (W * counter.tickMs) / 1000;
-    const rate = (packets: number, bytes: number) => ({ pps: packets / windowSeconds, bps: (bytes * 8) / windowSeconds });
+  /** The canonical prefix texts of every series kept (what each summary must carry sums of). */
+  private watchedTargets(): string[] {
+    return [...this.watches.keys()];
+  }
 
-    // Configured prefixes: counting keeps one aggregate each; together they are all protected traffic.
-    const nets = counter.networks;
-    const netCount = nets.usedEntries;
-    if (this.networkRings.length !== netCount) this.networkRings = Array.from({ length: netCount }, () => new SeriesRing(this.seconds));
-    let packets = 0;
-    let bytes = 0;
-    this.networkRates = [];
-    for (let e = 0; e < netCount; e++) {
-      const p = nets.windowPackets(e, T);
-      const b = nets.windowBytes(e, T);
-      packets += p;
-      bytes += b;
-      const r = rate(p, b);
-      this.networkRings[e]!.push(now, r.pps, r.bps);
-      nets.readKey(e, this.key);
-      const tag = nets.tagOf(e);
-      this.networkRates.push({ target: `${keyText(tag & 0xff, this.key[0]!, this.key[1]!, this.key[2]!, this.key[3]!)}/${tag >>> 8}`, ...r });
-    }
-
-    // Destinations: the busiest by packets, and the watched ones. A watched address is looked up (attack
-    // targets are kept for an hour, so a scan per address would cost every destination once per target); a
-    // watched prefix is summed over the scan.
-    const hosts = counter.hosts;
-    const all = [...this.watches.values()];
-    const watches = all.filter((w) => w.address === undefined);
-    const oldest = T - W + 1;
-    for (const w of all) {
-      w.packets = 0;
-      w.bytes = 0;
-      if (w.address === undefined) continue;
-      const e = hosts.locate(w.prefix.family, w.address, 0);
-      if (e < 0 || hosts.newestTick(e) < oldest) continue;
-      w.packets = hosts.windowPackets(e, T);
-      w.bytes = hosts.windowBytes(e, T);
-    }
-    const topEntry: number[] = [];
-    const topPackets: number[] = [];
-    const limit = hosts.usedEntries;
-    for (let e = 0; e < limit; e++) {
-      if (e % SLICE === SLICE - 1) {
-        busyMs += performance.now() - started;
-        yield;
-        started = performance.now();
-      }
-      const tag = hosts.tagOf(e);
-      if (tag === 0 || hosts.newestTick(e) < oldest) continue;
-      const p = hosts.windowPackets(e, T);
-      if (p <= 0) continue;
-      if (topEntry.length < this.topSize || p > topPackets[topPackets.length - 1]!) {
-        let at = topPackets.length;
-        while (at > 0 && topPackets[at - 1]! < p) at--;
-        topEntry.splice(at, 0, e);
-        topPackets.splice(at, 0, p);
-        if (topEntry.length > this.topSize) {
-          topEntry.pop();
-          topPackets.pop();
-        }
-      }
-      if (watches.length === 0) continue;
-      hosts.readKey(e, this.key);
-      const family = tag & 0xff;
-      const k = this.key;
-      for (const w of watches) {
-        const m = w.mask;
-        const q = w.prefix.words;
-        if (w.prefix.family === family && ((k[0]! & m[0]!) >>> 0) === q[0] && ((k[1]! & m[1]!) >>> 0) === q[1] && ((k[2]! & m[2]!) >>> 0) === q[2] && ((k[3]! & m[3]!) >>> 0) === q[3]) {
-          w.packets += p;
-          w.bytes += hosts.windowBytes(e, T);
-        }
-      }
-    }
-    for (const w of all) {
-      const r = rate(w.packets, w.bytes);
-      w.ring.push(now, r.pps, r.bps);
-    }
-    const top = topEntry.map((e) => {
-      hosts.readKey(e, this.key);
-      return { target: keyText(hosts.tagOf(e) & 0xff, this.key[0]!, this.key[1]!, this.key[2]!, this.key[3]!), ...rate(hosts.windowPackets(e, T), hosts.windowBytes(e, T)) };
-    });
-    const totals = rate(packets, bytes);
-    this.total.push(now, totals.pps, totals.bps);
-    this.latest = { t: now, pps: totals.pps, bps: totals.bps, top };
-    this.lastSampleMs = busyMs + performance.now() - started;
+  /**
+   * Takes one second's summary: a point on every series it carries, stamped with this history's clock at the time
+   * the figures were read (now, less the summary's age), so the live stream shows how late a second arrives.
+   */
+  apply(summary: TrafficSummary): TrafficSample {
+    const now = this.options.clock() - Math.max(0, Date.now() - summary.at);
+    if (this.networkRings.length !== summary.networks.length) this.networkRings = Array.from({ length: summary.networks.length }, () => new SeriesRing(this.seconds));
+    summary.networks.forEach((r, i) => this.networkRings[i]!.push(now, r.pps, r.bps));
+    this.networkRates = summary.networks;
+    for (const r of summary.watched) this.watches.get(r.target)?.ring.push(now, r.pps, r.bps);
+    this.total.push(now, summary.total.pps, summary.total.bps);
+    this.latest = { t: now, pps: summary.total.pps, bps: summary.total.bps, top: summary.top };
+    this.lastSampleMs = summary.readMs;
     return this.latest;
   }
 

@@ -114,6 +114,11 @@ export const BaselineSchema = Type.Object(
 
 export const DetectionSchema = Type.Object(
   {
+    thread: Type.Union([Type.Literal('auto'), Type.Boolean()], {
+      default: false,
+      description:
+        'Run detection (counting, ticks, baselines) in a worker thread of its own, fed the FlowBatches the intake applied and answering in plain messages, so the main thread keeps the intake hand-over, the API and mitigation. "auto": on when the machine has at least two cores. false: on the main thread.',
+    }),
     tickMs: Type.Integer({ default: 100, minimum: 10, maximum: 1000, description: 'Detection runs every tick; windows are whole ticks.' }),
     windowMs: Type.Integer({ default: 1000, minimum: 100, maximum: 10000, description: 'Sliding window of rates (a multiple of tickMs).' }),
     fastWindowMs: Type.Integer({ default: 500, minimum: 0, maximum: 10000, description: 'A shorter window also checked (the same rule at fastConfidence), for quicker onset; 0 = off.' }),

@@ -2,16 +2,20 @@
 // must not do itself — the wall clock and the tick timer (aligned to tick boundaries, so a window ends where a
 // tick ends), loading baselines at start and saving them periodically and at stop (baseline-file.ts, atomic
 // writes under the data directory), publishing attack events on the bus and logging them. A failing tick is
-// counted and logged at most once a second; it never stops the timer.
+// counted and logged at most once a second; it never stops the timer. It runs on the main thread, or inside the
+// detection thread (detection-thread-worker.ts) when detection.thread is on.
 import { join } from 'node:path';
 import type { AttackBus } from '../bus/event-bus.js';
 import type { Component } from '../component.js';
 import type { Config } from '../config/schema.js';
+import { CountingTrafficSource } from '../counting/traffic-summary.js';
 import { BreakwaterError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AttackEvent, AttackRecord } from './attack.js';
 import { BASELINE_FILE_NAME, loadBaselines, saveBaselines } from './baseline-file.js';
+import type { DetectionComponent } from './detection-component.js';
 import { Detector } from './detector.js';
+import type { HostGroups } from './host-groups.js';
 
 export interface DetectionServiceOptions {
   config: Pick<Config, 'dataDir' | 'networks' | 'hostGroups' | 'detection'>;
@@ -21,12 +25,16 @@ export interface DetectionServiceOptions {
   clock?: () => number;
   /** Run the tick timer (default true); tests and replay call tick() themselves. */
   timer?: boolean;
+  /** Called after each tick of the timer (the detection thread posts the attacks' rates). */
+  onTick?: () => void;
 }
 
-export class DetectionService implements Component {
+export class DetectionService implements Component, DetectionComponent {
   readonly name = 'detection';
   readonly detector: Detector;
   readonly baselineFile: string;
+  /** Counting's per-second summaries, read on this thread (api/traffic-history.ts). */
+  readonly traffic: CountingTrafficSource;
   private readonly clock: () => number;
   private tickTimer: NodeJS.Timeout | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
@@ -47,6 +55,11 @@ export class DetectionService implements Component {
     this.detector = new Detector({ config, epochMs: this.clock() - 60_000 });
     this.detector.emit = (event) => this.publish(event);
     this.baselineFile = join(config.dataDir, BASELINE_FILE_NAME);
+    this.traffic = new CountingTrafficSource(() => this.detector.counter);
+  }
+
+  get groups(): HostGroups {
+    return this.detector.groups;
   }
 
   /** Counts one FlowBatch (the intake's hand-over). A failure costs that batch only, and is counted. */
@@ -136,6 +149,10 @@ export class DetectionService implements Component {
     return { ...this.detector.report(), tickErrors: this.tickErrors, consumeErrors: this.consumeErrors, baselineFile: this.baselineFile, lastBaselineSave: this.lastSave ?? null };
   }
 
+  reportNow(): Promise<Record<string, unknown>> {
+    return Promise.resolve(this.report());
+  }
+
   /** Next tick at the next boundary (+1 ms so the tick that just ended is complete), re-armed each time. */
   private scheduleTick(): void {
     if (!this.running) return;
@@ -144,6 +161,7 @@ export class DetectionService implements Component {
     const delay = tickMs - (now % tickMs) + 1;
     this.tickTimer = setTimeout(() => {
       this.tick();
+      this.options.onTick?.();
       this.scheduleTick();
     }, delay);
     this.tickTimer.unref();

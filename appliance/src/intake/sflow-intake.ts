@@ -103,6 +103,15 @@ export class SflowIntake implements Component {
     return this.threads?.workers ?? [];
   }
 
+  /**
+   * True when every FlowBatch reaches the listeners in an ArrayBuffer of its own that nothing reads after the last
+   * listener returns (receive threads transfer a fresh buffer per batch): the last listener may move it elsewhere.
+   * False when decoding here (the writer reuses its buffer) or in decoder processes.
+   */
+  get batchBuffersTransferable(): boolean {
+    return this.threads !== undefined;
+  }
+
   /** The sockets actually bound (ports resolved when configured as 0). */
   get boundSockets(): readonly BoundSocket[] {
     return this.bound;

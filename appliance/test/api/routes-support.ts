@@ -16,7 +16,7 @@ import type { Config } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { databasePath, openDatabase, type DatabaseHandle } from '../../src/storage/sqlite.js';
 import { FakeSpeaker } from '../mitigation/support/fake-speaker.js';
-import { HARNESS_PASSWORD, freeUdpPort, type Inject } from './support/api-harness.js';
+import { HARNESS_PASSWORD, freeUdpPort, withTestDetectionMode, type Inject } from './support/api-harness.js';
 
 export interface RoutesHarness extends BuiltApi {
   appliance: Appliance;
@@ -45,7 +45,7 @@ export async function startRoutesHarness(options: RoutesHarnessOptions = {}): Pr
     configPath,
     `dataDir: ${dataDir}\nhealth:\n  port: 0\nsflow:\n  listen: ["127.0.0.1:${port}"]\napi:\n  enabled: false\n  listen: "127.0.0.1:0"\n  tls:\n    mode: "off"\n${options.yaml ?? ''}`,
   );
-  let current = await loadConfig(configPath);
+  let current = withTestDetectionMode(await loadConfig(configPath));
   const appliance = new Appliance({ config: current, log: silentLogger() });
   // The configuration in force follows each reload, as the running server's config() does.
   const reload = appliance.reload.bind(appliance);

@@ -31,9 +31,9 @@ describe('attack targets\' series', () => {
     await sendSflow(stream, { host: '127.0.0.1', port, samplesPerSecond: 3000, maxSeconds: 1.2 });
     assert.ok((stream.truth!.get(target)?.packets ?? 0) > 0, 'traffic was sent to the target');
     await new Promise((resolve) => setTimeout(resolve, 150));
-    history.sample();
+    await history.sampleNow();
     h.clock.advance(1000);
-    history.sample();
+    await history.sampleNow();
     h.appliance.bus.publish({ type: 'attack.ended', attack: { ...attack, endedAt: start + 2000, updatedAt: start + 2000 }, reason: 'quiet' });
     await eventually(() => h.appliance.history.get(attack.id)?.endReason === 'quiet');
 
@@ -55,9 +55,9 @@ describe('attack targets\' series', () => {
     assert.ok(!history.attackTargets().includes('198.18.250.250/32'));
   });
 
-  it('bounded: the oldest attack\'s series is dropped beyond maxAttackTargets; asked-for series never push attacks\' out', () => {
+  it('bounded: the oldest attack\'s series is dropped beyond maxAttackTargets; asked-for series never push attacks\' out', async () => {
     let now = 1_000_000;
-    const history = new TrafficHistory({ counter: () => h.appliance.detection.detector.counter, clock: () => now, maxWatches: 2, maxAttackTargets: 3, seconds: 5 });
+    const history = new TrafficHistory({ source: h.appliance.detection.traffic, clock: () => now, maxWatches: 2, maxAttackTargets: 3, seconds: 5 });
     for (const t of ['198.18.0.1', '198.18.0.2', '198.18.0.3']) {
       history.keepForAttack(t);
       now += 1000;
@@ -71,14 +71,14 @@ describe('attack targets\' series', () => {
     assert.deepEqual(history.attackTargets(), ['198.18.0.2/32', '198.18.0.3/32', '198.18.0.4/32']);
     // An asked-for series that becomes an attack's keeps its points.
     history.watch('198.18.1.4');
-    history.sample();
+    await history.sampleNow();
     history.keepForAttack('198.18.1.4');
     assert.equal(history.series('198.18.1.4/32', 60).length, 1, 'the points from before the attack stay');
     assert.ok(history.attackTargets().includes('198.18.1.4/32'));
     // Each series holds at most `seconds` points.
     for (let i = 0; i < 12; i++) {
       now += 1000;
-      history.sample();
+      await history.sampleNow();
     }
     assert.equal(history.series('198.18.0.4/32', 3600).length, 5);
     assert.equal(history.series('not-watched', 3600).length, 0);

@@ -52,7 +52,8 @@ test('breakwater start: sFlow sent to the appliance is counted and shown in /hea
     assert.equal(intake.bytes, stream.bytes);
     // Destinations are counted once, by detection: the intake keeps no table of its own in the appliance.
     assert.equal(intake.destinations, undefined);
-    assert.equal(appliance.detection.detector.counter.samples + appliance.detection.detector.counter.unprotectedSamples + appliance.detection.detector.counter.nonIpSamples, stream.flowSamples);
+    const counted = ((await appliance.detection.reportNow()) as { samples: { counted: number; unprotected: number; nonIp: number } }).samples;
+    assert.equal(counted.counted + counted.unprotected + counted.nonIp, stream.flowSamples);
     assert.deepEqual(intake.agents.map((a) => a.agent).sort(), ['100.64.0.1', '100.64.0.2']);
     assert.ok(intake.agents.every((a) => a.datagramSequence.lost === 0));
     assert.equal(intake.drops.truncated, 0);

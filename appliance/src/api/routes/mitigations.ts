@@ -45,7 +45,7 @@ export function manualMitigationsOf(deps: ApiDeps): ManualMitigations {
     manual = new ManualMitigations({
       speaker: () => deps.appliance.speaker,
       guardrails: () => deps.config().mitigation.guardrails,
-      protectedNetworks: () => deps.appliance.detection.detector.groups.protectedPrefixes(),
+      protectedNetworks: () => deps.appliance.detection.groups.protectedPrefixes(),
       stoppedBecause: () => {
         const stop = deps.appliance.mitigation.report().stopAll as false | { by: string };
         return stop === false ? undefined : stop.by;

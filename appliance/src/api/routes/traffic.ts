@@ -1,5 +1,5 @@
 // GET /traffic/summary, /traffic/top and /traffic/series: what the dashboard draws, read from the traffic history
-// (api/traffic-history.ts, sampled once a second from detection's counting). A series for a host group sums its
+// (api/traffic-history.ts, a summary of detection's counting once a second). A series for a host group sums its
 // prefixes; an attack's target has one from the attack's start; for another address or prefix the history
 // starts one at the first request. Thresholds shown with a series are the host group's static limits for the
 // total of a destination (docs/detection.md).
@@ -63,7 +63,7 @@ const histories = new WeakMap<ApiDeps, TrafficHistory>();
 export function trafficHistoryOf(deps: ApiDeps): TrafficHistory {
   let history = histories.get(deps);
   if (history === undefined) {
-    history = new TrafficHistory({ counter: () => deps.appliance.detection.detector.counter, clock: deps.clock });
+    history = new TrafficHistory({ source: deps.appliance.detection.traffic, clock: deps.clock });
     histories.set(deps, history);
   }
   return history;
@@ -105,7 +105,7 @@ export const trafficRoutes: RouteModule = (app, deps) => {
     { config: { role: 'viewer' }, schema: { tags: ['traffic'], summary: 'Per-second pps and bps of an address, a prefix, a host group or everything', querystring: SeriesQuery, response: { 200: SeriesResponse } } },
     async (request) => {
       const { target, hostGroup, seconds } = request.query;
-      const groups = deps.appliance.detection.detector.groups;
+      const groups = deps.appliance.detection.groups;
       if (target !== undefined && hostGroup !== undefined) throw new BreakwaterError('BW_ERR_API_VALIDATION', ['give target or hostGroup, not both'], { details: { problems: [{ path: 'querystring', message: 'give target or hostGroup, not both' }] } });
       if (hostGroup !== undefined) {
         const group = groups.group(hostGroup);
@@ -129,7 +129,7 @@ export const trafficRoutes: RouteModule = (app, deps) => {
 /** The host group of the longest configured prefix that holds the target, as detection resolves it. */
 function groupOfTarget(deps: ApiDeps, prefixText: string): number | undefined {
   let best: { group: number; length: number } | undefined;
-  for (const n of deps.appliance.detection.detector.groups.networks) {
+  for (const n of deps.appliance.detection.groups.networks) {
     if (targetInside(prefixText, n.text) && (best === undefined || n.length > best.length)) best = { group: n.group, length: n.length };
   }
   return best?.group;
@@ -137,7 +137,7 @@ function groupOfTarget(deps: ApiDeps, prefixText: string): number | undefined {
 
 /** The group's static total threshold for one destination (SubjectKind host) or one configured prefix (network). */
 function thresholdOf(deps: ApiDeps, groupIndex: number, per: 'destination' | 'prefix'): { pps?: number; bps?: number; hostGroup: string; per: 'destination' | 'prefix' } | undefined {
-  const group = deps.appliance.detection.detector.groups.groups[groupIndex];
+  const group = deps.appliance.detection.groups.groups[groupIndex];
   if (group === undefined) return undefined;
   const values = group.staticValue[per === 'destination' ? SUBJECT_KINDS.indexOf('host') : SUBJECT_KINDS.indexOf('network')]!;
   const pps = values[KEY_TOTAL * 3 + Metric.pps]!;

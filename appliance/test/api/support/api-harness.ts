@@ -73,7 +73,16 @@ export function harnessConfig(dataDir: string, sflowPort: number, extra: Record<
     ...extra,
   });
   if (!result.ok) throw new Error(`harness configuration is invalid: ${JSON.stringify(result.problems)}`);
-  return result.config;
+  return withTestDetectionMode(result.config);
+}
+
+/**
+ * BW_TEST_DETECTION_THREAD=1 runs detection in its own thread (detection.thread: true) in every appliance the API
+ * tests start, so the same tests check both modes (thread-mode.test.ts sets it).
+ */
+export function withTestDetectionMode(config: Config): Config {
+  if (process.env.BW_TEST_DETECTION_THREAD !== '1') return config;
+  return { ...config, detection: { ...config.detection, thread: true } };
 }
 
 export async function startApiHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
