@@ -214,10 +214,16 @@ export class BgpSpeaker implements Speaker {
   private async record(route: DesiredBgpRoute): Promise<void> {
     const store = this.options.store;
     this.options.daemon.check(route);
+    const began = performance.now();
     store.put(route);
     await store.save();
     if (route.expiresAt !== null) this.reconciler.reschedule();
+    const handedAt = Date.now();
+    const saved = performance.now();
     await this.push(() => this.options.daemon.announce([route]));
+    // Where an announcement's time goes (bench/e2e reads this line): the durable desired-state write, then the
+    // daemon taking the route (ExaBGP's ack, BIRD's reconfigure, GoBGP's API answer).
+    this.options.log.info({ route: route.id, kind: route.kind, owner: route.owner, handedAt, stateWriteMs: round2(saved - began), daemonMs: round2(performance.now() - saved) }, 'route handed to the daemon');
   }
 
   private async withdrawIds(ids: string[], kind: DesiredBgpRoute['kind']): Promise<number> {
@@ -280,4 +286,8 @@ export function hostRoute(text: string): { prefix: string; family: 'ipv4' | 'ipv
   }
   const canonical = version === 4 ? address : new URL(`http://[${address}]/`).hostname.slice(1, -1);
   return { prefix: `${canonical}/${host}`, family: version === 4 ? 'ipv4' : 'ipv6' };
+}
+
+function round2(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
