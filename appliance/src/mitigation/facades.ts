@@ -313,18 +313,21 @@ export class MitigationActions {
       store.removeClaim(pending, `not applied: ${(err as Error).message}`, host.now());
       throw err;
     }
-    const claim = store.activateClaim(pending, done.resource, done.expiresAt, host.now());
-    host.audit({
-      actor: `plugin:${plugin}`,
-      action: 'action.applied',
-      attackId: mitigationId,
-      target: acting.mitigation.attack.target,
-      runbook: acting.mitigation.runbook.name,
-      stage: acting.stage.index,
-      stageName: acting.stage.name,
-      tier: plugin,
-      resource: done.resource,
-      detail: { kind, expiresAt: done.expiresAt, claim: claim.id, ...done.detail },
+    // The claim made active and its audit entry: one transaction, one fsync.
+    store.transaction(() => {
+      const claim = store.activateClaim(pending, done.resource, done.expiresAt, host.now());
+      host.audit({
+        actor: `plugin:${plugin}`,
+        action: 'action.applied',
+        attackId: mitigationId,
+        target: acting.mitigation.attack.target,
+        runbook: acting.mitigation.runbook.name,
+        stage: acting.stage.index,
+        stageName: acting.stage.name,
+        tier: plugin,
+        resource: done.resource,
+        detail: { kind, expiresAt: done.expiresAt, claim: claim.id, ...done.detail },
+      });
     });
     return { id: done.resource, expiresAt: done.expiresAt ?? host.now() + Number(request.ttlSeconds) * 1000 };
   }

@@ -68,6 +68,11 @@ export class MitigationEngine implements Component {
   private readonly refusals = new Map<string, GuardrailRefusal[]>();
   /** Mitigations restored at start and not heard of since: id -> restored at. */
   private readonly restored = new Map<string, number>();
+  /**
+   * Attacks no runbook takes, by id, with the outcome last audited: runbook.none is written once per attack (an
+   * attack is updated about once a second), and again only when what it says changes. Dropped when it ends.
+   */
+  private readonly unmatched = new Map<string, string>();
   private database: DatabaseHandle | undefined;
   private store: MitigationStore | undefined;
   private auditStore: AuditStore | undefined;
@@ -280,7 +285,10 @@ export class MitigationEngine implements Component {
       else this.dispatch(known, { type: 'attack.updated', attack });
       return;
     }
-    if (event.type === 'attack.ended') return;
+    if (event.type === 'attack.ended') {
+      this.unmatched.delete(attack.id);
+      return;
+    }
     // The same target and vector again, while a mitigation for it is cooling (or still active, as after a
     // restart of detection): one incident, one mitigation.
     const key = mitigationKey(attack);
@@ -298,9 +306,13 @@ export class MitigationEngine implements Component {
     const now = this.clock();
     const runbook = selectRunbook(runbooksInForce(this.config.runbooks), attack);
     if (runbook === undefined) {
-      this.audit({ at: now, actor: 'engine', action: 'runbook.none', attackId: attack.id, target: attack.target, reason: 'no runbook matches the attack: alerts only' });
+      const reason = 'no runbook matches the attack: alerts only';
+      if (this.unmatched.get(attack.id) === reason) return;
+      this.unmatched.set(attack.id, reason);
+      this.audit({ at: now, actor: 'engine', action: 'runbook.none', attackId: attack.id, target: attack.target, reason });
       return;
     }
+    this.unmatched.delete(attack.id);
     const stopped = this.effectiveStop();
     const mode = stopped !== undefined ? 'detect-only' : effectiveMode(this.config.mitigation.mode, runbook.mode);
     const memory = this.requireStore().recall(mitigationKey(attack));
@@ -349,15 +361,19 @@ export class MitigationEngine implements Component {
     }
     const entries = commands.filter((c): c is Extract<Command, { type: 'audit' }> => c.type === 'audit').map((c) => auditEntry(state, c, now));
     const store = this.requireStore();
+    // The state and its audit entries in one transaction: one fsync (synchronous=FULL) before the stage's tier
+    // runs, not two. An audit entry that cannot be written is counted and logged inside (its savepoint alone is
+    // rolled back); when the state cannot be saved, the entries are written on their own.
     try {
       store.transaction(() => {
         store.saveState(state);
         for (const c of commands) if (c.type === 'remember') store.remember(state.key, { stage: c.stage, runbook: state.runbook.name, at: now });
+        this.audit(...entries);
       });
     } catch (err) {
       this.options.log.error({ err, mitigation: state.id }, 'saving the mitigation state failed; it continues in memory');
+      this.audit(...entries);
     }
-    this.audit(...entries);
     const maxTtl = this.guardrails().maxTtlSeconds;
     for (const c of commands) {
       if (c.type !== 'notify') continue;
