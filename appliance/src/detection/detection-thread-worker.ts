@@ -84,9 +84,12 @@ async function main(): Promise<void> {
 
   // Batches are counted as they arrive; the acknowledgement goes once the messages queued now are handled.
   let consumed = 0;
+  let acknowledged = 0;
   let ackScheduled = false;
   const ack = (): void => {
     ackScheduled = false;
+    if (acknowledged === consumed) return;
+    acknowledged = consumed;
     post({ v, type: 'consumed', batches: consumed });
   };
 
@@ -148,6 +151,8 @@ async function main(): Promise<void> {
         if (trafficTimer !== undefined) clearTimeout(trafficTimer);
       }
     } else if (message.type === 'request') {
+      // What was counted before the request is acknowledged before its answer.
+      ack();
       const { id, request } = message;
       answer(request).then(
         (result) => {
