@@ -53,6 +53,7 @@ const STEP_QUIET_MS = Number(values['step-quiet-seconds']) * 1000;
 export const RULES: Record<string, { label: string; extra: Record<string, unknown> }> = {
   default: { label: 'default (1 s @ 0.999, 0.5 s and 0.3 s @ 0.9999; quiet before: 0.95)', extra: {} },
   quietOff: { label: 'default without the quiet-before rule', extra: { quietConfidence: 0 } },
+  quiet99: { label: 'default with the quiet-before rule at 0.99', extra: { quietConfidence: 0.99 } },
   previous: { label: 'previous (1 s and 0.5 s @ 0.95)', extra: { confidence: 0.95, fastConfidence: 0.95, shortWindowMs: 0, quietConfidence: 0 } },
   looser: { label: 'looser (1 s @ 0.995, 0.5 s @ 0.999, 0.3 s @ 0.9999), no quiet rule', extra: { confidence: 0.995, fastConfidence: 0.999, quietConfidence: 0 } },
 };

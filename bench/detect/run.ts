@@ -24,7 +24,7 @@
 //     is sent, so that its quiet-before rule is trusted (it is off for the first 150 s after start).
 //
 // Usage: npm run bench:detect -- [--trials 100] [--live-trials 10] [--parts throughput,latency,live] [--skip-live]
-//        [--skip-fastnetmon] [--latency-runs default,quietOff,...] [--live-warm-seconds 155] [--out FILE]
+//        [--skip-fastnetmon] [--latency-runs threshold20k,threshold20kQuietRuleOff,...] [--live-warm-seconds 155] [--out FILE]
 // Writes bench/results/detect-<date>.json. Part 3 needs root (ip netns) and fastnetmon; everything is bounded.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -681,6 +681,7 @@ async function main(): Promise<void> {
     const runs: Record<string, () => Record<string, LatencySummary>> = {
       threshold20k: () => latencyRun('threshold 20,000 pps, default rule (1 s @ 0.999, 0.5 s and 0.3 s @ 0.9999; quiet before: 0.95)', {}),
       threshold20kQuietRuleOff: () => latencyRun('threshold 20,000 pps, default rule without the quiet-before rule', { quietConfidence: 0 }),
+      threshold20kQuiet99: () => latencyRun('threshold 20,000 pps, default rule with the quiet-before rule at 0.99', { quietConfidence: 0.99 }),
       threshold20kHalfBefore: () => latencyRun('threshold 20,000 pps, default rule, every victim at 0.5x the threshold before its flood, 2x (10x) in all with it (not quiet before)', {}, THRESHOLD, 0.5),
       threshold20kLooser: () => latencyRun('threshold 20,000 pps, looser (1 s @ 0.995, 0.5 s @ 0.999, 0.3 s @ 0.9999), no quiet rule', { confidence: 0.995, fastConfidence: 0.999, quietConfidence: 0 }),
       threshold20kPrevious: () => latencyRun('threshold 20,000 pps, previous rule (1 s and 0.5 s @ 0.95)', { confidence: 0.95, fastConfidence: 0.95, shortWindowMs: 0, quietConfidence: 0 }),
