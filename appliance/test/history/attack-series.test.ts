@@ -3,7 +3,8 @@
 // with its rates, threshold, baseline and confidence, written in the flush transactions (never inside publish,
 // never one transaction per point); the series survives a new history on the same data directory; past
 // seriesMaxPoints it is halved (first and last kept, the higher of each pair, so a spike stays) and later points
-// are taken at the wider spacing, never more than the bound in the table; retention deletes a series with its attack.
+// are taken at the wider spacing, never more than the bound in the table; a failed write is counted and retried;
+// retention deletes a series with its attack.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -180,6 +181,34 @@ test('past seriesMaxPoints the series is halved with its spike kept, later point
     const mean = (points.at(-1)!.t - points[0]!.t) / (points.length - 1);
     assert.ok(Math.max(...gaps) <= mean * 4, `largest gap ${Math.max(...gaps)} ms, mean ${mean} ms`);
     assert.ok(points.every((p, i) => i === 0 || p.t > points[i - 1]!.t), 'oldest first, no time twice');
+  } finally {
+    handle.release();
+    await history.stop();
+  }
+});
+
+test('a failed series write is counted with the history\'s write errors and its points wait for the next flush', async () => {
+  const dataDir = join(root, 'failure');
+  const bus = new EventBus<AttackEvent>();
+  const history = new AttackHistory({ dataDir, settings, bus, log: silentLogger() });
+  await history.start();
+  // The same connection the component writes through (one per file in a process).
+  const handle = openDatabase(databasePath(dataDir));
+  try {
+    handle.db.exec(`ALTER TABLE ${SERIES_TABLE} RENAME TO series_away`);
+    const started = record('f1', T, 70_000);
+    bus.publish({ type: 'attack.started', attack: started });
+    await nextTurn();
+    assert.equal(history.writeErrors, 1);
+    assert.equal(history.get('f1'), undefined, 'the row and its points are one transaction: neither was written');
+    assert.deepEqual((history.report().series as { pending: number }).pending, 1);
+    handle.db.exec(`ALTER TABLE series_away RENAME TO ${SERIES_TABLE}`);
+    // Before the next flush (no await in between): a reader sees the point that waits.
+    assert.equal(history.seriesPointsWritten, 0);
+    assert.deepEqual(history.series('f1'), [seriesPointOf(started)], 'a reader sees the point not yet written');
+    await until(() => history.seriesPointsWritten === 1);
+    assert.deepEqual(readSeries(dataDir, 'f1'), [seriesPointOf(started)]);
+    assert.equal(history.get('f1')?.endReason, null);
   } finally {
     handle.release();
     await history.stop();
