@@ -2,6 +2,7 @@
 // capacity, and removal (backward-shift deletion must keep every other key findable).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { addressKey } from '../../src/counting/address-key.js';
 import { TrafficWindowTable } from '../../src/counting/traffic-window.js';
 
@@ -143,7 +144,6 @@ test('the slow rate equals its definition under gaps shorter and longer than the
 });
 
 test('adding samples with the slow rate folding in allocates nothing (ticks advancing, gaps under and over the window)', async () => {
-  const { constants, PerformanceObserver } = await import('node:perf_hooks');
   const t = new TrafficWindowTable({ capacity: 1024, windowTicks: 10, tickMs: 100, slowSeconds: 10 });
   const entries = Array.from({ length: 1000 }, (_, i) => insert(t, `198.18.${i >> 8}.${i & 255}`));
   const round = (from: number): number => {
