@@ -4,15 +4,20 @@
 // named sfprobe plugin each, so both sample the same packets). Breakwater (`breakwater start`, FlowSpec through
 // its ExaBGP speaker by default) and FastNetMon (sFlow input, threshold_pps, ban through its GoBGP integration: RTBH host
 // routes via gobgpd) peer with the same router BIRD. For every trial the router's tables are polled every few
-// ms through its control socket. Measured per system, over at least 5 repetitions of each flood:
-//   - detection: first attack packet (its capture timestamp on src's interface) -> "attack started" in Breakwater's log / FastNetMon's
-//     ban (its notify script is called when it bans);
-//   - mitigation: first attack packet -> the first route for the victim in the router's table (Breakwater's
-//     FlowSpec rule in flowtab4, FastNetMon's /32 in master4);
+// ms through its control socket. Measured per system, over at least 5 repetitions of each flood, every time
+// from the first attack packet (its capture timestamp on src's interface) and on the machine's one clock:
+//   - sflow: the first sFlow datagram carrying a sample of the victim leaving the router for that collector
+//     (tshark on the router's interface towards it, sflow-capture.ts);
+//   - detection: "attack started" in Breakwater's log / FastNetMon's ban (its notify script is called when it bans);
+//   - Breakwater only: the engine choosing the stage (audit stage.selected) and its speaker handing the route to
+//     the daemon (log "route handed to the daemon");
+//   - mitigation: the first route for the victim in the router's table (Breakwater's FlowSpec rule in flowtab4,
+//     FastNetMon's /32 in master4);
 //   - CPU (user+system, % of one core) and peak RSS of each detector process while the floods run.
+// Each stage is reported from the first packet and as the step from the stage before it (p50/p95).
 //
 // Usage: npm run bench:e2e -- [--reps 5] [--threshold 5000] [--sampling 250] [--multiples 10,2] [--speaker exabgp|bird|gobgp]
-//                             [--skip-fastnetmon] [--out FILE]
+//                             [--skip-fastnetmon] [--out FILE] [--appliance-log FILE]
 // Needs root (namespaces), bird2, pmacct, tcpreplay, fastnetmon and gobgpd. Every replay is bounded by a packet
 // count and a time limit; everything is killed by pid and the namespaces deleted at the end and on Ctrl-C.
 import { execFileSync } from 'node:child_process';
@@ -21,10 +26,11 @@ import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanUpEverything, eventually, spawnOwned, type OwnedProcess } from '../../appliance/test/support/netns.js';
-import { FASTNETMON_ASN, ROUTER_ASN } from '../../lab/src/address-plan.js';
+import { FASTNETMON_ASN, ROUTER_ASN, SFLOW_PORT } from '../../lab/src/address-plan.js';
 import { FASTNETMON_PEER, APPLIANCE_PEER, Lab, REPO_ROOT } from '../../lab/src/lab.js';
 import { benchFloodFrames } from '../../lab/src/scenarios.js';
 import { FASTNETMON_BIN, readFastnetmonBans, writeFastnetmonFiles } from '../support/fastnetmon.js';
+import { SflowCapture } from './sflow-capture.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +41,7 @@ const { values } = parseArgs({
     speaker: { type: 'string', default: 'exabgp' },
     'skip-fastnetmon': { type: 'boolean', default: false },
     out: { type: 'string' },
+    'appliance-log': { type: 'string' },
   },
 });
 const REPS = Number(values.reps);
@@ -170,9 +177,27 @@ interface Trial {
   achievedPps?: number;
   /** 1-minute load average when the trial ended (the machine is shared). */
   load1?: number;
-  /** Breakwater also: when the mitigation engine chose the stage (audit stage.selected). */
-  bw: { detectedMs?: number; stageSelectedMs?: number; routeMs?: number };
-  fnm: { detectedMs?: number; routeMs?: number };
+  bw: Partial<Record<BreakwaterStage, number>>;
+  fnm: Partial<Record<FastnetmonStage, number>>;
+}
+
+/** Breakwater's stages in order, each in ms from the first attack packet. */
+const BW_STAGES = ['sflowMs', 'detectedMs', 'stageSelectedMs', 'handedMs', 'routeMs'] as const;
+type BreakwaterStage = (typeof BW_STAGES)[number];
+const FNM_STAGES = ['sflowMs', 'detectedMs', 'routeMs'] as const;
+type FastnetmonStage = (typeof FNM_STAGES)[number];
+const STAGE_LABEL: Record<BreakwaterStage, string> = { sflowMs: 'sflow', detectedMs: 'detect', stageSelectedMs: 'stage', handedMs: 'handed', routeMs: 'route' };
+
+/** p50/p95 of every stage from the first packet, and of each step from the stage before it. */
+function stageSummaries<S extends string>(stages: readonly S[], rows: readonly Partial<Record<S, number>>[]): { fromFirstPacket: Record<S, Summary>; steps: Record<string, Summary> } {
+  const fromFirstPacket = Object.fromEntries(stages.map((s) => [s, summarize(rows.map((r) => r[s]))])) as Record<S, Summary>;
+  const steps: Record<string, Summary> = {};
+  stages.forEach((s, i) => {
+    const before = i === 0 ? undefined : stages[i - 1]!;
+    const name = `${before === undefined ? 'firstPacket' : before.replace(/Ms$/, '')}->${s.replace(/Ms$/, '')}`;
+    steps[name] = summarize(rows.map((r) => (r[s] === undefined ? undefined : before === undefined ? r[s] : r[before] === undefined ? undefined : r[s]! - r[before]!)));
+  });
+  return { fromFirstPacket, steps };
 }
 
 async function main(): Promise<void> {
@@ -181,6 +206,8 @@ async function main(): Promise<void> {
   let fnm: OwnedProcess | undefined;
   let gobgpd: OwnedProcess | undefined;
   let notifyLog = '';
+  let sflowToBreakwater: SflowCapture | undefined;
+  let sflowToFastnetmon: SflowCapture | undefined;
   try {
     if (WITH_FNM) {
       const ns = lab.topology.fastnetmon!;
@@ -209,6 +236,9 @@ async function main(): Promise<void> {
         return /sflow/i.test(readFileSync(files.logPath, 'utf8')) ? true : undefined;
       }, 200);
     }
+    // sFlow leaving the router for each collector, on the router's side of its link.
+    sflowToBreakwater = await SflowCapture.start(lab.topology.router, lab.topology.links.appliance.a.ifname, lab.topology.links.appliance.b.ipv4, SFLOW_PORT);
+    if (WITH_FNM) sflowToFastnetmon = await SflowCapture.start(lab.topology.router, lab.topology.links.fastnetmon!.a.ifname, lab.topology.links.fastnetmon!.b.ipv4, SFLOW_PORT);
     const meters = { breakwater: new UsageMeter(() => lab.appliancePid()), ...(fnm ? { fastnetmon: new UsageMeter(() => fnm!.pid) } : {}) };
     await new Promise((r) => setTimeout(r, 2_000));
 
@@ -251,15 +281,21 @@ async function main(): Promise<void> {
         trial.firstPacketAt = await probe.at;
         const t0 = trial.firstPacketAt ?? trial.startedAt;
         if (trial.firstPacketAt === undefined) log('    (no first-packet capture: timing from tcpreplay spawn)');
-        const rel = (at: number | undefined): number | undefined => (at === undefined ? undefined : at - t0);
+        const rel = (at: number | undefined): number | undefined => (at === undefined ? undefined : Math.round(at - t0));
         trial.bw.routeMs = rel(trial.bw.routeMs);
         trial.fnm.routeMs = rel(trial.fnm.routeMs);
+        trial.bw.sflowMs = rel(sflowToBreakwater.firstFor(victim));
         const started = lab.log().find((r) => r.msg.startsWith('attack started: ') && r.msg.endsWith(` on ${victim}`));
         trial.bw.detectedMs = rel(started?.time);
         trial.bw.stageSelectedMs = rel((await lab.audit(['--target', victim, '--action', 'stage.selected']))[0]?.at);
-        if (WITH_FNM) trial.fnm.detectedMs = rel(readFastnetmonBans(notifyLog).get(victim));
-        const show = (x: { detectedMs?: number; routeMs?: number }): string => `detected ${x.detectedMs ?? '-'} ms, route ${x.routeMs ?? '-'} ms`;
-        log(`    breakwater: ${show(trial.bw)}${WITH_FNM ? `; fastnetmon: ${show(trial.fnm)}` : ''} (first packet ${trial.firstPacketAt !== undefined ? trial.firstPacketAt - trial.startedAt : '?'} ms after tcpreplay's spawn; ${trial.achievedPps} pps; load ${loadavg()[0]!.toFixed(1)})`);
+        const handed = started === undefined ? undefined : lab.log().find((r) => r.msg === 'route handed to the daemon' && r.owner === started.attack);
+        trial.bw.handedMs = rel(typeof handed?.handedAt === 'number' ? handed.handedAt : undefined);
+        if (WITH_FNM) {
+          trial.fnm.sflowMs = rel(sflowToFastnetmon?.firstFor(victim));
+          trial.fnm.detectedMs = rel(readFastnetmonBans(notifyLog).get(victim));
+        }
+        const show = (x: Partial<Record<string, number>>, stages: readonly string[]): string => stages.map((s) => `${s.replace(/Ms$/, '')} ${x[s] ?? '-'}`).join(', ');
+        log(`    breakwater: ${show(trial.bw, BW_STAGES)} ms${WITH_FNM ? `; fastnetmon: ${show(trial.fnm, FNM_STAGES)} ms` : ''} (first packet ${trial.firstPacketAt !== undefined ? trial.firstPacketAt - trial.startedAt : '?'} ms after tcpreplay's spawn; ${trial.achievedPps} pps; load ${loadavg()[0]!.toFixed(1)})`);
         await new Promise((r) => setTimeout(r, GAP_MS));
       }
     }
@@ -277,6 +313,13 @@ async function main(): Promise<void> {
         breakwater: `breakwater start, FlowSpec discard at once (runbook flowspec-first) through its ${SPEAKER} speaker`,
         fastnetmon: 'FastNetMon 1.2.4 (Debian), sFlow, ban_for_pps, GoBGP integration announcing the /32 with 65535:666 through gobgpd',
         start: 'time 0 is the first attack packet, captured by tshark on the source interface (tcpreplay sends it ~100 ms after being spawned)',
+        stages: {
+          sflowMs: "the first sFlow datagram with a sample of the victim leaving the router for that collector (tshark on the router's side of its link)",
+          detectedMs: "Breakwater: the 'attack started' log line; FastNetMon: its notify script called for the ban",
+          stageSelectedMs: 'Breakwater: the audit entry stage.selected (the runbook engine chose the FlowSpec stage)',
+          handedMs: "Breakwater: its speaker handing the route to the daemon, after the desired state is on disk (log 'route handed to the daemon')",
+          routeMs: "the route for the victim in the router's table (Breakwater's FlowSpec rule in flowtab4, FastNetMon's /32 in master4)",
+        },
         pollMs: POLL_MS,
       },
       trials,
@@ -284,8 +327,10 @@ async function main(): Promise<void> {
     const scenarios: Record<string, unknown> = {};
     for (const multiple of MULTIPLES) {
       const mine = trials.filter((t) => t.multiple === multiple);
-      const bw = { detection: summarize(mine.map((t) => t.bw.detectedMs)), stageSelected: summarize(mine.map((t) => t.bw.stageSelectedMs)), route: summarize(mine.map((t) => t.bw.routeMs)) };
-      const fn = WITH_FNM ? { detection: summarize(mine.map((t) => t.fnm.detectedMs)), route: summarize(mine.map((t) => t.fnm.routeMs)) } : undefined;
+      const bwStages = stageSummaries(BW_STAGES, mine.map((t) => t.bw));
+      const bw = { detection: bwStages.fromFirstPacket.detectedMs, route: bwStages.fromFirstPacket.routeMs, stages: bwStages };
+      const fnStages = WITH_FNM ? stageSummaries(FNM_STAGES, mine.map((t) => t.fnm)) : undefined;
+      const fn = fnStages ? { detection: fnStages.fromFirstPacket.detectedMs, route: fnStages.fromFirstPacket.routeMs, stages: fnStages } : undefined;
       const target = multiple >= 10 ? 500 : 1000;
       scenarios[`${multiple}x`] = {
         pps: multiple * THRESHOLD,
@@ -299,6 +344,11 @@ async function main(): Promise<void> {
       };
     }
     result.scenarios = scenarios;
+    result.sflowDatagrams = Object.fromEntries(
+      Object.entries({ breakwater: sflowToBreakwater, fastnetmon: sflowToFastnetmon })
+        .filter(([, c]) => c !== undefined)
+        .map(([k, c]) => [k, { datagrams: c!.datagrams, samplesPerDatagram: round1(c!.samples / Math.max(1, c!.datagrams)) }]),
+    );
     result.usageDuringFloods = Object.fromEntries(Object.entries(meters).map(([k, m]) => [k, m.result()]));
 
     console.log('\nbench/e2e: first attack packet -> detection / -> first mitigation route at the router (ms)');
@@ -311,11 +361,28 @@ async function main(): Promise<void> {
       }
       console.log(`          targets: ${JSON.stringify((s as unknown as { targets: unknown }).targets)}`);
     }
+    console.log('\nstages, p50/p95 in ms: from the first attack packet, and (in brackets) the step from the stage before');
+    for (const [name, s] of Object.entries(scenarios) as [string, Record<string, { stages: ReturnType<typeof stageSummaries> }>][]) {
+      for (const system of ['breakwater', 'fastnetmon']) {
+        const stages = s[system]?.stages;
+        if (!stages) continue;
+        const steps = Object.values(stages.steps);
+        const cells = Object.entries(stages.fromFirstPacket).map(([stage, sum], i) => `${STAGE_LABEL[stage as BreakwaterStage]} ${sum.p50}/${sum.p95} (${steps[i]!.p50}/${steps[i]!.p95})`);
+        console.log(`${name.padEnd(9)} ${system.padEnd(12)} ${cells.join('  ')}`);
+      }
+    }
+    console.log(`sFlow from pmacctd's sfprobe: ${JSON.stringify(result.sflowDatagrams)}`);
     console.log(`usage during the floods: ${JSON.stringify(result.usageDuringFloods)}`);
     const out = values.out ?? join(REPO_ROOT, 'bench/results', `e2e-${new Date().toISOString().slice(0, 10)}.json`);
     writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`written: ${out}`);
+    if (values['appliance-log'] !== undefined) {
+      writeFileSync(values['appliance-log'], lab.log().map((r) => JSON.stringify(r)).join('\n') + '\n');
+      console.log(`the appliance's log: ${values['appliance-log']}`);
+    }
   } finally {
+    await sflowToBreakwater?.stop();
+    await sflowToFastnetmon?.stop();
     await fnm?.stop(3_000);
     await gobgpd?.stop(3_000);
     await lab.stop();
