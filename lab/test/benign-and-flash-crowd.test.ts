@@ -1,8 +1,8 @@
 // What must NOT be mitigated, end to end in the lab: benign background traffic to three web servers, then a flash
 // crowd on one of them (the same HTTPS mix rising 5x, well over the host threshold). The appliance must have taken
 // in their samples (its /health), and then: nothing at the router, nothing on the victim, no stage in the audit
-// trail; the flash crowd is alerted as a low-confidence tcp_flood that the lab runbook (minConfidence 0.5) leaves
-// alone, with the audit trail saying so (runbook.none).
+// trail; the flash crowd is alerted as a low-confidence tcp_flood that the lab runbook (minConfidence 0.4) leaves
+// alone, with the audit trail saying so (runbook.none, once).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { cleanUpEverything, eventually } from '../../appliance/test/support/netns.js';
@@ -68,14 +68,15 @@ test('flash crowd (the same HTTPS mix rising from 3,500 to 15,000 pps on one ser
   // 15,000 pps is three times the host threshold: the rise is seen, and reported for what it is.
   const started = await eventually('the flash crowd to be reported', 10_000, () => l.log().find((r) => r.time >= since && r.msg === `attack started: tcp_flood on ${VICTIM4}`), 100);
   assert.ok(Number(started.confidence) <= 0.3, `low confidence: ${String(started.confidence)}`);
-  // No runbook matches (minConfidence 0.5), so the audit trail has runbook.none for it, and no attack.detected
+  // No runbook matches (minConfidence 0.4), so the audit trail has runbook.none for it, and no attack.detected
   // (that is a runbook's first record: docs/runbooks.md).
   const none = await eventually('runbook.none in the audit trail', 5_000, async () => {
     const found = (await l.audit()).filter((r) => r.at >= since - 1000 && r.action === 'runbook.none' && r.target === VICTIM4);
     return found.length > 0 ? found : undefined;
   }, 200);
-  // The engine audits runbook.none again at each update of an attack no runbook takes: one attack id.
-  assert.equal(new Set(none.map((r) => r.attackId)).size, 1, `one attack, alerted only: ${JSON.stringify(none)}; attacks: ${startedLines()}`);
+  // One attack, and one record for it: the engine audits runbook.none once per attack, not at each of its updates
+  // (the crowd ran ~10 s past the threshold, about one update a second).
+  assert.equal(none.length, 1, `one attack, alerted only, audited once: ${JSON.stringify(none)}; attacks: ${startedLines()}`);
   assert.match(none[0]!.reason ?? '', /no runbook matches/);
   assert.deepEqual((await l.audit()).filter((r) => r.at >= since - 1000 && r.action === 'attack.detected'), [], 'no runbook took it');
   const alert = l.webhookMessages().find((m) => m.at >= since && m.body.event.type === 'attack.detected' && m.body.event.attack?.target === VICTIM4);
