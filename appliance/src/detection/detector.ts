@@ -298,6 +298,12 @@ export class Detector {
       baselines: { entries: this.baselines.entries.size, maxEntries: this.baselines.maxEntries, evicted: this.baselines.evicted, learningSince: this.baselines.learningSinceMs ?? null },
       ticks: { evaluated: this.ticks, meanMs: this.ticks > 0 ? Math.round((this.tickTimeMs / this.ticks) * 100) / 100 : 0, maxMs: Math.round(this.maxTickTimeMs * 100) / 100 },
       attacks: { started: this.tracker.started, ended: this.tracker.ended, active: this.tracker.active.size },
+      // The quiet-before rule: on (configured), and from when the counter trusts the slow rates (null: not started).
+      quietRule: {
+        enabled: this.d.quietConfidence > 0 && this.d.quietFraction > 0,
+        trusted: this.quietTrusted,
+        trustedFrom: Number.isFinite(c.quietTrustTick) ? new Date(c.tickStartMs(c.quietTrustTick)).toISOString() : null,
+      },
       activeAttacks: [...this.tracker.active.values()].map((t) => ({
         id: t.record.id,
         target: t.record.target,

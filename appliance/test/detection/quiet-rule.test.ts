@@ -128,6 +128,7 @@ test('the trust tick: start + idle eviction + 3 time constants, moved by an over
   const c = run.detector.counter;
   const start = c.tickOf(T0 + 100) - 1;
   assert.equal(c.quietTrustTick, start + 1200 + 3 * 50);
+  assert.deepEqual(run.detector.report().quietRule, { enabled: true, trusted: false, trustedFrom: new Date(c.tickStartMs(start + 1350)).toISOString() });
   // 20 new destinations at T0 + 2 s: 16 fit, the rest overflow the host table.
   for (let i = 0; i < 20; i++) run.detector.consume(handBatch([{ dst: `198.18.3.${i + 1}`, samplingRate: 1000 }], T0 + 2000));
   assert.equal(c.hosts.overflowSamples, 4);
