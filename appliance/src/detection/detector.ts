@@ -959,10 +959,12 @@ export class Detector {
   /**
    * The attack's classification confidence now, on the whole main window (the slot's cells of this tick): the start
    * is often decided on a handful of samples (8 give 8/12 of the share) and the record must not keep that discount
-   * for the attack's whole life. A window with fewer than minSamples samples of the key (the attack fading out)
-   * keeps the last value; a flash-crowd-like attack stays capped.
+   * for the attack's whole life. Once the attack is quiet (under its end level: the window then holds what is left
+   * of the target's own traffic, not the attack's), or when the window has fewer than minSamples samples of the
+   * key, the last value stays; a flash-crowd-like attack stays capped.
    */
   private refreshConfidence(t: TrackedAttack): void {
+    if (t.quietSinceMs !== undefined) return;
     const packets = this.vectorPacketsScratch;
     const samples = this.vectorSamplesScratch;
     const keyMask = KEY_MASKS[t.keyIndex]!;

@@ -168,3 +168,21 @@ test('attack.updated carries the confidence of the whole window, not the discoun
   // 40 samples a second of one family: 40/44 of a share of 1.
   for (const u of updates.slice(0, 4)) assert.ok(u.confidence >= 0.85, `update at +${u.updatedAt - started.startedAt} ms: confidence ${u.confidence}`);
 });
+
+test('an attack that has gone quiet keeps its confidence: the window then holds the target\'s own traffic, not the attack\'s', () => {
+  // The victim serves web traffic at 0.45× (9 samples/s: enough for a window of its own after the flood); the
+  // attack is quiet under 0.8× and ends after 6 s of it.
+  const shapes: TrafficShape[] = [
+    webServerTraffic({ name: 'own', to: '198.18.1.78', rate: rate.constant(0.45 * THRESHOLD), samplingRate: 1000 }),
+    attackTraffic('ip_fragments', { name: 'frag', to: '198.18.1.78', rate: rate.constant(2 * THRESHOLD), samplingRate: 1000, startMs: 5000, endMs: 11_000 }),
+  ];
+  const run = runScenario({ name: 'confidence-end', durationMs: 30_000, seed: 13, shapes, attacks: [] }, oneThreshold({ quietSeconds: 6, endFraction: 0.8 }));
+  const mine = run.events.filter((e) => e.attack.target === '198.18.1.78');
+  const updates = mine.filter((e) => e.type === 'attack.updated').map((e) => e.attack);
+  const ended = mine.find((e) => e.type === 'attack.ended')!.attack;
+  const quiet = updates.filter((u) => u.updatedAt >= T0 + 13_000);
+  assert.ok(quiet.length >= 3, `${quiet.length} updates after the flood, before the end`);
+  // Recomputed on the window after the flood, the fragments' share of the victim's traffic would be about 0.
+  for (const a of [...quiet, ended]) assert.ok(a.confidence >= 0.6, `at +${a.updatedAt - T0} ms: ${a.confidence} (${updates.map((u) => u.confidence).join(', ')})`);
+  assert.equal(ended.confidence, updates[updates.length - 1]!.confidence);
+});
