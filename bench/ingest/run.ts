@@ -174,12 +174,12 @@ async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
   groups.delete(pgid);
 }
 
-async function startBreakwater(name: string, workers: number, receiveWith: 'recvmmsg' | 'dgram', receiveThreads = 0, detection = false, capture = false): Promise<Receiver> {
+async function startBreakwater(name: string, workers: number, receiveWith: 'recvmmsg' | 'dgram', receiveThreads = 0, detection: '' | 'detection' | 'detection-thread' = '', capture = false): Promise<Receiver> {
   const ns = netns(name);
-  // Decoder workers and receive threads exist to use more than one core: pinning them to the receiver's one core
-  // would defeat them.
-  const args = ['bench/ingest/breakwater-receiver.ts', `127.0.0.1:${PORT}`, String(workers), receiveWith, String(receiveThreads), detection ? 'detection' : '', capture ? 'capture' : ''];
-  const child = spawnInNs(ns, process.execPath, ['--conditions=source', '--import', 'tsx', ...args], join(work, `${name}.log`), 'pipe', workers > 0 || receiveThreads > 0 ? threadedCpus : receiverCpus);
+  // Decoder workers, receive threads and the detection thread exist to use more than one core: pinning them to the
+  // receiver's one core would defeat them.
+  const args = ['bench/ingest/breakwater-receiver.ts', `127.0.0.1:${PORT}`, String(workers), receiveWith, String(receiveThreads), detection, capture ? 'capture' : ''];
+  const child = spawnInNs(ns, process.execPath, ['--conditions=source', '--import', 'tsx', ...args], join(work, `${name}.log`), 'pipe', workers > 0 || receiveThreads > 0 || detection === 'detection-thread' ? threadedCpus : receiverCpus);
   const lines: Interface = createInterface({ input: child.stdout! });
   const waiting: ((line: string) => void)[] = [];
   lines.on('line', (l) => waiting.shift()?.(l));
@@ -198,9 +198,12 @@ async function startBreakwater(name: string, workers: number, receiveWith: 'recv
     child,
     async ownCount() {
       child.stdin!.write('stats\n');
-      const s = JSON.parse(await next(5000)) as { flowSamples: number; counted: number };
+      const s = JSON.parse(await next(5000)) as { flowSamples: number; counted: number; detectionThread?: { dropped: { batches: number; samples: number } } };
       // Both must agree: decoded-and-accounted and counted per destination (by the table, or by detection).
-      return s.counted === s.flowSamples ? s.counted : -1;
+      if (s.counted === s.flowSamples) return s.counted;
+      const dropped = s.detectionThread?.dropped;
+      console.log(`  (${name}: the intake applied ${s.flowSamples} samples, ${s.counted} were counted${dropped ? `; the detection thread dropped ${dropped.batches} batches, ${dropped.samples} samples` : ''})`);
+      return -1;
     },
     async stop() {
       child.stdin!.end('stop\n');
@@ -456,10 +459,15 @@ async function main(): Promise<void> {
     // main thread. The generator sends from one socket, so more threads would not share its datagrams.
     ['breakwater-threads-1', () => startBreakwater('breakwater-threads-1', 0, 'recvmmsg', 1)],
     // Detection attached as the appliance attaches it (batch listener on the main thread; no intake table).
-    ['breakwater-detection', () => startBreakwater('breakwater-detection', 0, 'recvmmsg', 0, true)],
-    ['breakwater-threads-1-detection', () => startBreakwater('breakwater-threads-1-detection', 0, 'recvmmsg', 1, true)],
+    ['breakwater-detection', () => startBreakwater('breakwater-detection', 0, 'recvmmsg', 0, 'detection')],
+    ['breakwater-threads-1-detection', () => startBreakwater('breakwater-threads-1-detection', 0, 'recvmmsg', 1, 'detection')],
+    // Detection in its own thread (detection.thread): the receive thread's batches applied on the main thread, then
+    // moved to the detection thread, which counts and ticks there; its drops (in-flight bound) count as loss.
+    ['breakwater-threads-1-detection-thread', () => startBreakwater('breakwater-threads-1-detection-thread', 0, 'recvmmsg', 1, 'detection-thread')],
+    // The same with the intake on the main thread: each batch is copied to the detection thread (the writer reuses its buffer).
+    ['breakwater-detection-thread', () => startBreakwater('breakwater-detection-thread', 0, 'recvmmsg', 0, 'detection-thread')],
     // Capture on (FlowBatch header section, 128-byte snap, and the capture's rings on every batch): its ingest cost.
-    ['breakwater-capture', () => startBreakwater('breakwater-capture', 0, 'recvmmsg', 0, false, true)],
+    ['breakwater-capture', () => startBreakwater('breakwater-capture', 0, 'recvmmsg', 0, '', true)],
     ['breakwater-dgram', () => startBreakwater('breakwater-dgram', 0, 'dgram')],
     ['breakwater-dgram-workers-2', () => startBreakwater('breakwater-dgram-workers-2', 2, 'dgram')],
     ['fastnetmon', startFastnetmon],

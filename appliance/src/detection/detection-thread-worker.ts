@@ -24,6 +24,8 @@ import {
 
 const v = DETECTION_PROTOCOL_VERSION;
 const port = parentPort!;
+/** Batches counted between two acknowledgements at most (besides one whenever the queue is drained). */
+const ACK_EVERY = 16;
 
 function post(message: FromDetectionThread, transfer?: ArrayBuffer[]): void {
   port.postMessage(message, transfer);
@@ -137,7 +139,10 @@ async function main(): Promise<void> {
     if (message.type === 'batch') {
       service.consume(new Uint8Array(message.bytes));
       consumed++;
-      if (!ackScheduled) {
+      // A MessagePort hands over its whole backlog before the event loop turns: acknowledging only then would hold
+      // the main thread at its in-flight bound for the length of a backlog, so every ACK_EVERY batches too.
+      if (consumed - acknowledged >= ACK_EVERY) ack();
+      else if (!ackScheduled) {
         ackScheduled = true;
         setImmediate(ack);
       }
