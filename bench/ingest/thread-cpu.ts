@@ -7,6 +7,8 @@
 //
 // Usage: node --conditions=source --import tsx bench/ingest/thread-cpu.ts [--rate 300000] [--seconds 5]
 //          [--receivers inline,threads-1,inline-detection,threads-1-detection] [--repeat 2] [--out FILE]
+// Receivers also: inline-detection-thread, threads-1-detection-thread (detection.thread: detection in its own
+// thread, reported as "detection thread").
 // Needs root (a network namespace with only lo up, as run.ts), gcc.
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -64,9 +66,10 @@ function threadCpu(pid: number): Map<number, { name: string; ns: number }> {
  * Main thread, receive threads (by the kernel thread ids the intake reports), and every other thread (Node 20
  * names them all "node": V8's GC and compiler threads, libuv's pool, tsx's loader thread).
  */
-function role(pid: number, tid: number, receiveTids: number[]): string {
+function role(pid: number, tid: number, receiveTids: number[], detectionTid: number): string {
   if (tid === pid) return 'main';
   if (receiveTids.includes(tid)) return 'receive threads';
+  if (tid === detectionTid) return 'detection thread';
   return 'other threads (GC, compiler, loader)';
 }
 
@@ -104,13 +107,13 @@ interface Measurement {
 
 async function measureReceiver(receiver: string, bin: string, file: string, info: ReplayFileInfo, attempt: number): Promise<Measurement> {
   const threads = receiver.startsWith('threads-') ? Number(receiver.split('-')[1]) : 0;
-  const detection = receiver.endsWith('-detection');
+  const detection = receiver.endsWith('-detection-thread') ? 'detection-thread' : receiver.endsWith('-detection') ? 'detection' : '';
   const ns = `bw-thread-cpu-${process.pid}`;
   execFileSync('ip', ['netns', 'add', ns]);
   namespaces.add(ns);
   execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   // The generator is pinned to CPU 0; the receiver is left to the scheduler (its threads may use both cores).
-  const args = ['bench/ingest/breakwater-receiver.ts', `127.0.0.1:${PORT}`, '0', 'recvmmsg', String(threads), detection ? 'detection' : ''];
+  const args = ['bench/ingest/breakwater-receiver.ts', `127.0.0.1:${PORT}`, '0', 'recvmmsg', String(threads), detection];
   const child = spawn('ip', ['netns', 'exec', ns, 'nice', '-n', '-10', process.execPath, '--conditions=source', '--import', 'tsx', ...args], { detached: true, stdio: ['pipe', 'pipe', 'inherit'], cwd: root });
   children.add(child);
   const waiting: ((line: string) => void)[] = [];
@@ -121,7 +124,7 @@ async function measureReceiver(receiver: string, bin: string, file: string, info
   const pid = Number(execFileSync('pgrep', ['-g', String(child.pid), '-f', 'breakwater-receiver.ts']).toString().trim().split('\n').pop());
   const stats = async () => {
     child.stdin!.write('stats\n');
-    return JSON.parse(await next()) as { flowSamples: number; counted: number; receiveThreadTids: number[] };
+    return JSON.parse(await next()) as { flowSamples: number; counted: number; receiveThreadTids: number[]; detectionThread?: { tid: number } };
   };
   const perDatagram = info.flowSamples / info.datagrams;
   // Warm-up: code optimized, tables touched.
@@ -143,7 +146,7 @@ async function measureReceiver(receiver: string, bin: string, file: string, info
   const nsPerSample: Record<string, number> = {};
   for (const [tid, t] of cpu1) {
     const before = cpu0.get(tid)?.ns ?? 0;
-    const key = role(pid, tid, s1.receiveThreadTids);
+    const key = role(pid, tid, s1.receiveThreadTids, s1.detectionThread?.tid ?? -1);
     nsPerSample[key] = (nsPerSample[key] ?? 0) + (t.ns - before) / applied;
   }
   for (const k of Object.keys(nsPerSample)) nsPerSample[k] = Math.round(nsPerSample[k]!);
