@@ -204,7 +204,7 @@ test('beyond the in-flight bound batches are dropped and counted, never lost sil
   }
 });
 
-test('a thread that dies is logged with BW_ERR_DETECTION_THREAD, restarted and counted; its attacks end as expired', async () => {
+test('a thread that dies or throws is logged with BW_ERR_DETECTION_THREAD, restarted and counted; its attacks end as expired', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-detection-thread-'));
   const bus = new EventBus<AttackEvent>();
   const seen: AttackEvent[] = [];
@@ -239,6 +239,14 @@ test('a thread that dies is logged with BW_ERR_DETECTION_THREAD, restarted and c
     for (const b of more) thread.consume(b.bytes);
     const report = await thread.reportNow();
     assert.equal((report.samples as { counted: number }).counted, moreSamples);
+
+    // A thread that throws (here: a message it cannot handle) is the same: logged, restarted, counted.
+    const second = thread.thread!;
+    second.postMessage({ v: 1, type: 'traffic-watch', follow: true, targets: null });
+    await eventually(() => (thread.report().thread as { restarts: number; running: boolean }).restarts === 2 && (thread.report().thread as { running: boolean }).running, 5000, 'restarted after the throw');
+    assert.notEqual(thread.thread!.threadId, second.threadId);
+    assert.equal((thread.report().thread as { exits: number }).exits, 2);
+    assert.ok(lines.some((l) => l.code === 'BW_ERR_DETECTION_THREAD' && l.msg === 'the detection thread failed'), 'the thrown error is logged with its code');
   } finally {
     await thread.stop();
     rmSync(dir, { recursive: true, force: true });
