@@ -236,9 +236,10 @@ export class MitigationActions {
     const id = flowRouteId(rule);
     const routes = speaker.desiredRoutes();
     this.checkFlowQuota(rule, id, routes);
-    const now = this.options.host.now();
-    if (!this.isUp(id)) this.options.damping.announce(`FlowSpec rule ${id}`, id, now);
-    return this.apply(plugin, acting, 'flowspec', { rule, ttlSeconds }, async () => {
+    const admit = (): void => {
+      if (!this.isUp(id)) this.options.damping.announce(`FlowSpec rule ${id}`, id, this.options.host.now());
+    };
+    return this.apply(plugin, acting, 'flowspec', { rule, ttlSeconds }, admit, async () => {
       const route = await speaker.announceFlow({ rule, owner: acting.mitigation.id, ttlSeconds });
       return { resource: route.id, expiresAt: route.expiresAt, detail: { rule: route.rule, trimmed: route.trimmed } };
     });
@@ -256,9 +257,11 @@ export class MitigationActions {
     const rtbh = speaker.desiredRoutes().filter((r) => r.kind === 'rtbh' && r.id !== id).length;
     const max = this.options.host.guardrails().maxRtbhRoutes;
     if (rtbh >= max) throw new GuardrailRefusal('quota', 'BW_ERR_MITIGATION_QUOTA', [what, `${rtbh} RTBH routes are announced and mitigation.guardrails.maxRtbhRoutes is ${max}`]);
-    if (!this.isUp(id)) this.options.damping.announce(what, id, this.options.host.now());
+    const admit = (): void => {
+      if (!this.isUp(id)) this.options.damping.announce(what, id, this.options.host.now());
+    };
     const communities = [...new Set([BLACKHOLE, ...this.options.host.rtbhCommunities(), ...extra])];
-    return this.apply(plugin, acting, 'rtbh', { prefix, communities, ttlSeconds }, async () => {
+    return this.apply(plugin, acting, 'rtbh', { prefix, communities, ttlSeconds }, admit, async () => {
       const route = await speaker.announceRtbh({ prefix, owner: acting.mitigation.id, ttlSeconds, communities });
       return { resource: route.id, expiresAt: route.expiresAt, detail: { prefix: route.prefix, communities: route.communities, nextHop: route.nextHop } };
     });
@@ -275,9 +278,11 @@ export class MitigationActions {
     const held = speaker.diversionRoutes().filter((r) => r.prefix !== prefix).length;
     const max = this.options.host.guardrails().maxDiversionRoutes;
     if (held >= max) throw new GuardrailRefusal('quota', 'BW_ERR_MITIGATION_QUOTA', [what, `${held} diversion routes are announced and mitigation.guardrails.maxDiversionRoutes is ${max}`]);
-    const up = this.options.store.openClaims({ kind: 'diversion' }).some((c) => c.status === 'active' && (c.request as { prefix?: string }).prefix === prefix);
-    if (!up) this.options.damping.announce(what, diversionKey(prefix), this.options.host.now());
-    return this.apply(plugin, acting, 'diversion', { prefix, communities, ttlSeconds }, async () => {
+    const admit = (): void => {
+      const up = this.options.store.openClaims({ kind: 'diversion' }).some((c) => c.status === 'active' && (c.request as { prefix?: string }).prefix === prefix);
+      if (!up) this.options.damping.announce(what, diversionKey(prefix), this.options.host.now());
+    };
+    return this.apply(plugin, acting, 'diversion', { prefix, communities, ttlSeconds }, admit, async () => {
       const route = await speaker.announceDiversion({ prefix, communities, owner: acting.mitigation.id, ttlSeconds });
       const nextHop = route.nextHop === undefined ? {} : { nextHop: route.nextHop === '' ? 'self' : route.nextHop };
       return { resource: route.id, expiresAt: route.expiresAt, detail: { prefix: route.prefix, communities: route.communities, ...nextHop } };
@@ -289,23 +294,38 @@ export class MitigationActions {
     checkScope('firewall rule', rule.match.destination?.prefix ?? '', acting.mitigation.attack.target, 'inside');
     const backend = this.options.firewall;
     if (backend === undefined) throw new BreakwaterError('BW_ERR_MITIGATION_NO_FIREWALL', ['firewall rule']);
-    return this.apply(plugin, acting, 'firewall', { rule, ttlSeconds }, async () => {
+    return this.apply(plugin, acting, 'firewall', { rule, ttlSeconds }, () => undefined, async () => {
       const receipt = await backend.apply(rule, { attackId: acting.mitigation.id, ttlSeconds });
       return { resource: receipt.id, expiresAt: receipt.expiresAt, detail: { rule } };
     });
   }
 
-  /** Ledger first (pending), then the speaker or backend, then the ledger again (active) and the audit trail. */
+  /**
+   * Ledger first (pending), then the speaker or backend, then the ledger again (active) and the audit trail.
+   * `admit` (flap damping: it records the announcement, or refuses it and records the suppression) runs in the
+   * pending claim's transaction, so the two cost one fsync; a refusal still commits what damping recorded.
+   */
   private async apply(
     plugin: string,
     acting: ActingStage,
     kind: ClaimKind,
     request: Record<string, unknown>,
+    admit: () => void,
     put: () => Promise<{ resource: string; expiresAt: number | null; detail: Record<string, unknown> }>,
   ): Promise<MitigationReceipt> {
     const { store, host } = this.options;
     const mitigationId = acting.mitigation.id;
-    const pending = store.addPendingClaim({ mitigationId, stage: acting.stage.index, plugin, kind, request }, host.now());
+    let refusal: { err: unknown } | undefined;
+    const pending = store.transaction(() => {
+      try {
+        admit();
+      } catch (err) {
+        refusal = { err };
+        return undefined;
+      }
+      return store.addPendingClaim({ mitigationId, stage: acting.stage.index, plugin, kind, request }, host.now());
+    });
+    if (pending === undefined) throw refusal?.err;
     let done: { resource: string; expiresAt: number | null; detail: Record<string, unknown> };
     try {
       done = await put();

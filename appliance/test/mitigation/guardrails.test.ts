@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import type { FirewallRule, MitigationOptions } from '@breakwater/sdk';
+import { MitigationStore } from '../../src/mitigation/mitigation-store.js';
+import { databasePath, openDatabase } from '../../src/storage/sqlite.js';
 import { FakeDivertingSpeaker, FakeSpeaker } from './support/fake-speaker.js';
 import { Harness, PEER, attackAt } from './support/harness.js';
 import { firstParty, type TierSpec } from './support/source-tiers.js';
@@ -113,6 +115,23 @@ test('flap damping: a route announced and withdrawn over and over is suppressed 
   await harness.advance(600_000, 60_000);
   await harness.started(attackAt(harness.now, { id: 'third' }));
   assert.ok(speaker.calls.filter((c) => c.op === 'announceFlow').length > 4, 'announced again once the penalty decayed');
+});
+
+test('flap damping: the suppression is on disk with the refusal, and no claim is left pending for the refused route', async () => {
+  const harness = await harness_([rogue([{ call: 'flap', times: 5 }])], { guardrails: { flapDamping: { halfLifeSeconds: 600 } } });
+  await harness.started(attackAt(harness.now));
+  refusal(harness, 'BW_ERR_MITIGATION_FLAP', 'flap-damping');
+  // Read back as a restarted engine would: the refusal's record is committed, though the claim it refused is not.
+  const handle = openDatabase(databasePath(harness.dataDir));
+  try {
+    const store = new MitigationStore(handle.db);
+    const suppressed = store.loadFlaps().filter(([, e]) => e.suppressed);
+    assert.equal(suppressed.length, 1, JSON.stringify(store.loadFlaps()));
+    assert.ok(suppressed[0]![1].penalty > 3000, `penalty ${suppressed[0]![1].penalty}`);
+    assert.deepEqual(store.openClaims().filter((c) => c.status === 'pending'), [], 'no pending claim');
+  } finally {
+    handle.release();
+  }
 });
 
 test('scope: a plugin cannot act on a destination outside its attack', async () => {
