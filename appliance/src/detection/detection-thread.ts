@@ -166,8 +166,10 @@ export class DetectionThread implements DetectionComponent {
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     const terminate = setTimeout(() => void worker.terminate(), stopMs);
     try {
-      // Queued behind every batch already sent: the thread counts them all before it saves and ends.
+      // Queued behind every batch already sent: the thread counts them all before it saves and ends. A thread still
+      // starting (a restart) has nothing to save yet.
       if (this.ready) await this.request({ kind: 'stop' }, stopMs);
+      else void worker.terminate();
     } catch (err) {
       this.options.log.error({ code: 'BW_ERR_DETECTION_THREAD', err }, 'the detection thread did not stop cleanly; terminating it');
       void worker.terminate();
@@ -419,6 +421,7 @@ export class DetectionThread implements DetectionComponent {
       if (!this.running) return;
       this.stats.restarts++;
       this.spawn().catch((err: unknown) => {
+        if (!this.running) return;
         this.stats.restartFailures++;
         this.options.log.error({ code: 'BW_ERR_DETECTION_THREAD', err }, 'the detection thread could not restart');
         if (this.running) this.scheduleRestart(-1);
