@@ -7,7 +7,8 @@
 // moved with postMessage, on JetStream a message's payload); everything else is JSON-serialisable data
 // (AttackEvent and AttackRecord are plain by contract, sdk/src/attack.ts; TrafficSummary,
 // counting/traffic-summary.ts). Requests carry an id the response repeats, so answers can arrive in any order.
-// A receiver ignores a message of another version and counts it (unexpectedMessages), it never guesses.
+// A receiver ignores a message of another version, never guesses at it (the main side counts them, /health
+// detection.thread.unexpectedMessages).
 //
 // Main → thread
 //   batch          one FlowBatch to count. The main thread sends at most maxInFlight batches the thread has not
