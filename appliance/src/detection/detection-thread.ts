@@ -52,6 +52,8 @@ export interface DetectionThreadOptions {
   stopMs?: number;
   /** How long a request waits for its answer (default 5000). */
   requestTimeoutMs?: number;
+  /** How long the thread may take to load and answer ready before it is ended (default 30000). */
+  startMs?: number;
 }
 
 interface PendingRequest {
@@ -302,6 +304,9 @@ export class DetectionThread implements DetectionComponent {
     this.acknowledged = 0;
     return new Promise((resolve, reject) => {
       let started = false;
+      // A thread that never answers (a hung start) is ended: its exit rejects below.
+      const startTimer = setTimeout(() => void worker.terminate(), this.options.startMs ?? 30_000);
+      worker.once('exit', () => clearTimeout(startTimer));
       worker.on('message', (m: unknown) => {
         if (!isCurrentMessage(m)) {
           this.stats.unexpectedMessages++;
@@ -309,6 +314,7 @@ export class DetectionThread implements DetectionComponent {
         }
         const message = m as FromDetectionThread;
         if (message.type === 'ready') {
+          clearTimeout(startTimer);
           started = true;
           this.ready = true;
           this.tid = message.tid;

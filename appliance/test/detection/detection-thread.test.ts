@@ -253,6 +253,18 @@ test('a thread that dies or throws is logged with BW_ERR_DETECTION_THREAD, resta
   }
 });
 
+test('a thread that does not answer ready in time is ended, and start fails with BW_ERR_DETECTION_THREAD', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-detection-thread-'));
+  const thread = new DetectionThread({ config: config(dir), bus: new EventBus<AttackEvent>(), log: silentLogger(), startMs: 1 });
+  try {
+    await assert.rejects(thread.start(), (err: Error & { code?: string }) => err.code === 'BW_ERR_DETECTION_THREAD' && /before it was ready/.test(err.message));
+    assert.equal(thread.thread, undefined, 'no thread left');
+  } finally {
+    await thread.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('stop: the thread counts every batch sent, saves the baselines and ends', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-detection-thread-'));
   const thread = new DetectionThread({ config: config(dir, { baseline: { enabled: true } }), bus: new EventBus<AttackEvent>(), log: silentLogger() });
