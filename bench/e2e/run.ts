@@ -17,7 +17,10 @@
 // Each stage is reported from the first packet and as the step from the stage before it (p50/p95).
 //
 // Usage: npm run bench:e2e -- [--reps 5] [--threshold 5000] [--sampling 250] [--multiples 10,2] [--speaker exabgp|bird|gobgp]
-//                             [--skip-fastnetmon] [--out FILE] [--appliance-log FILE]
+//                             [--skip-fastnetmon] [--out FILE] [--appliance-log FILE] [--no-warm]
+// Before the first flood it waits until Breakwater's detection trusts its slow rates (/health
+// detection.quietRule.trusted: about 150 s after start, docs/detection.md "quiet before"), as it would in service;
+// --no-warm floods at once, measuring a freshly started appliance (the strict rule only).
 // Needs root (namespaces), bird2, pmacct, tcpreplay, fastnetmon and gobgpd. Every replay is bounded by a packet
 // count and a time limit; everything is killed by pid and the namespaces deleted at the end and on Ctrl-C.
 import { execFileSync } from 'node:child_process';
@@ -42,6 +45,7 @@ const { values } = parseArgs({
     'skip-fastnetmon': { type: 'boolean', default: false },
     out: { type: 'string' },
     'appliance-log': { type: 'string' },
+    'no-warm': { type: 'boolean', default: false },
   },
 });
 const REPS = Number(values.reps);
@@ -200,6 +204,37 @@ function stageSummaries<S extends string>(stages: readonly S[], rows: readonly P
   return { fromFirstPacket, steps };
 }
 
+/** Breakwater's /health, read inside its namespace. */
+function applianceHealth(lab: Lab): Record<string, unknown> {
+  const get = "fetch('http://127.0.0.1:9180/health', { signal: AbortSignal.timeout(3000) }).then((r) => r.text()).then((t) => process.stdout.write(t))";
+  return JSON.parse(execFileSync('ip', ['netns', 'exec', lab.topology.appliance, process.execPath, '-e', get], { encoding: 'utf8' })) as Record<string, unknown>;
+}
+
+/** Waits (bounded) until detection trusts its slow rates, printing progress; returns what /health said. */
+async function waitForQuietRule(lab: Lab): Promise<{ trusted: boolean; trustedFrom: string | null; waitedMs: number }> {
+  const begun = Date.now();
+  let lastLog = 0;
+  for (;;) {
+    const detection = (applianceHealth(lab).detection ?? {}) as { quietRule?: { enabled: boolean; trusted: boolean; trustedFrom: string | null } };
+    const rule = detection.quietRule;
+    const waitedMs = Date.now() - begun;
+    if (rule === undefined || !rule.enabled) {
+      log('  warm: the quiet-before rule is off in this appliance; flooding now');
+      return { trusted: false, trustedFrom: null, waitedMs };
+    }
+    if (rule.trusted) {
+      log(`  warm: detection trusts its slow rates since ${rule.trustedFrom} (waited ${Math.round(waitedMs / 1000)} s)`);
+      return { trusted: true, trustedFrom: rule.trustedFrom, waitedMs };
+    }
+    if (waitedMs > 240_000) throw new Error(`detection did not trust its slow rates within 240 s (trusted from ${rule.trustedFrom})`);
+    if (Date.now() - lastLog >= 15_000) {
+      lastLog = Date.now();
+      log(`  warm: waiting for detection to trust its slow rates (from ${rule.trustedFrom}; ${Math.round(waitedMs / 1000)} s so far)`);
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
 async function main(): Promise<void> {
   log(`bench/e2e: UDP flood at ${MULTIPLES.map((m) => `${m}x`).join(' and ')} a ${THRESHOLD} pps threshold, sFlow 1:${SAMPLING} from pmacctd, ${REPS} repetitions each, Breakwater${WITH_FNM ? ' and FastNetMon 1.2.4' : ''}`);
   const lab = await Lab.start({ label: 'bench', samplingRate: SAMPLING, thresholds: { hostPps: THRESHOLD, blockPps: 1e9 }, runbook: 'flowspec-first', speaker: SPEAKER, fastnetmon: WITH_FNM, agent: false, log: (l) => log(`  lab: ${l}`) });
@@ -241,6 +276,7 @@ async function main(): Promise<void> {
     if (WITH_FNM) sflowToFastnetmon = await SflowCapture.start(lab.topology.router, lab.topology.links.fastnetmon!.a.ifname, lab.topology.links.fastnetmon!.b.ipv4, SFLOW_PORT);
     const meters = { breakwater: new UsageMeter(() => lab.appliancePid()), ...(fnm ? { fastnetmon: new UsageMeter(() => fnm!.pid) } : {}) };
     await new Promise((r) => setTimeout(r, 2_000));
+    const quietRule = values['no-warm'] ? undefined : await waitForQuietRule(lab);
 
     const trials: Trial[] = [];
     let victimIndex = 0;
@@ -304,7 +340,8 @@ async function main(): Promise<void> {
       benchmark: 'e2e',
       date: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model, cores: cpus().length, kernel: release(), loadavg: loadavg().map(round1) },
-      command: `npm run bench:e2e -- --reps ${REPS} --threshold ${THRESHOLD} --sampling ${SAMPLING} --multiples ${MULTIPLES.join(',')} --speaker ${SPEAKER}`,
+      command: `npm run bench:e2e -- --reps ${REPS} --threshold ${THRESHOLD} --sampling ${SAMPLING} --multiples ${MULTIPLES.join(',')} --speaker ${SPEAKER}${values['no-warm'] ? ' --no-warm' : ''}`,
+      quietRule: quietRule ?? 'not waited for (--no-warm)',
       setup: {
         traffic: 'UDP flood (512-byte frames, spoofed 198.18.0.0/15 sources) replayed by tcpreplay in the src namespace through the router namespace',
         sflow: `pmacctd 1.7.7 sfprobe on the router's transit interface, 1:${SAMPLING}, one plugin per collector`,
