@@ -4,6 +4,10 @@
 // other subscribers (detection must keep detecting). Synchronous on purpose: events arrive in order, and a
 // subscriber with slow work queues it itself. Messages are plain JSON data, so the same subjects can later be
 // NATS JetStream subjects without changing either side.
+//
+// Order of calls: subscribers that asked to be first (the runbook engine: an attack's mitigation must not wait
+// behind the capture file, the outbox insert and the history's bookkeeping), then those of the event's type, then
+// those of every event, each group in the order it subscribed.
 import type { AttackEvent, AttackEventType } from '../detection/attack.js';
 
 export type Handler<E> = (event: E) => void;
@@ -11,6 +15,7 @@ export type Handler<E> = (event: E) => void;
 export class EventBus<E extends { type: string }> {
   private readonly handlers = new Map<string, Set<Handler<E>>>();
   private readonly any = new Set<Handler<E>>();
+  private readonly first = new Set<Handler<E>>();
   /** Events published, and handler calls that threw. */
   published = 0;
   handlerErrors = 0;
@@ -25,14 +30,16 @@ export class EventBus<E extends { type: string }> {
     return () => set.delete(handler as Handler<E>);
   }
 
-  /** Subscribes to every event. */
-  onAny(handler: Handler<E>): () => void {
-    this.any.add(handler);
-    return () => this.any.delete(handler);
+  /** Subscribes to every event; `first` puts the handler before every subscriber without it. */
+  onAny(handler: Handler<E>, options: { first?: boolean } = {}): () => void {
+    const set = options.first === true ? this.first : this.any;
+    set.add(handler);
+    return () => set.delete(handler);
   }
 
   publish(event: E): void {
     this.published++;
+    for (const h of this.first) this.call(h, event);
     const set = this.handlers.get(event.type);
     if (set) for (const h of set) this.call(h, event);
     for (const h of this.any) this.call(h, event);

@@ -108,7 +108,8 @@ export class MitigationEngine implements Component {
     const reconciled = await this.actions.reconcile({ atStart: true });
     this.audit({ at: now, actor: 'engine', action: 'engine.started', detail: { mitigations: this.states.size, ...reconciled } });
     for (const state of this.states.values()) this.enqueue(state.id, () => this.resumeAfterRestart(state.id));
-    this.unsubscribe = this.options.attacks.onAny((event) => this.onAttackEvent(event));
+    // First on the bus: a mitigation starts before the capture, notify and history subscribers do their work.
+    this.unsubscribe = this.options.attacks.onAny((event) => this.onAttackEvent(event), { first: true });
     this.running = true;
     if (this.options.timer !== false) {
       this.timer = setInterval(() => this.tick(), this.config.mitigation.tickMs);
