@@ -131,11 +131,6 @@ export const DetectionSchema = Type.Object(
     }),
     fastConfidence: Type.Number({ default: 0.9999, minimum: 0.5, maximum: 0.99999, description: 'The same, over the fast window (fewer samples, more looks that could be wrong: stricter).' }),
     shortConfidence: Type.Number({ default: 0.9999, minimum: 0.5, maximum: 0.99999, description: 'The same, over the short window.' }),
-    minSamples: Type.Integer({ default: 8, minimum: 1, description: 'Fewest samples in the window for an alert.' }),
-    promoteFraction: Type.Number({ default: 0.5, exclusiveMinimum: 0, maximum: 1, description: 'Destinations above this fraction of their lowest threshold get per-vector detail.' }),
-    endFraction: Type.Number({ default: 0.5, exclusiveMinimum: 0, maximum: 1, description: 'Hysteresis: an attack is quiet while below this fraction of its threshold.' }),
-    quietSeconds: Type.Number({ default: 15, minimum: 0.1, description: 'An attack ends after being quiet this long.' }),
-    updateIntervalMs: Type.Integer({ default: 1000, minimum: 100, description: 'Most often attack.updated is sent per attack.' }),
     quietConfidence: Type.Number({
       default: 0.95,
       minimum: 0,
@@ -145,6 +140,11 @@ export const DetectionSchema = Type.Object(
     }),
     quietFraction: Type.Number({ default: 0.25, minimum: 0, maximum: 1, description: 'Quiet-before rule: the largest slow rate, as a fraction of the threshold, that counts as quiet before. 0 turns the rule off.' }),
     quietBeforeSeconds: Type.Number({ default: 10, minimum: 1, maximum: 600, description: "Quiet-before rule: time constant of each subject's slow rate (an exponential average of the traffic older than the window)." }),
+    minSamples: Type.Integer({ default: 8, minimum: 1, description: 'Fewest samples in the window for an alert.' }),
+    promoteFraction: Type.Number({ default: 0.5, exclusiveMinimum: 0, maximum: 1, description: 'Destinations above this fraction of their lowest threshold get per-vector detail.' }),
+    endFraction: Type.Number({ default: 0.5, exclusiveMinimum: 0, maximum: 1, description: 'Hysteresis: an attack is quiet while below this fraction of its threshold.' }),
+    quietSeconds: Type.Number({ default: 15, minimum: 0.1, description: 'An attack ends after being quiet this long.' }),
+    updateIntervalMs: Type.Integer({ default: 1000, minimum: 100, description: 'Most often attack.updated is sent per attack.' }),
     blockPrefixLength: Type.Object(
       {
         ipv4: Type.Integer({ default: 24, minimum: 8, maximum: 32, description: 'IPv4 block length for carpet-bombing aggregates.' }),
