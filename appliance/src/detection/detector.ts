@@ -136,6 +136,15 @@ const DEMOTE_AFTER_SECONDS = 10;
 const SIGNATURE_REFIT_MS = 5000;
 /** Keys with fewer vectors than this keep a headroom of their own (syn, dns, memcached, ...); see SlotState. */
 const NARROW_KEY_VECTORS = 4;
+/**
+ * Fewest samples of the attack's vectors in the subject's sample ring for an attack to start (with minSamples, if
+ * lower). The decision's evidence is the threshold rule's (at least minSamples in a window, the samples from before
+ * promotion carried from level one); the ring, which the profile, the classification and the signature are read
+ * from, holds samples only from the promoting sample on. Requiring minSamples there as well held a fresh victim's
+ * start until 8 samples had come after its promotion (~170 ms at 2× a 20,000 pps threshold at 1:1000, measured in
+ * bench/detect) though the rule had decided; the start's profile is refined at every attack.updated.
+ */
+const PROFILE_MIN_SAMPLES = 4;
 
 export class Detector {
   readonly groups: HostGroups;
@@ -739,7 +748,7 @@ export class Detector {
       const onsetMs = this.counter.tickStartMs(onsetTick);
       const profile = new ProfileAccumulator(cls.vectorMask, Math.max(0, pool.ringCountOf(slot) - pool.ringSize), (nowMs ^ slot) >>> 0);
       profile.readRing(pool, slot, onsetMs);
-      if (profile.samples < this.d.minSamples) continue;
+      if (profile.samples < Math.min(this.d.minSamples, PROFILE_MIN_SAMPLES)) continue;
       const earliest = earliestRingTime(pool, slot, cls.vectorMask, onsetMs);
       const firstSampleAt = earliest.complete && Number.isFinite(earliest.time) ? earliest.time : onsetMs;
       const benign = benignSamples(pool, slot, onsetTick - this.W);
