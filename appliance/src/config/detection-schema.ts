@@ -115,7 +115,7 @@ export const BaselineSchema = Type.Object(
 export const DetectionSchema = Type.Object(
   {
     thread: Type.Union([Type.Literal('auto'), Type.Boolean()], {
-      default: false,
+      default: 'auto',
       description:
         'Run detection (counting, ticks, baselines) in a worker thread of its own, fed the FlowBatches the intake applied and answering in plain messages, so the main thread keeps the intake hand-over, the API and mitigation. "auto": on when the machine has at least two cores. false: on the main thread.',
     }),
