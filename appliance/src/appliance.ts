@@ -7,7 +7,7 @@ import type { Component } from './component.js';
 import { stopWithin } from './component.js';
 import { EventBus, type AttackBus } from './bus/event-bus.js';
 import type { AttackEvent } from './detection/attack.js';
-import { createDetection, type DetectionComponent } from './detection/detection-component.js';
+import { createDetection, detectionInThread, type DetectionComponent } from './detection/detection-component.js';
 import type { Config } from './config/schema.js';
 import { prepareDataDir } from './data-dir.js';
 import { Tier1Firewall } from './firewall/tier1-firewall.js';
@@ -61,7 +61,13 @@ export class Appliance {
     const { config, log } = options;
     // No per-destination table in the intake: detection's counting is the one per-destination count.
     // With capture on, each FlowBatch also carries the sampled-header bytes (flow-batch.ts header section).
-    this.intake = new SflowIntake({ config: config.sflow, log: log.child({ component: 'intake' }), headerSnapLength: config.capture.enabled ? config.capture.snapLength : 0 });
+    // With detection in its own thread, receiveThreads 'auto' leaves it a core.
+    this.intake = new SflowIntake({
+      config: config.sflow,
+      log: log.child({ component: 'intake' }),
+      headerSnapLength: config.capture.enabled ? config.capture.snapLength : 0,
+      coresReserved: detectionInThread(config.detection.thread) ? 1 : 0,
+    });
     const busLog = log.child({ component: 'bus' });
     this.bus = new EventBus<AttackEvent>((err, event) => busLog.error({ err, event: event.type }, 'an attack event subscriber failed'));
     const detectionLog = log.child({ component: 'detection' });

@@ -36,7 +36,7 @@ export const SflowSchema = Type.Object(
     receiveThreads: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 0, maximum: 64 })], {
       default: 'auto',
       description:
-        'Threads that receive and decode sFlow, each with its own SO_REUSEPORT socket on every listen address (needs the udp-batch addon), handing FlowBatches to the main thread, which applies them and runs detection. 0 receives and decodes on the main thread. "auto": one per core beyond the first, at most 4 (none on one core or without the addon). Not used when workers > 0.',
+        'Threads that receive and decode sFlow, each with its own SO_REUSEPORT socket on every listen address (needs the udp-batch addon), handing FlowBatches to the main thread, which applies them and runs detection. 0 receives and decodes on the main thread. "auto": one per core beyond those of the main thread and the detection thread (detection.thread), at most 4 (none on two cores with the detection thread, none on one core or without the addon). Not used when workers > 0.',
     }),
     maxAgents: Type.Integer({
       default: 10000,

@@ -49,6 +49,11 @@ export interface SflowIntakeOptions {
    * (capture.snapLength when capture.enabled); 0 or absent: no header section.
    */
   headerSnapLength?: number;
+  /**
+   * Cores another thread of the appliance keeps busy (1 when detection runs in its own thread), which
+   * receiveThreads 'auto' leaves to it.
+   */
+  coresReserved?: number;
 }
 
 interface WorkerHandle {
@@ -136,7 +141,7 @@ export class SflowIntake implements Component {
     if (mode === 'recvmmsg' && addon === undefined) {
       throw new BreakwaterError('BW_ERR_LISTEN', ['sFlow', 'the udp-batch addon is not built (node appliance/native/build.mjs) or decoding runs in workers']);
     }
-    const threads = resolveReceiveThreads(config.receiveThreads ?? 0, config.workers, mode, addon !== undefined);
+    const threads = resolveReceiveThreads(config.receiveThreads ?? 0, config.workers, mode, addon !== undefined, undefined, this.options.coresReserved ?? 0);
     if (threads > 0) {
       await this.startThreads(threads);
       return;
@@ -420,13 +425,16 @@ export class SflowIntake implements Component {
 }
 
 /**
- * Receive threads to run: an explicit count, or for 'auto' one per core beyond the first (the main thread
- * applies batches and runs detection), at most 4, and none on one core. Threads need the udp-batch addon
- * (SO_REUSEPORT) and are off when decoding runs in worker processes or dgram is forced.
+ * Receive threads to run: an explicit count, or for 'auto' one per core beyond the main thread's and those
+ * `reserved` for other threads (the detection thread), at most 4: none on two cores with detection in its own
+ * thread. Measured on 2 cores (docs/benchmarks.md, ingest): the main thread receiving with detection in its
+ * thread was lossless to 1,000,000 samples/s, a receive thread besides them to 600,000 — three busy threads on
+ * two cores. Threads need the udp-batch addon (SO_REUSEPORT) and are off when decoding runs in worker processes
+ * or dgram is forced.
  */
-export function resolveReceiveThreads(setting: number | 'auto', workers: number, receiveWith: 'auto' | 'dgram' | 'recvmmsg', addonLoaded: boolean, cores = availableParallelism()): number {
+export function resolveReceiveThreads(setting: number | 'auto', workers: number, receiveWith: 'auto' | 'dgram' | 'recvmmsg', addonLoaded: boolean, cores = availableParallelism(), reserved = 0): number {
   if (workers > 0 || receiveWith === 'dgram') return 0;
-  if (setting === 'auto') return addonLoaded ? Math.max(0, Math.min(4, cores - 1)) : 0;
+  if (setting === 'auto') return addonLoaded ? Math.max(0, Math.min(4, cores - 1 - reserved)) : 0;
   if (setting > 0 && !addonLoaded) {
     throw new BreakwaterError('BW_ERR_LISTEN', ['sFlow', `sflow.receiveThreads = ${setting} needs the udp-batch addon (node appliance/native/build.mjs)`]);
   }

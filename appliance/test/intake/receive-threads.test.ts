@@ -286,3 +286,12 @@ test('receive threads: auto picks one per core beyond the first (at most 4), non
   }
   assert.throws(() => resolveReceiveThreads(2, 0, 'auto', false, 8), (err: Error & { code?: string }) => err.code === 'BW_ERR_LISTEN');
 });
+
+test('receive threads: auto leaves the cores reserved for other threads (the detection thread)', () => {
+  assert.equal(resolveReceiveThreads('auto', 0, 'auto', true, 2, 1), 0);
+  assert.equal(resolveReceiveThreads('auto', 0, 'auto', true, 4, 1), 2);
+  assert.equal(resolveReceiveThreads('auto', 0, 'auto', true, 16, 1), 4);
+  assert.equal(resolveReceiveThreads('auto', 0, 'auto', true, 1, 1), 0);
+  // An explicit count is the operator's.
+  assert.equal(resolveReceiveThreads(2, 0, 'auto', true, 2, 1), 2);
+});
