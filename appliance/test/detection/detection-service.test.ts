@@ -14,6 +14,7 @@ import { EventBus } from '../../src/bus/event-bus.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { AttackEvent } from '../../src/detection/attack.js';
 import { DetectionService } from '../../src/detection/detection-service.js';
+import { sendSynFloodUntilStarted } from '../support/live-syn-flood.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { attackTraffic, rate, ScenarioRunner, webServerTraffic, type Scenario } from '../../src/synthetic/traffic-scenarios.js';
 import { T0 } from './helpers.js';
@@ -108,33 +109,17 @@ test('breakwater start: sFlow over UDP reaches detection; the attack is on the b
     health: { port: 0 },
     sflow: { listen: [`127.0.0.1:${port}`], receiveBufferBytes: 1 << 20 },
     networks: ['198.51.100.0/24'],
-    detection: { maxDestinations: 4096, maxBlocks: 256, maxPromoted: 64, baseline: { enabled: false } },
+    // Detection on the main thread (the default, auto, runs it in a thread: detection-thread.test.ts).
+    detection: { thread: false, maxDestinations: 4096, maxBlocks: 256, maxPromoted: 64, baseline: { enabled: false } },
   });
   assert.ok(r.ok);
   const appliance = new Appliance({ config: r.config, log: silentLogger() });
+  assert.ok(appliance.detection instanceof DetectionService);
   const started = new Promise<AttackEvent>((resolve) => appliance.bus.on('attack.started', resolve));
   await appliance.start();
   const socket = createSocket('udp4');
   try {
-    // Two seconds of a SYN flood (100k pps at 1:100), generated up front and sent paced to its own timeline.
-    const datagrams: { bytes: Buffer; at: number }[] = [];
-    new ScenarioRunner({ name: 'live', durationMs: 2000, seed: 1, attacks: [], shapes: [attackTraffic('syn_flood', { to: '198.51.100.99', rate: rate.constant(100_000), samplingRate: 100 })] }).run({
-      startAtMs: 0,
-      onDatagram: (d, t) => datagrams.push({ bytes: Buffer.from(d), at: t }),
-    });
-    const begin = Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no attack.started within 10 s')), 10_000)));
-    const send = (async () => {
-      for (const d of datagrams) {
-        const wait = begin + d.at - Date.now();
-        if (wait > 0) await new Promise((res) => setTimeout(res, wait));
-        socket.send(d.bytes, port, '127.0.0.1');
-      }
-    })();
-    const event = await Promise.race([started, timeout]);
-    clearTimeout(timer);
-    await send;
+    const event = await sendSynFloodUntilStarted(socket, port, started);
     assert.equal(event.attack.vector, 'syn_flood');
     assert.equal(event.attack.target, '198.51.100.99');
     const res = await fetch(`http://127.0.0.1:${appliance.health.port}/health`);

@@ -21,6 +21,7 @@ import { detectionInThread } from '../../src/detection/detection-component.js';
 import { DetectionService } from '../../src/detection/detection-service.js';
 import { DetectionThread } from '../../src/detection/detection-thread.js';
 import { BATCH_HEADER_BYTES, HeaderField, RECORD_BYTES, RecordKind } from '../../src/intake/flow-batch.js';
+import { sendSynFloodUntilStarted } from '../support/live-syn-flood.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { attackTraffic, rate, ScenarioRunner, webServerTraffic } from '../../src/synthetic/traffic-scenarios.js';
 
@@ -312,24 +313,7 @@ test('breakwater start with detection.thread: sFlow over UDP reaches the thread;
   await appliance.start();
   const socket = createSocket('udp4');
   try {
-    const datagrams: { bytes: Buffer; at: number }[] = [];
-    new ScenarioRunner({ name: 'live', durationMs: 2000, seed: 1, attacks: [], shapes: [attackTraffic('syn_flood', { to: '198.51.100.99', rate: rate.constant(100_000), samplingRate: 100 })] }).run({
-      startAtMs: 0,
-      onDatagram: (d, t) => datagrams.push({ bytes: Buffer.from(d), at: t }),
-    });
-    const begin = Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no attack.started within 10 s')), 10_000)));
-    const send = (async () => {
-      for (const d of datagrams) {
-        const wait = begin + d.at - Date.now();
-        if (wait > 0) await new Promise((res) => setTimeout(res, wait));
-        socket.send(d.bytes, port, '127.0.0.1');
-      }
-    })();
-    const event = await Promise.race([started, timeout]);
-    clearTimeout(timer);
-    await send;
+    const event = await sendSynFloodUntilStarted(socket, port, started);
     assert.equal(event.attack.vector, 'syn_flood');
     assert.equal(event.attack.target, '198.51.100.99');
     await eventually(() => appliance.history.get(event.attack.id) !== undefined, 3000, 'the attack in the history');
