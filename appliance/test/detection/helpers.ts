@@ -23,6 +23,25 @@ export function detectionConfig(overrides: { networks?: string[]; hostGroups?: u
   return { networks: r.config.networks, hostGroups: r.config.hostGroups, detection: r.config.detection };
 }
 
+/**
+ * One static total threshold (default 20,000 pps: FastNetMon's threshold_pps default, the benchmarks'), every other
+ * default threshold off, on 198.18.0.0/15: the configuration of the decision-rule tests.
+ */
+export function oneThreshold(extra: Record<string, unknown> = {}, threshold = 20_000): DetectorConfig {
+  const base = detectionConfig({ detection: { baseline: { enabled: false } } });
+  const off = (set: Record<string, unknown>) => Object.fromEntries(Object.keys(set).map((k) => [k, { pps: 0, bps: 0 }]));
+  return detectionConfig({
+    networks: ['198.18.0.0/15'],
+    detection: {
+      baseline: { enabled: false },
+      thresholds: { ...off(base.detection.thresholds), total: { pps: threshold } },
+      blockThresholds: off(base.detection.blockThresholds),
+      quietSeconds: 2,
+      ...extra,
+    } as never,
+  });
+}
+
 /** Compressed-time baseline settings: a "day" of 24 slots of 10 s, sub-windows of 10 s, a 60 s window. */
 export function compressedBaseline(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -7,25 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DetectorConfig } from '../../src/detection/detector.js';
 import { attackTraffic, rate, webServerTraffic, type Scenario } from '../../src/synthetic/traffic-scenarios.js';
-import { detectionConfig, runScenario, T0 } from './helpers.js';
+import { detectionConfig, oneThreshold, runScenario, T0 } from './helpers.js';
 
 const THRESHOLD = 20_000;
 
-/** One static total threshold of 20,000 pps, every other default threshold off. */
-function oneThreshold(extra: Record<string, unknown> = {}): DetectorConfig {
-  const base = detectionConfig({ detection: { baseline: { enabled: false } } });
-  const off = (set: Record<string, unknown>) => Object.fromEntries(Object.keys(set).map((k) => [k, { pps: 0, bps: 0 }]));
-  return detectionConfig({
-    networks: ['198.18.0.0/15'],
-    detection: {
-      baseline: { enabled: false },
-      thresholds: { ...off(base.detection.thresholds), total: { pps: THRESHOLD } },
-      blockThresholds: off(base.detection.blockThresholds),
-      quietSeconds: 2,
-      ...extra,
-    } as never,
-  });
-}
 
 /** Latencies (attack.started − first attack sample) of `runs` seeded floods at factor × threshold, each on a fresh victim. */
 function latencies(factor: number, runs: number, config: DetectorConfig): number[] {

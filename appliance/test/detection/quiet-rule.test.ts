@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { AttackRecord } from '../../src/detection/attack.js';
 import { Detector, type DetectorConfig } from '../../src/detection/detector.js';
 import { attackTraffic, rate, webServerTraffic, type Scenario, type TrafficShape } from '../../src/synthetic/traffic-scenarios.js';
-import { detectionConfig, handBatch, runScenario, T0 } from './helpers.js';
+import { detectionConfig, handBatch, oneThreshold, runScenario, T0 } from './helpers.js';
 
 const THRESHOLD = 20_000;
 /**
@@ -19,21 +19,6 @@ const THRESHOLD = 20_000;
  */
 const WARM_MS = 155_000;
 
-/** One static total threshold of 20,000 pps, every other default threshold off. */
-function oneThreshold(extra: Record<string, unknown> = {}): DetectorConfig {
-  const base = detectionConfig({ detection: { baseline: { enabled: false } } });
-  const off = (set: Record<string, unknown>) => Object.fromEntries(Object.keys(set).map((k) => [k, { pps: 0, bps: 0 }]));
-  return detectionConfig({
-    networks: ['198.18.0.0/15'],
-    detection: {
-      baseline: { enabled: false },
-      thresholds: { ...off(base.detection.thresholds), total: { pps: THRESHOLD } },
-      blockThresholds: off(base.detection.blockThresholds),
-      quietSeconds: 2,
-      ...extra,
-    } as never,
-  });
-}
 
 interface Trial {
   victim: string;
