@@ -3,7 +3,7 @@
 // the process bench/api/run.ts starts inside a network namespace. It prints one JSON line when ready (with a
 // viewer API token for the load client), and answers each "stats" line on stdin with one JSON line: the
 // intake's flow samples and what detection counted, to compare with what the generator sent.
-// Usage: api-appliance.ts DATADIR SFLOW_PORT API_PORT [detection|detection-thread]
+// Usage: api-appliance.ts DATADIR SFLOW_PORT API_PORT [detection|detection-thread] [capture|no-capture]
 //   detection-thread: detection.thread: true (detection in its own thread); default on the main thread.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -14,7 +14,7 @@ import { validateConfig } from '../../appliance/src/config/load.js';
 import { createLogger } from '../../appliance/src/log.js';
 import { databasePath, openDatabase } from '../../appliance/src/storage/sqlite.js';
 
-const [dataDir = '/tmp/bw-api-bench', sflowPort = '6343', apiPort = '18080', detectionMode = 'detection'] = process.argv.slice(2);
+const [dataDir = '/tmp/bw-api-bench', sflowPort = '6343', apiPort = '18080', detectionMode = 'detection', captureMode = 'capture'] = process.argv.slice(2);
 const defaults = validateConfig({});
 if (!defaults.ok) throw new Error('the defaults do not validate');
 const blocksOff = Object.fromEntries(Object.keys(defaults.config.detection.blockThresholds).map((k) => [k, { pps: 0, bps: 0 }]));
@@ -30,6 +30,8 @@ const result = validateConfig({
   // the API's and the intake's, not an attack's.
   detection: { thread: detectionMode === 'detection-thread', baseline: { enabled: false }, blockThresholds: blocksOff, thresholds: scaled(defaults.config.detection.thresholds, 10) },
   api: { enabled: false, listen: `127.0.0.1:${apiPort}`, tls: { mode: 'off' } },
+  // no-capture: the attack capture's rings off, to measure what they cost the whole appliance.
+  ...(captureMode === 'no-capture' ? { capture: { enabled: false } } : {}),
 });
 if (!result.ok) throw new Error(JSON.stringify(result.problems));
 const config = result.config;

@@ -9,7 +9,7 @@
 //   ingest + api   both at once: the API's latency under ingest, and the intake's loss with the API busy
 // Loss is the namespace's kernel UDP InErrors (receive buffer overflows) plus samples the intake did not count.
 //
-// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8] [--request-rate 0] [--appliance-cpus LIST] [--client-cpus 0] [--detection-thread]
+// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8] [--request-rate 0] [--appliance-cpus LIST] [--client-cpus 0] [--detection-thread] [--no-capture]
 // --request-rate N: the load client sends N requests/s on a fixed schedule (open loop, as dashboards polling on
 // a timer do; latency from each request's scheduled time); 0 (default): as fast as the connections are answered.
 // --detection-thread: the appliance runs detection in its own thread (detection.thread: true; default: on the main
@@ -36,6 +36,7 @@ const { values } = parseArgs({
     'appliance-cpus': { type: 'string', default: '' },
     'client-cpus': { type: 'string', default: '0' },
     'detection-thread': { type: 'boolean', default: false },
+    'no-capture': { type: 'boolean', default: false },
   },
 });
 const rate = Number(values.rate);
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
   execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   const dataDir = join(work, 'data');
   mkdirSync(dataDir);
-  const appliance = spawnInNs(process.execPath, ['--conditions=source', '--import', 'tsx', 'bench/api/api-appliance.ts', dataDir, String(SFLOW_PORT), String(API_PORT), detectionThread ? 'detection-thread' : 'detection'], 'pipe', values['appliance-cpus']!);
+  const appliance = spawnInNs(process.execPath, ['--conditions=source', '--import', 'tsx', 'bench/api/api-appliance.ts', dataDir, String(SFLOW_PORT), String(API_PORT), detectionThread ? 'detection-thread' : 'detection', values['no-capture'] ? 'no-capture' : 'capture'], 'pipe', values['appliance-cpus']!);
   let applianceErr = '';
   appliance.stderr!.on('data', (d: Buffer) => (applianceErr = (applianceErr + d.toString()).slice(-4000)));
   const lines = createInterface({ input: appliance.stdout! });
