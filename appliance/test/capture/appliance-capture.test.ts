@@ -16,14 +16,8 @@ import { validateConfig } from '../../src/config/load.js';
 import type { AttackEvent } from '../../src/detection/attack.js';
 import { silentLogger } from '../../src/log.js';
 import { attackTraffic, rate, ScenarioRunner, webServerTraffic } from '../../src/synthetic/traffic-scenarios.js';
+import { freeUdpPort } from '../support/free-udp-port.js';
 
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

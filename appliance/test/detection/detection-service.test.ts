@@ -18,6 +18,7 @@ import { sendSynFloodUntilStarted } from '../support/live-syn-flood.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { attackTraffic, rate, ScenarioRunner, webServerTraffic, type Scenario } from '../../src/synthetic/traffic-scenarios.js';
 import { T0 } from './helpers.js';
+import { freeUdpPort } from '../support/free-udp-port.js';
 
 function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
@@ -93,13 +94,6 @@ test('the service publishes attack events on the bus, logs them, reports them, a
   }
 });
 
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('breakwater start: sFlow over UDP reaches detection; the attack is on the bus and in /health "detection"', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-appliance-detection-'));

@@ -24,6 +24,7 @@ import { BATCH_HEADER_BYTES, HeaderField, RECORD_BYTES, RecordKind } from '../..
 import { sendSynFloodUntilStarted } from '../support/live-syn-flood.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { attackTraffic, rate, ScenarioRunner, webServerTraffic } from '../../src/synthetic/traffic-scenarios.js';
+import { freeUdpPort } from '../support/free-udp-port.js';
 
 function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
@@ -288,13 +289,6 @@ test('stop: the thread counts every batch sent, saves the baselines and ends', a
   }
 });
 
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('breakwater start with detection.thread: sFlow over UDP reaches the thread; the attack is on the bus, in /health and in the history', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-appliance-detection-thread-'));

@@ -16,14 +16,8 @@ import { silentLogger } from '../../src/log.js';
 import { PcapReader } from '../../src/pcap/pcap-reader.js';
 import { attackTraffic, rate, ScenarioRunner } from '../../src/synthetic/traffic-scenarios.js';
 import { runCli } from '../support/run-cli.js';
+import { freeUdpPort } from '../support/free-udp-port.js';
 
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

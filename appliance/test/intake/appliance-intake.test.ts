@@ -11,14 +11,8 @@ import { validateConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import { SflowStream, sendSflow } from '../../src/synthetic/sflow-generator.js';
 import { waitFor } from './helpers.js';
+import { freeUdpPort } from '../support/free-udp-port.js';
 
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface IntakeHealth {
   datagrams: number;

@@ -5,7 +5,7 @@
 //   const r = await h.asOperator({ method: 'POST', url: '/api/v1/mitigations/stop-all' });  // cookie + CSRF added
 //   await h.close();
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freeUdpPort } from '../../support/free-udp-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -54,15 +54,10 @@ export interface HarnessOptions {
   dataDir?: string;
 }
 
+export { freeUdpPort };
+
 export const HARNESS_PASSWORD = 'correct horse battery staple';
 
-export async function freeUdpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export function harnessConfig(dataDir: string, sflowPort: number, extra: Record<string, unknown> = {}): Config {
   const result = validateConfig({

@@ -3,7 +3,6 @@
 // started from a configuration FILE so the panel's runbook edits are written and reloaded as in production, with
 // the API over TLS (self-signed, made by the appliance) on a random loopback port. Synthetic sFlow (the demo's
 // traffic: synthetic/traffic-scenarios.ts) is sent over loopback only when the test asks for it.
-import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import type { RecordedRoute } from '../../../src/demo/demo-speaker-daemon.js';
 import { DEMO_NETWORK, DemoTraffic, type DemoSchedule } from '../../../src/demo/demo-traffic.js';
 import { silentLogger } from '../../../src/log.js';
 import { DEFAULT_RUNBOOK_INPUT } from '../../../src/mitigation/default-runbook.js';
+import { freeUdpPort } from '../../support/free-udp-port.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/panel/', import.meta.url));
@@ -46,13 +46,6 @@ export interface PanelAppliance {
   stop(): Promise<void>;
 }
 
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 export async function startPanelAppliance(): Promise<PanelAppliance> {
   const dir = mkdtempSync(join(tmpdir(), 'bwt-panel-'));
