@@ -22,7 +22,7 @@ import type { AttackBus } from '../bus/event-bus.js';
 import type { Config } from '../config/schema.js';
 import type { TrafficFollower, TrafficSummary, TrafficSummarySource } from '../counting/traffic-summary.js';
 import { BreakwaterError } from '../errors.js';
-import { BATCH_HEADER_BYTES, HeaderField, RECORD_BYTES, RecordKind } from '../intake/flow-batch.js';
+import { countRecords, RecordKind } from '../intake/flow-batch.js';
 import type { Logger } from '../log.js';
 import type { AttackEvent, AttackRecord } from './attack.js';
 import type { DetectionComponent } from './detection-component.js';
@@ -82,15 +82,6 @@ function startWorker(workerData: DetectionThreadData): Worker {
   return new Worker(bootstrap, { ...options, eval: true });
 }
 
-/** Flow records in a FlowBatch (its samples), read from its header and records. */
-function flowRecords(bytes: Uint8Array): number {
-  if (bytes.byteLength < BATCH_HEADER_BYTES) return 0;
-  const count = (bytes[HeaderField.count]! | (bytes[HeaderField.count + 1]! << 8) | (bytes[HeaderField.count + 2]! << 16) | (bytes[HeaderField.count + 3]! << 24)) >>> 0;
-  const end = Math.min(bytes.byteLength, BATCH_HEADER_BYTES + count * RECORD_BYTES);
-  let n = 0;
-  for (let at = BATCH_HEADER_BYTES; at + RECORD_BYTES <= end; at += RECORD_BYTES) if (bytes[at] === RecordKind.flow) n++;
-  return n;
-}
 
 export class DetectionThread implements DetectionComponent {
   readonly name = 'detection';
@@ -184,12 +175,12 @@ export class DetectionThread implements DetectionComponent {
     const worker = this.worker;
     if (worker === undefined || !this.ready) {
       this.stats.downBatches++;
-      this.stats.downSamples += flowRecords(batch);
+      this.stats.downSamples += countRecords(batch, RecordKind.flow);
       return;
     }
     if (this.sent - this.acknowledged >= this.maxInFlight) {
       this.stats.backlogBatches++;
-      this.stats.backlogSamples += flowRecords(batch);
+      this.stats.backlogSamples += countRecords(batch, RecordKind.flow);
       return;
     }
     const own = batch.byteOffset === 0 && batch.byteLength === batch.buffer.byteLength && batch.buffer instanceof ArrayBuffer && this.options.batchBuffersTransferable?.() === true;

@@ -8,7 +8,7 @@
 import type { Socket } from 'node:dgram';
 import { silentLogger, createLogger } from '../log.js';
 import { DatagramReceiver } from './datagram-receiver.js';
-import { BATCH_HEADER_BYTES, DatagramField, HeaderField, RECORD_BYTES, RecordKind } from './flow-batch.js';
+import { countRecords, RecordKind } from './flow-batch.js';
 
 export interface WorkerStats {
   type: 'stats';
@@ -46,7 +46,7 @@ function main(): void {
       if (!process.connected) return;
       if (inFlight >= maxInFlight) {
         backlogBatches++;
-        backlogDatagrams += countDatagrams(bytes);
+        backlogDatagrams += countRecords(bytes, RecordKind.datagram);
         return;
       }
       inFlight++;
@@ -95,15 +95,5 @@ function main(): void {
   process.on('disconnect', () => process.exit(0));
 }
 
-function countDatagrams(bytes: Uint8Array): number {
-  let n = 0;
-  // The record count, not the byte length: a header section (capture on) follows the records.
-  const count = (bytes[HeaderField.count]! | (bytes[HeaderField.count + 1]! << 8) | (bytes[HeaderField.count + 2]! << 16) | (bytes[HeaderField.count + 3]! << 24)) >>> 0;
-  const end = Math.min(bytes.byteLength, BATCH_HEADER_BYTES + count * RECORD_BYTES);
-  for (let at = BATCH_HEADER_BYTES; at + RECORD_BYTES <= end; at += RECORD_BYTES) {
-    if (bytes[at + DatagramField.kind] === RecordKind.datagram) n++;
-  }
-  return n;
-}
 
 main();

@@ -115,6 +115,19 @@ export function batchByteLength(count: number, snap: number, headerBytes: number
   return snap === 0 ? headerSectionOffset(count) : headerBytesOffset(count) + headerBytes;
 }
 
+/**
+ * Records of one kind (RecordKind) in a batch's bytes, read from its header's record count, not its byte length: a
+ * header section (capture on) may follow the records. For counting what a dropped or handed-over batch carried.
+ */
+export function countRecords(bytes: Uint8Array, kind: number): number {
+  if (bytes.byteLength < BATCH_HEADER_BYTES) return 0;
+  const count = (bytes[HeaderField.count]! | (bytes[HeaderField.count + 1]! << 8) | (bytes[HeaderField.count + 2]! << 16) | (bytes[HeaderField.count + 3]! << 24)) >>> 0;
+  const end = Math.min(bytes.byteLength, BATCH_HEADER_BYTES + count * RECORD_BYTES);
+  let n = 0;
+  for (let at = BATCH_HEADER_BYTES; at + RECORD_BYTES <= end; at += RECORD_BYTES) if (bytes[at] === kind) n++;
+  return n;
+}
+
 export type BatchCheck = { ok: true; count: number } | { ok: false; reason: string };
 
 /** Validates a batch that arrived from outside this process (a worker, later the network). */

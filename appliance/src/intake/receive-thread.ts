@@ -15,7 +15,7 @@ import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger, silentLogger } from '../log.js';
 import { DatagramReceiver } from './datagram-receiver.js';
-import { BATCH_HEADER_BYTES, DatagramField, HeaderField, RECORD_BYTES, RecordKind } from './flow-batch.js';
+import { countRecords, RecordKind } from './flow-batch.js';
 import { BatchUdpSocket, loadUdpBatch } from './native-udp.js';
 import { ThreadStat, type ReceiveThreadData } from './receive-thread-protocol.js';
 
@@ -48,7 +48,7 @@ function main(): void {
       publish();
       if (posted - stats[ThreadStat.consumed]! >= data.maxInFlight) {
         stats[ThreadStat.backlogBatches]!++;
-        stats[ThreadStat.backlogDatagrams]! += countDatagrams(bytes);
+        stats[ThreadStat.backlogDatagrams]! += countRecords(bytes, RecordKind.datagram);
         return;
       }
       // The writer reuses its buffer once this returns: the batch moves to the main thread in a buffer of its own.
@@ -97,15 +97,5 @@ function osThreadId(): number {
   }
 }
 
-function countDatagrams(bytes: Uint8Array): number {
-  let n = 0;
-  // The record count, not the byte length: a header section (capture on) may follow the records.
-  const count = (bytes[HeaderField.count]! | (bytes[HeaderField.count + 1]! << 8) | (bytes[HeaderField.count + 2]! << 16) | (bytes[HeaderField.count + 3]! << 24)) >>> 0;
-  const end = Math.min(bytes.byteLength, BATCH_HEADER_BYTES + count * RECORD_BYTES);
-  for (let at = BATCH_HEADER_BYTES; at + RECORD_BYTES <= end; at += RECORD_BYTES) {
-    if (bytes[at + DatagramField.kind] === RecordKind.datagram) n++;
-  }
-  return n;
-}
 
 main();
