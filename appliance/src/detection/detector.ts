@@ -170,7 +170,7 @@ export class Detector {
   private readonly carried = new Float64Array(3 * CELL);
   private readonly resolved = new ResolvedThreshold();
   private readonly mainCellsScratch = new Float64Array(VECTOR_COUNT * CELL);
-  /** Per-vector packets and samples of the main window, for an attack's current confidence. */
+  /** Per-vector packets and samples of the main window (mainVectorSums), for classification and confidence. */
   private readonly vectorPacketsScratch = new Float64Array(VECTOR_COUNT);
   private readonly vectorSamplesScratch = new Float64Array(VECTOR_COUNT);
   /** The quiet-before rule is on and trusted at this tick (counter.quietTrustTick passed). */
@@ -731,12 +731,9 @@ export class Detector {
     const recent = recentSamples(pool, slot, windowStartMs);
     const benignAll = benignSamples(pool, slot, T - 2 * this.W);
     const topSourceShare = this.topShare(slot, windowStartMs, RingWord.src, ALL_VECTORS);
-    const vectorPackets = new Float64Array(VECTOR_COUNT);
-    const vectorSamples = new Float64Array(VECTOR_COUNT);
-    for (let v = 0; v < VECTOR_COUNT; v++) {
-      vectorPackets[v] = this.mainCells[v * CELL]!;
-      vectorSamples[v] = this.mainCells[v * CELL + 2]!;
-    }
+    this.mainVectorSums();
+    const vectorPackets = this.vectorPacketsScratch;
+    const vectorSamples = this.vectorSamplesScratch;
     const flashCrowdOpen = s.attacks.some((a) => a.lowConfidence);
     for (const c of candidates) {
       const prefixTarget = s.kind !== SubjectKind.host;
@@ -965,6 +962,14 @@ export class Detector {
     r.signature = buildSignature({ family: r.vector, ipVersion: s.family, destination, attack: t.profile.reservoir, benign: t.benign, protectedPrefixes: this.protectedPrefixes });
   }
 
+  /** The main window's per-vector packets and samples (the subject's cells of this evaluation) into the scratch arrays. */
+  private mainVectorSums(): void {
+    for (let v = 0; v < VECTOR_COUNT; v++) {
+      this.vectorPacketsScratch[v] = this.mainCells[v * CELL]!;
+      this.vectorSamplesScratch[v] = this.mainCells[v * CELL + 2]!;
+    }
+  }
+
   /**
    * The attack's classification confidence now, on the whole main window (the slot's cells of this tick): the start
    * is often decided on a handful of samples (8 give 8/12 of the share) and the record must not keep that discount
@@ -974,15 +979,12 @@ export class Detector {
    */
   private refreshConfidence(t: TrackedAttack): void {
     if (t.quietSinceMs !== undefined) return;
+    this.mainVectorSums();
     const packets = this.vectorPacketsScratch;
     const samples = this.vectorSamplesScratch;
     const keyMask = KEY_MASKS[t.keyIndex]!;
     let keySamples = 0;
-    for (let v = 0; v < VECTOR_COUNT; v++) {
-      packets[v] = this.mainCells[v * CELL]!;
-      samples[v] = this.mainCells[v * CELL + 2]!;
-      if (((keyMask >>> v) & 1) !== 0) keySamples += samples[v]!;
-    }
+    for (let v = 0; v < VECTOR_COUNT; v++) if (((keyMask >>> v) & 1) !== 0) keySamples += samples[v]!;
     if (keySamples < this.d.minSamples) return;
     // A flash-crowd-like attack is all of TCP; otherwise the family as classified at the start (for carpet bombing,
     // the dominant family inside it).
