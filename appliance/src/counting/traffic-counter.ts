@@ -102,8 +102,6 @@ export class TrafficCounter {
    * late samples and 10 s of clock skew between sample times and the evicting tick).
    */
   private readonly linkTrustTicks: number;
-  /** The slow rate's time constant in ticks (rounded up). */
-  private readonly slowTicks: number;
   /** The first tick detection evaluated (startClock), and the newest tick at which a sample found a table full. */
   private startTick = -1;
   private overflowTick = -1;
@@ -131,7 +129,6 @@ export class TrafficCounter {
     const W = options.windowTicks;
     const n = Math.max(1, options.networks.length);
     const slow = { windowTicks: W, tickMs: options.tickMs, slowSeconds: options.slowSeconds ?? 10 };
-    this.slowTicks = Math.ceil(((options.slowSeconds ?? 10) * 1000) / options.tickMs);
     this.hosts = new TrafficWindowTable({ capacity: options.hostCapacity, ...slow });
     this.blocks = new TrafficWindowTable({ capacity: options.blockCapacity, ...slow });
     this.networks = new TrafficWindowTable({ capacity: n, ...slow });
@@ -189,7 +186,8 @@ export class TrafficCounter {
    */
   get quietTrustTick(): number {
     if (this.startTick < 0) return Infinity;
-    return Math.max(this.startTick, this.overflowTick) + this.idleTicks + 3 * this.slowTicks;
+    const slowTicks = Math.ceil((this.hosts.slowSeconds * 1000) / this.tickMs);
+    return Math.max(this.startTick, this.overflowTick) + this.idleTicks + 3 * slowTicks;
   }
 
   /** The tick a time falls in (ticks count from the epoch). */
