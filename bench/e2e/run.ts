@@ -204,18 +204,12 @@ function stageSummaries<S extends string>(stages: readonly S[], rows: readonly P
   return { fromFirstPacket, steps };
 }
 
-/** Breakwater's /health, read inside its namespace. */
-function applianceHealth(lab: Lab): Record<string, unknown> {
-  const get = "fetch('http://127.0.0.1:9180/health', { signal: AbortSignal.timeout(3000) }).then((r) => r.text()).then((t) => process.stdout.write(t))";
-  return JSON.parse(execFileSync('ip', ['netns', 'exec', lab.topology.appliance, process.execPath, '-e', get], { encoding: 'utf8' })) as Record<string, unknown>;
-}
-
 /** Waits (bounded) until detection trusts its slow rates, printing progress; returns what /health said. */
 async function waitForQuietRule(lab: Lab): Promise<{ trusted: boolean; trustedFrom: string | null; waitedMs: number }> {
   const begun = Date.now();
   let lastLog = 0;
   for (;;) {
-    const detection = (applianceHealth(lab).detection ?? {}) as { quietRule?: { enabled: boolean; trusted: boolean; trustedFrom: string | null } };
+    const detection = (lab.applianceHealth().detection ?? {}) as { quietRule?: { enabled: boolean; trusted: boolean; trustedFrom: string | null } };
     const rule = detection.quietRule;
     const waitedMs = Date.now() - begun;
     if (rule === undefined || !rule.enabled) {

@@ -6,6 +6,9 @@
 import { APPLIANCE_ASN, AGENT_API_PORT, ROUTER_ASN, SFLOW_PORT, VICTIM_NET4, VICTIM_NET6 } from './address-plan.js';
 import type { Topology } from './topology.js';
 
+/** The appliance's health endpoint inside its namespace (Lab.applianceHealth reads it). */
+export const LAB_HEALTH_PORT = 9180;
+
 export interface LabThresholds {
   /** Per-host total packets/s. */
   hostPps: number;
@@ -44,7 +47,7 @@ export function labConfig(o: LabConfigOptions): Record<string, unknown> {
     dataDir: o.dataDir,
     log: { level: 'info' },
     sflow: { listen: [`${link.b.ipv4}:${SFLOW_PORT}`], receiveBufferBytes: 4 * 1024 * 1024 },
-    health: { host: '127.0.0.1', port: 9180 },
+    health: { host: '127.0.0.1', port: LAB_HEALTH_PORT },
     networks: [VICTIM_NET4, VICTIM_NET6],
     detection: {
       tickMs: 100,

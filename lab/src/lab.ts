@@ -17,7 +17,7 @@ import { NftBackend } from '../../appliance/src/firewall/nft-backend.js';
 import { startRouter, type Router, type RouterNeighbor } from '../../appliance/test/bgp/helpers/lab.js';
 import { deleteNetns, eventually, makeTempDir, spawnOwned, type OwnedProcess } from '../../appliance/test/support/netns.js';
 import { AGENT_API_PORT, APPLIANCE_ASN, FASTNETMON_ASN, ROUTER_ID, SFLOW_PORT, VICTIM_NET4, VICTIM_NET6 } from './address-plan.js';
-import { LAB_SAMPLING, LAB_THRESHOLDS, labConfig, type LabRunbook, type LabThresholds } from './lab-config.js';
+import { LAB_HEALTH_PORT, LAB_SAMPLING, LAB_THRESHOLDS, labConfig, type LabRunbook, type LabThresholds } from './lab-config.js';
 import { scenario as findScenario, type ReplayPhase } from './scenarios.js';
 import { startSflowProbe, type SflowCollector, type SflowProbe } from './sflow-probe.js';
 import { createTopology, type Topology } from './topology.js';
@@ -283,6 +283,12 @@ export class Lab {
     const code = await breakwaterCli(['audit', '--json', '--data-dir', this.dataDir, ...args], { stdout, stderr, stdin: new PassThrough() });
     if (code !== 0) throw new Error(`breakwater audit exited ${code}: ${err}`);
     return JSON.parse(out) as AuditRecord[];
+  }
+
+  /** The appliance's /health, read inside its namespace (its health endpoint listens on loopback there). */
+  applianceHealth(): Record<string, unknown> {
+    const get = `fetch('http://127.0.0.1:${LAB_HEALTH_PORT}/health', { signal: AbortSignal.timeout(3000) }).then((r) => r.text()).then((t) => process.stdout.write(t))`;
+    return JSON.parse(execFileSync('ip', ['netns', 'exec', this.topology.appliance, process.execPath, '-e', get], { encoding: 'utf8' })) as Record<string, unknown>;
   }
 
   applianceOutput(): string {

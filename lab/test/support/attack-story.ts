@@ -5,7 +5,6 @@
 // Tier 1 dropping on the victim, Tier 2 FlowSpec at the router with the right match, Tier 3 RTBH for host
 // targets, and everything withdrawn once the attack stops.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import type { AuditRecord } from '../../../appliance/src/audit/audit-store.js';
 import { after, before, test } from 'node:test';
 import { cleanUpEverything, commandMissing, eventually, netnsUnavailableReason } from '../../../appliance/test/support/netns.js';
@@ -29,8 +28,7 @@ const unicastTable = (v: 4 | 6): RouterRoute['table'] => (v === 4 ? 'master4' : 
 
 /** The sFlow flow samples the appliance has taken in so far (its /health, read inside its namespace). */
 export function flowSamplesReceived(lab: Lab): number {
-  const get = "fetch('http://127.0.0.1:9180/health', { signal: AbortSignal.timeout(3000) }).then((r) => r.text()).then((t) => process.stdout.write(t))";
-  const text = execFileSync('ip', ['netns', 'exec', lab.topology.appliance, process.execPath, '-e', get], { encoding: 'utf8' });
+  const health = lab.applianceHealth();
   let total = 0;
   const walk = (o: unknown): void => {
     if (o === null || typeof o !== 'object') return;
@@ -39,7 +37,7 @@ export function flowSamplesReceived(lab: Lab): number {
       else walk(v);
     }
   };
-  walk(JSON.parse(text));
+  walk(health);
   return total;
 }
 
