@@ -16,7 +16,7 @@ import { validateConfig } from '../../src/config/load.js';
 import type { AttackEvent } from '../../src/detection/attack.js';
 import { silentLogger } from '../../src/log.js';
 import { attackTraffic, rate, ScenarioRunner, webServerTraffic } from '../../src/synthetic/traffic-scenarios.js';
-import { freeUdpPort } from '../support/free-udp-port.js';
+import { freeUdpPort } from '../support/free-port.js';
 
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

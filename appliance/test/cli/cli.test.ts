@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/run-cli.js';
+import { freeTcpPort } from '../support/free-port.js';
 
 const repo = new URL('../../../', import.meta.url).pathname;
 
@@ -39,22 +39,11 @@ test('unknown commands and options are usage errors with a stable code', async (
   assert.match(o.stderr, /BW_ERR_CLI_USAGE/);
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 test('breakwater start serves /health, logs JSON lines and exits 0 on SIGTERM', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-start-'));
-  const healthPort = await freePort();
-  const sflowPort = await freePort();
+  const healthPort = await freeTcpPort();
+  const sflowPort = await freeTcpPort();
   writeFileSync(join(dir, 'bw.yaml'), `dataDir: ${join(dir, 'data')}\nhealth:\n  port: ${healthPort}\nsflow:\n  listen: ["127.0.0.1:${sflowPort}"]\n`);
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'appliance/src/cli/main.ts', 'start', '--config', join(dir, 'bw.yaml')], {
     cwd: repo,

@@ -18,7 +18,7 @@ import { sendSynFloodUntilStarted } from '../support/live-syn-flood.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { attackTraffic, rate, ScenarioRunner, webServerTraffic, type Scenario } from '../../src/synthetic/traffic-scenarios.js';
 import { T0 } from './helpers.js';
-import { freeUdpPort } from '../support/free-udp-port.js';
+import { freeUdpPort } from '../support/free-port.js';
 
 function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];

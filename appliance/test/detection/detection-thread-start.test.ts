@@ -5,30 +5,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeTcpPort } from '../support/free-port.js';
 
 const repo = new URL('../../../', import.meta.url).pathname;
 const cli = join(repo, 'appliance/dist/cli.js');
 const entry = join(repo, 'appliance/dist/detection-thread.js');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 test('breakwater start (built) with detection.thread: the thread runs, and SIGTERM ends the process cleanly', { skip: existsSync(entry) ? false : 'appliance/dist is not built with the detection thread (npm run build -w appliance)' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-start-thread-'));
-  const healthPort = await freePort();
-  const sflowPort = await freePort();
+  const healthPort = await freeTcpPort();
+  const sflowPort = await freeTcpPort();
   writeFileSync(
     join(dir, 'bw.yaml'),
     `dataDir: ${join(dir, 'data')}\nhealth:\n  port: ${healthPort}\nsflow:\n  listen: ["127.0.0.1:${sflowPort}"]\nnetworks: ["198.51.100.0/24"]\ndetection:\n  thread: true\n  maxDestinations: 4096\n  maxBlocks: 256\n  maxPromoted: 64\n`,

@@ -24,7 +24,7 @@ import { BATCH_HEADER_BYTES, HeaderField, RECORD_BYTES, RecordKind } from '../..
 import { sendSynFloodUntilStarted } from '../support/live-syn-flood.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { attackTraffic, rate, ScenarioRunner, webServerTraffic } from '../../src/synthetic/traffic-scenarios.js';
-import { freeUdpPort } from '../support/free-udp-port.js';
+import { freeUdpPort } from '../support/free-port.js';
 
 function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];

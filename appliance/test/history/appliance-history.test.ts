@@ -16,7 +16,7 @@ import { silentLogger } from '../../src/log.js';
 import { PcapReader } from '../../src/pcap/pcap-reader.js';
 import { attackTraffic, rate, ScenarioRunner } from '../../src/synthetic/traffic-scenarios.js';
 import { runCli } from '../support/run-cli.js';
-import { freeUdpPort } from '../support/free-udp-port.js';
+import { freeUdpPort } from '../support/free-port.js';
 
 
 async function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {

@@ -11,7 +11,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import { SflowStream, sendSflow } from '../../src/synthetic/sflow-generator.js';
 import { waitFor } from './helpers.js';
-import { freeUdpPort } from '../support/free-udp-port.js';
+import { freeUdpPort } from '../support/free-port.js';
 
 
 interface IntakeHealth {

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -18,6 +17,7 @@ import { silentLogger } from '../../src/log.js';
 import { isLoopback } from '../../src/mitigation/control-routes.js';
 import { databasePath, openDatabase } from '../../src/storage/sqlite.js';
 import { runCli as cli } from '../support/run-cli.js';
+import { freeTcpPort } from '../support/free-port.js';
 
 const REPO = new URL('../../../', import.meta.url).pathname;
 const NOOP = new URL('./fixtures/approve/', import.meta.url).pathname;
@@ -30,13 +30,6 @@ function tempDir(): string {
   return dir;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function auditOf(dataDir: string): AuditRecord[] {
   const handle = openDatabase(databasePath(dataDir), { readonly: true });
@@ -52,7 +45,7 @@ test('approve mode through the CLI and the control endpoint; stop-all and resume
   const result = validateConfig({
     dataDir,
     health: { port: 0 },
-    sflow: { listen: [`127.0.0.1:${await freePort()}`] },
+    sflow: { listen: [`127.0.0.1:${await freeTcpPort()}`] },
     plugins: { extraDirectories: [NOOP] },
     mitigation: { mode: 'approve' },
     runbooks: [{ name: 'ask-first', stages: [{ name: 'noop', tier: 'noop-tier', effect: 'filter' }], approval: { timeoutSeconds: 600 } }],
@@ -107,8 +100,8 @@ test('`breakwater start` on detect-only defaults reloads its runbooks on SIGHUP 
   const dir = tempDir();
   const dataDir = join(dir, 'data');
   const file = join(dir, 'bw.yaml');
-  const healthPort = await freePort();
-  const base = `dataDir: ${dataDir}\nhealth:\n  port: ${healthPort}\nsflow:\n  listen: ["127.0.0.1:${await freePort()}"]\n`;
+  const healthPort = await freeTcpPort();
+  const base = `dataDir: ${dataDir}\nhealth:\n  port: ${healthPort}\nsflow:\n  listen: ["127.0.0.1:${await freeTcpPort()}"]\n`;
   writeFileSync(file, base);
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'appliance/src/cli/main.ts', 'start', '--config', file], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';

@@ -5,7 +5,7 @@
 //   const r = await h.asOperator({ method: 'POST', url: '/api/v1/mitigations/stop-all' });  // cookie + CSRF added
 //   await h.close();
 import { mkdtempSync, rmSync } from 'node:fs';
-import { freeUdpPort } from '../../support/free-udp-port.js';
+import { freeUdpPort } from '../../support/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';

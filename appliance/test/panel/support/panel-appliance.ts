@@ -16,7 +16,7 @@ import type { RecordedRoute } from '../../../src/demo/demo-speaker-daemon.js';
 import { DEMO_NETWORK, DemoTraffic, type DemoSchedule } from '../../../src/demo/demo-traffic.js';
 import { silentLogger } from '../../../src/log.js';
 import { DEFAULT_RUNBOOK_INPUT } from '../../../src/mitigation/default-runbook.js';
-import { freeUdpPort } from '../../support/free-udp-port.js';
+import { freeUdpPort } from '../../support/free-port.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/panel/', import.meta.url));
