@@ -2,6 +2,7 @@
 // Finds every *.test.ts under the workspaces and runs them with node:test through tsx.
 // Node 20's --test takes no globs, so the list is built here. Arguments narrow the run:
 //   node scripts/run-tests.mjs sflow      -> only files whose path contains "sflow"
+// BW_TEST_FILE_TIMEOUT_MS (default 15 min) is the most one test file may take.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -31,6 +32,10 @@ if (files.length === 0) {
   console.error('run-tests: no test files matched');
   process.exit(1);
 }
-const args = ['--conditions=source', '--import', 'tsx', '--test', '--test-concurrency=1', ...files];
+// Bounds, so that a hung test fails its file instead of holding CI until its limit:
+// --test-timeout applies to each file as a whole when the runner runs files (the longest, the lab's e2e
+// story, takes ~7 min); --test-force-exit ends a file whose tests are done but which left a handle open.
+const fileTimeoutMs = Number(process.env.BW_TEST_FILE_TIMEOUT_MS ?? 15 * 60_000);
+const args = ['--conditions=source', '--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${fileTimeoutMs}`, '--test-force-exit', ...files];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -3,12 +3,17 @@
 // controller must re-send its whole desired state to the new process.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { commandMissing, eventually, netnsUnavailableReason } from '../support/netns.js';
 import { routerView } from './helpers/router-view.js';
 import { speakerSuite } from './helpers/speaker-suite.js';
+
+/** The socket path a bridge was started with (its last argument). */
+function bridgeSocket(pid: number): string {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).at(-1)!;
+}
 
 function childPids(pid: number): number[] {
   try {
@@ -26,6 +31,26 @@ describe('ExaBGP speaker against a router BIRD', { skip, concurrency: 1 }, () =>
     sessionTimeoutMs: 15_000,
     password: 'bw-md5-test',
     extraTests: (ctx) => {
+      test('exabgp: the bridge of a daemon a killed controller left behind cannot reach the next controller', async () => {
+        await ctx.converge('steady state', ctx.steady(), 5_000);
+        const dir = join(ctx.dataDir(), 'bgp', 'exabgp');
+        const leftover = Number(readFileSync(join(dir, 'exabgp.pid'), 'utf8'));
+        const [oldBridge] = childPids(leftover);
+        assert.ok(oldBridge !== undefined, 'ExaBGP runs the bridge as its child');
+        const oldSocket = bridgeSocket(oldBridge);
+        await ctx.restartAfterKill9();
+        const daemon = Number(readFileSync(join(dir, 'exabgp.pid'), 'utf8'));
+        assert.notEqual(daemon, leftover, 'the leftover daemon was replaced');
+        const [newBridge] = childPids(daemon);
+        assert.ok(newBridge !== undefined);
+        const newSocket = bridgeSocket(newBridge);
+        // Each start listens on a socket of its own; the old one is gone, so a reconnecting old bridge finds nothing.
+        assert.notEqual(newSocket, oldSocket);
+        assert.equal(existsSync(oldSocket), false);
+        assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.sock')), [newSocket.split('/').at(-1)]);
+        await ctx.converge('the same routes under the new controller', ctx.steady(), 10_000);
+      });
+
       test('exabgp: when ExaBGP respawns its API process, the routes stay and the new bridge gets the whole state', async () => {
         await ctx.converge('steady state', ctx.steady(), 5_000);
         const exabgp = Number(readFileSync(join(ctx.dataDir(), 'bgp', 'exabgp', 'exabgp.pid'), 'utf8'));

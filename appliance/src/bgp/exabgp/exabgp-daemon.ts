@@ -5,7 +5,14 @@
 // have lost routes: when the bridge (re)connects — ExaBGP respawned its process and keeps its routes but
 // does not tell the new process what they are — and whenever a neighbor comes up. Re-sending a route ExaBGP
 // already has changes nothing on the wire, so this is safe to do often.
-import { mkdir, writeFile } from 'node:fs/promises';
+//
+// Why the API socket's name is new at every start: a daemon left running by a controller that was killed
+// has a bridge that keeps reconnecting to the socket it was given. With one fixed name, that old bridge
+// could connect to the new controller's socket before the leftover daemon is replaced, take the first
+// whole-state send, and drop it when the old daemon dies (a CI run saw exactly that). A per-start name can
+// only be reached by the daemon this controller started.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BreakwaterError } from '../../errors.js';
@@ -52,6 +59,7 @@ export class ExabgpDaemon implements SpeakerDaemon {
   private readonly process: DaemonProcess;
   private readonly channel: ExabgpApiChannel;
   private readonly configPath: string;
+  private readonly socketPath: string;
   /** Routes the running ExaBGP was given (acked) and their fingerprints. */
   private readonly sent = new Map<string, { route: DesiredBgpRoute; fingerprint: string }>();
   private readonly sessions = new Map<string, { state: SessionState; since: number; info: string }>();
@@ -60,7 +68,8 @@ export class ExabgpDaemon implements SpeakerDaemon {
 
   constructor(private readonly ctx: SpeakerDaemonContext) {
     this.configPath = join(ctx.dir, 'exabgp.conf');
-    this.channel = new ExabgpApiChannel(join(ctx.dir, 'api.sock'), ctx.log);
+    this.socketPath = join(ctx.dir, `api-${randomBytes(4).toString('hex')}.sock`);
+    this.channel = new ExabgpApiChannel(this.socketPath, ctx.log);
     this.process = new DaemonProcess(
       {
         name: 'exabgp',
@@ -87,7 +96,8 @@ export class ExabgpDaemon implements SpeakerDaemon {
     await mkdir(ctx.dir, { recursive: true, mode: 0o750 });
     const script = join(ctx.dir, 'exabgp-bridge.mjs');
     await writeBridgeScript(script);
-    await writeFile(this.configPath, renderExabgpConfig(ctx.config, { node: process.execPath, script, socket: join(ctx.dir, 'api.sock') }));
+    await writeFile(this.configPath, renderExabgpConfig(ctx.config, { node: process.execPath, script, socket: this.socketPath }));
+    await removeOldSockets(ctx.dir);
     await this.channel.listen();
     this.channel.on('connect', () => {
       this.resync.run().catch((err) => ctx.log.warn({ err }, 're-sending the desired state to ExaBGP failed'));
@@ -101,21 +111,37 @@ export class ExabgpDaemon implements SpeakerDaemon {
     try {
       await this.process.start();
     } catch (err) {
+      await this.channel.close();
       throw new BreakwaterError('BW_ERR_SPEAKER_START', ['exabgp', (err as Error).message], { cause: err });
     }
+    try {
+      await this.firstWholeState();
+    } catch (err) {
+      // Nothing of a failed start stays behind: no daemon, no socket.
+      await this.process.stop();
+      await this.channel.close();
+      throw err;
+    }
+  }
+
+  /** Waits for the bridge of the daemon just started and for one whole-state send that ExaBGP acked. */
+  private async firstWholeState(): Promise<void> {
     const deadline = Date.now() + START_TIMEOUT_MS;
-    while (!this.channel.connected) {
+    let connected = false;
+    for (;;) {
+      if (this.channel.connected) {
+        connected = true;
+        // The connect handler started a whole-state send; a failed one is retried on the next connect.
+        await this.resync.idle();
+        if (this.lastResync.inSync) return;
+      }
       if (Date.now() > deadline || this.process.state === 'failed') {
         const tail = await this.process.logTail();
-        await this.process.stop();
-        await this.channel.close();
-        throw new BreakwaterError('BW_ERR_SPEAKER_START', ['exabgp', `its API bridge did not connect within ${START_TIMEOUT_MS} ms; log: ${tail}`]);
+        const why = connected ? 'the desired state could not be sent to ExaBGP' : `its API bridge did not connect within ${START_TIMEOUT_MS} ms`;
+        throw new BreakwaterError('BW_ERR_SPEAKER_START', ['exabgp', `${why}; log: ${tail}`]);
       }
       await sleep(20);
     }
-    // The connect handler started the first whole-state send; start() is done when it is.
-    await this.resync.idle();
-    if (!this.lastResync.inSync) throw new BreakwaterError('BW_ERR_SPEAKER_START', ['exabgp', 'the desired state could not be sent to ExaBGP']);
   }
 
   async stop(mode: 'withdraw' | 'retain'): Promise<void> {
@@ -195,4 +221,10 @@ export class ExabgpDaemon implements SpeakerDaemon {
     await this.channel.send(exabgpWithdrawLine(route));
     this.sent.delete(route.id);
   }
+}
+
+/** Removes API sockets earlier controller starts left behind (a kill -9 leaves its socket file). */
+async function removeOldSockets(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => /^api(-[0-9a-f]+)?\.sock$/.test(n)).map((n) => rm(join(dir, n), { force: true })));
 }

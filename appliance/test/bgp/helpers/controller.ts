@@ -41,9 +41,19 @@ export class Controller {
     const exited = proc.exit.then(() => {
       throw new Error(`controller exited during start:\n${proc.output()}`);
     });
-    const line = await Promise.race([ready, timeout, exited]);
-    const status = JSON.parse(line) as { ready: boolean; message?: string; problems?: unknown };
-    if (!status.ready) throw new Error(`controller failed to start: ${line}\n${proc.output()}`);
+    try {
+      const line = await Promise.race([ready, timeout, exited]);
+      const status = JSON.parse(line) as { ready: boolean; message?: string; problems?: unknown };
+      if (!status.ready) throw new Error(`controller failed to start: ${line}\n${proc.output()}`);
+    } catch (err) {
+      await proc.stop();
+      throw err;
+    }
+    // A request to a controller that died is answered by its death, not awaited forever.
+    void proc.exit.then(() => {
+      for (const w of controller.waiting.values()) w.reject(new ControllerError(undefined, `the controller exited:\n${proc.output()}`));
+      controller.waiting.clear();
+    });
     return controller;
   }
 
@@ -68,6 +78,7 @@ export class Controller {
 
   call<T>(op: string, ...args: unknown[]): Promise<T> {
     const id = this.nextId++;
+    if (this.process.exited()) return Promise.reject(new ControllerError(undefined, `the controller has exited; ${op} not sent`));
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.process.child.stdin!.write(JSON.stringify({ id, op, args }) + '\n');

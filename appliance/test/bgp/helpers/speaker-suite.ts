@@ -45,6 +45,8 @@ export interface SuiteContext {
   converge(what: string, expected: RouterView, withinMs?: number): Promise<void>;
   /** The router's expected state between the failure cases. */
   steady(): RouterView;
+  /** kill -9 of the controller (daemons left as they are), then a new controller on the same data directory. */
+  restartAfterKill9(): Promise<Controller>;
 }
 
 export function speakerSuite(options: SuiteOptions): void {
@@ -188,7 +190,12 @@ export function speakerSuite(options: SuiteOptions): void {
     await converge('router back to exactly the desired state under the new controller', steady());
   });
 
-  options.extraTests?.({ lab: () => lab, controller: () => controller!, dataDir: () => dataDir, converge, steady });
+  const restartAfterKill9 = async (): Promise<Controller> => {
+    await controller!.kill9();
+    controller = undefined;
+    return start();
+  };
+  options.extraTests?.({ lab: () => lab, controller: () => controller!, dataDir: () => dataDir, converge, steady, restartAfterKill9 });
 
   test(`${kind}: stopping with shutdown "withdraw" leaves the router with nothing`, async () => {
     await controller!.stop();
