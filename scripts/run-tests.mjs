@@ -32,10 +32,11 @@ if (files.length === 0) {
   console.error('run-tests: no test files matched');
   process.exit(1);
 }
-// Bounds, so that a hung test fails its file instead of holding CI until its limit:
-// --test-timeout applies to each file as a whole when the runner runs files (the longest, the lab's e2e
-// story, takes ~7 min); --test-force-exit ends a file whose tests are done but which left a handle open.
+// A bound, so that a hung test fails its file instead of holding CI until its limit: --test-timeout applies to
+// each file as a whole when the runner runs files (the longest, the lab's e2e story, takes ~7 min); a file that
+// leaves a handle open fails there too. Not --test-force-exit: it exits a file's process before its piped
+// report is flushed, and a CI run lost the last 12 results of a file that way (counted as passing).
 const fileTimeoutMs = Number(process.env.BW_TEST_FILE_TIMEOUT_MS ?? 15 * 60_000);
-const args = ['--conditions=source', '--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${fileTimeoutMs}`, '--test-force-exit', ...files];
+const args = ['--conditions=source', '--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${fileTimeoutMs}`, ...files];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);
