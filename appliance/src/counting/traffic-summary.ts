@@ -48,6 +48,7 @@ interface ReaderWatch {
 export class TrafficReader {
   private readonly watches = new Map<string, ReaderWatch>();
   private readonly key = new Uint32Array(4);
+  private readonly sums = new Float64Array(2);
 
   constructor(
     private readonly counter: () => TrafficCounter,
@@ -135,6 +136,7 @@ export class TrafficReader {
     const topEntry: number[] = [];
     const topPackets: number[] = [];
     const limit = hosts.usedEntries;
+    const sums = this.sums;
     for (let e = 0; e < limit; e++) {
       if (e % SLICE === SLICE - 1) {
         busyMs += performance.now() - started;
@@ -142,8 +144,9 @@ export class TrafficReader {
         started = performance.now();
       }
       const tag = hosts.tagOf(e);
-      if (tag === 0 || hosts.newestTick(e) < oldest) continue;
-      const p = hosts.windowPackets(e, T);
+      if (tag === 0) continue;
+      hosts.windowSums(e, T, sums);
+      const p = sums[0]!;
       if (p <= 0) continue;
       if (topEntry.length < this.topSize || p > topPackets[topPackets.length - 1]!) {
         let place = topPackets.length;
@@ -164,7 +167,7 @@ export class TrafficReader {
         const q = w.prefix.words;
         if (w.prefix.family === family && ((k[0]! & m[0]!) >>> 0) === q[0] && ((k[1]! & m[1]!) >>> 0) === q[1] && ((k[2]! & m[2]!) >>> 0) === q[2] && ((k[3]! & m[3]!) >>> 0) === q[3]) {
           w.packets += p;
-          w.bytes += hosts.windowBytes(e, T);
+          w.bytes += sums[1]!;
         }
       }
     }

@@ -277,6 +277,33 @@ export class TrafficWindowTable {
     return sum;
   }
 
+  /**
+   * windowPackets and windowBytes in one pass (out[0], out[1]), the same sums in the same order: for reads of every
+   * entry (the traffic summary), where the per-bucket modulo and the second pass were most of the cost.
+   */
+  windowSums(e: number, tick: number, out: Float64Array): void {
+    const W = this.windowTicks;
+    const k = e * this.stride;
+    const last = this.u32[k + F_LAST]! - 1;
+    let packets = 0;
+    let bytes = 0;
+    if (last >= 0 && last > tick - W) {
+      const hi = last < tick ? last : tick;
+      const from = tick - W + 1 > 0 ? tick - W + 1 : 0;
+      const f32 = this.f32;
+      let at = k + F_BUCKETS + (from % W) * 2;
+      const wrap = k + F_BUCKETS + W * 2;
+      for (let t = from; t <= hi; t++) {
+        packets += f32[at]!;
+        bytes += f32[at + 1]!;
+        at += 2;
+        if (at === wrap) at = k + F_BUCKETS;
+      }
+    }
+    out[0] = packets;
+    out[1] = bytes;
+  }
+
   /** Packets (field 0) or bytes (field 1) of one tick, 0 when that tick is no longer (or not yet) in the ring. */
   tickSum(e: number, tick: number, field: number): number {
     const W = this.windowTicks;

@@ -26,6 +26,29 @@ test('window sums cover exactly the last W ticks, clearing skipped buckets lazil
   assert.equal(t.windowBytes(e, 40), 10);
 });
 
+test('windowSums gives exactly windowPackets and windowBytes at any read tick (behind, at and ahead of the newest)', () => {
+  const W = 10;
+  const t = new TrafficWindowTable({ capacity: 16, windowTicks: W });
+  const e = insert(t, '198.51.100.9');
+  const out = new Float64Array(2);
+  let seed = 777;
+  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  let tick = 0;
+  let checked = 0;
+  for (let n = 0; n < 2000; n++) {
+    const r = random();
+    tick = Math.max(0, tick + (r < 0.7 ? 1 : r < 0.85 ? 2 + Math.floor(random() * 12) : -Math.floor(random() * (W - 1))));
+    t.add(e, tick, 1 + Math.floor(random() * 40), 100 + Math.floor(random() * 4000));
+    for (const read of [tick - W - 1, tick - 3, tick - 1, tick, tick + 1, tick + 4, tick + W, tick + W + 2]) {
+      if (read < 0) continue;
+      t.windowSums(e, read, out);
+      assert.deepEqual([out[0], out[1]], [t.windowPackets(e, read), t.windowBytes(e, read)], `after ${n} adds, read at ${read} (newest ${tick})`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 15_000);
+});
+
 test('a sample older than the newest tick but inside the window counts in its own bucket; older is dropped', () => {
   const t = new TrafficWindowTable({ capacity: 16, windowTicks: 10 });
   const e = insert(t, '2001:db8::1');
