@@ -112,6 +112,13 @@ interface SlotState {
   settledPps: number;
   settledBps: number;
   settledTick: number;
+  /**
+   * A threshold crossing the decision rule took at `tick` whose attack could not start yet: the subject's sample
+   * ring held fewer than PROFILE_MIN_SAMPLES of its vectors (too few to classify and sign); hosts only. The decision stands
+   * for one main window: the attack starts on the first tick whose ring has them, even when that tick's own
+   * windows no longer cross (sampling noise), instead of waiting for a fresh crossing.
+   */
+  deferred: { candidate: Candidate; tick: number } | undefined;
 }
 
 /**
@@ -185,6 +192,8 @@ export class Detector {
   ticks = 0;
   tickTimeMs = 0;
   maxTickTimeMs = 0;
+  /** Attacks started on a deferred decision (SlotState.deferred). */
+  deferredStarts = 0;
 
   constructor(options: DetectorOptions) {
     const { config } = options;
@@ -271,10 +280,15 @@ export class Detector {
     for (const slot of active) {
       // Between seconds, a subject back under its promotion level cannot cross a threshold: skip it (a full
       // evaluation each second still feeds its baselines and decides its demotion).
+      // A subject with a deferred start is evaluated every tick until it starts or the decision lapses.
+      const s = this.slots[slot];
+      if (s?.deferred !== undefined) {
+        if (this.evaluate(slot, T, nowMs, second, warm, feedBaselines)) demote.push(slot);
+        continue;
+      }
       if (!feedBaselines && this.belowPromotion(slot, T)) continue;
       // Between seconds, a subject whose headroom to every threshold exceeds what it received since it was last
       // evaluated cannot have crossed anything.
-      const s = this.slots[slot];
       if (!feedBaselines && s !== undefined && s.attacks.length === 0 && this.withinHeadroom(pool, slot, s)) continue;
       if (this.evaluate(slot, T, nowMs, second, warm, feedBaselines)) demote.push(slot);
     }
@@ -306,7 +320,8 @@ export class Detector {
       samplingOverrides: Array.from({ length: c.overrides.count }, (_, i) => ({ agent: this.d.samplingOverrides[i]?.agent, rate: c.overrides.rate(i), samples: c.overrides.applied[i] })),
       baselines: { entries: this.baselines.entries.size, maxEntries: this.baselines.maxEntries, evicted: this.baselines.evicted, learningSince: this.baselines.learningSinceMs ?? null },
       ticks: { evaluated: this.ticks, meanMs: this.ticks > 0 ? Math.round((this.tickTimeMs / this.ticks) * 100) / 100 : 0, maxMs: Math.round(this.maxTickTimeMs * 100) / 100 },
-      attacks: { started: this.tracker.started, ended: this.tracker.ended, active: this.tracker.active.size },
+      // deferredStarts: attacks started on a decision an earlier tick took while the ring held too few samples (SlotState.deferred).
+      attacks: { started: this.tracker.started, ended: this.tracker.ended, active: this.tracker.active.size, deferredStarts: this.deferredStarts },
       // The quiet-before rule: on (configured), and from when the counter trusts the slow rates (null: not started).
       quietRule: {
         enabled: this.d.quietConfidence > 0 && this.d.quietFraction > 0,
@@ -392,6 +407,7 @@ export class Detector {
       settledPps: -1,
       settledBps: -1,
       settledTick: -1,
+      deferred: undefined,
       parts,
     };
     this.slots[slot] = s;
@@ -660,6 +676,10 @@ export class Detector {
     s.slackPackets = slackPackets;
     s.slackBytes = slackBytes;
 
+    if (s.deferred !== undefined && candidates === undefined) {
+      if (T - s.deferred.tick < this.W) candidates = [s.deferred.candidate];
+      else s.deferred = undefined;
+    }
     if (candidates) this.startAttacks(slot, s, candidates, T, nowMs, second);
     this.followAttacks(slot, s, T, nowMs);
     if (feedBaselines && s.group.baselineEnabled && !s.attacks.some((a) => !a.lowConfidence)) this.feedBaselines(s, second);
@@ -745,7 +765,14 @@ export class Detector {
       const onsetMs = this.counter.tickStartMs(onsetTick);
       const profile = new ProfileAccumulator(cls.vectorMask, Math.max(0, pool.ringCountOf(slot) - pool.ringSize), (nowMs ^ slot) >>> 0);
       profile.readRing(pool, slot, onsetMs);
-      if (profile.samples < Math.min(this.d.minSamples, PROFILE_MIN_SAMPLES)) continue;
+      if (profile.samples < Math.min(this.d.minSamples, PROFILE_MIN_SAMPLES)) {
+        // Hosts only: a block's or group's start also picks the prefixes carrying the attack from its ring, which
+        // must be the ring of a fresh crossing (a deferred group start named a prefix of benign traffic in a test).
+        if (s.kind === SubjectKind.host) s.deferred ??= { candidate: c, tick: T };
+        continue;
+      }
+      if (c === s.deferred?.candidate) this.deferredStarts++;
+      s.deferred = undefined;
       const earliest = earliestRingTime(pool, slot, cls.vectorMask, onsetMs);
       const firstSampleAt = earliest.complete && Number.isFinite(earliest.time) ? earliest.time : onsetMs;
       const benign = benignSamples(pool, slot, onsetTick - this.W);

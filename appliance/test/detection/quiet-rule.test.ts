@@ -171,3 +171,35 @@ test('an attack that has gone quiet keeps its confidence: the window then holds 
   for (const a of [...quiet, ended]) assert.ok(a.confidence >= 0.6, `at +${a.updatedAt - T0} ms: ${a.confidence} (${updates.map((u) => u.confidence).join(', ')})`);
   assert.equal(ended.confidence, updates[updates.length - 1]!.confidence);
 });
+
+test('a decision taken while the ring holds too few samples stands for one window: the attack starts once 4 are there, though no later tick crosses again', () => {
+  // The victim is promoted by its 10th sample (half the threshold over the 1 s window), so the ring holds samples
+  // from that one on. 11 UDP samples inside tick T cross the 300 ms window at the quiet confidence (Poisson lower
+  // bound of 11 at 95 %: 6.17 > 6 per 0.3 s) with 2 in the ring: decided, not started. One sample at T+1 (the
+  // 300 ms window crosses again, 3 in the ring), none at T+2, one at T+3: the ring has 4, and no window crosses
+  // any more (13 samples over 0.5 s: 15.4 per second under 20; 2 over the last 0.3 s).
+  const run = runScenario({ name: 'warm', durationMs: WARM_MS, seed: 1, shapes: [], attacks: [] }, oneThreshold());
+  const d = run.detector;
+  const tickMs = 100;
+  const t0 = Math.ceil((T0 + WARM_MS) / tickMs) * tickMs;
+  const send = (n: number, atMs: number): void => {
+    for (let i = 0; i < n; i++) d.consume(handBatch([{ dst: '198.18.1.90', protocol: 17, srcPort: 40000, dstPort: 443, samplingRate: 1000 }], atMs + i * 5));
+  };
+  const started = (): AttackRecord[] => run.events.filter((e) => e.type === 'attack.started').map((e) => e.attack);
+  send(11, t0 + 10);
+  d.tick(t0 + tickMs);
+  send(1, t0 + tickMs + 10);
+  d.tick(t0 + 2 * tickMs);
+  d.tick(t0 + 3 * tickMs);
+  assert.deepEqual(started(), [], 'decided, not started: at most 3 samples in the ring');
+  send(1, t0 + 3 * tickMs + 10);
+  d.tick(t0 + 4 * tickMs);
+  const [attack, ...more] = started();
+  assert.equal(more.length, 0);
+  assert.ok(attack !== undefined, 'started on the standing decision once the ring has 4 samples');
+  assert.equal(attack.target, '198.18.1.90');
+  assert.equal(attack.vector, 'udp_flood');
+  assert.equal(attack.threshold.rule, 'quiet');
+  assert.equal(attack.threshold.windowMs, 300);
+  assert.equal((d.report().attacks as { deferredStarts: number }).deferredStarts, 1);
+});
