@@ -9,14 +9,14 @@
 //   ingest + api   both at once: the API's latency under ingest, and the intake's loss with the API busy
 // Loss is the namespace's kernel UDP InErrors (receive buffer overflows) plus samples the intake did not count.
 //
-// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8] [--request-rate 0] [--appliance-cpus LIST] [--client-cpus 0] [--detection-thread] [--no-capture]
+// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8] [--request-rate 0] [--appliance-cpus LIST] [--client-cpus 0] [--detection-thread] [--no-capture] [--generator sleep|spin]
 // --request-rate N: the load client sends N requests/s on a fixed schedule (open loop, as dashboards polling on
 // a timer do; latency from each request's scheduled time); 0 (default): as fast as the connections are answered.
 // --detection-thread: the appliance runs detection in its own thread (detection.thread: true; default: on the main
 // thread); samples the detection thread did not count (dropped at its in-flight bound) count as lost.
 // Writes bench/results/api-<date>.json (api-<date>-detection-thread.json with --detection-thread). Needs root (ip netns) and gcc.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,6 +35,9 @@ const { values } = parseArgs({
     // load client on core 0.
     'appliance-cpus': { type: 'string', default: '' },
     'client-cpus': { type: 'string', default: '0' },
+    // sleep: the generator sleeps between sends (SFLOW_REPLAY_SLEEP=1, sflow-replay.c); spin: it spins, as in
+    // bench/ingest, and the load client sharing its core is delayed by it (the client measures that as latency).
+    generator: { type: 'string', default: 'sleep' },
     'detection-thread': { type: 'boolean', default: false },
     'no-capture': { type: 'boolean', default: false },
   },
@@ -76,6 +79,36 @@ process.on('SIGINT', () => {
 });
 process.on('exit', cleanup);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** utime + stime (clock ticks) of each thread of a process, by thread id. */
+function threadCpu(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      // Fields after the command name (which may hold spaces) : state is field 3; utime, stime are 14 and 15.
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), Number(f[11]) + Number(f[12]));
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+function cpuShares(before: Map<number, number>, after: Map<number, number>, wallMs: number, mainTid: number, detectionTid: number): { main: number; detection: number; other: number } {
+  const ticksPerMs = 100 / 1000; // USER_HZ
+  const used = (tid: number) => (after.get(tid) ?? 0) - (before.get(tid) ?? 0);
+  let all = 0;
+  for (const tid of after.keys()) all += used(tid);
+  const pct = (ticks: number) => Math.round((ticks / ticksPerMs / wallMs) * 100);
+  const main = used(mainTid);
+  const detection = detectionTid > 0 ? used(detectionTid) : 0;
+  return { main: pct(main), detection: pct(detection), other: pct(all - main - detection) };
+}
+
+if (values.generator !== 'sleep' && values.generator !== 'spin') throw new Error(`--generator is sleep or spin, not ${values.generator}`);
+if (values.generator === 'sleep') process.env.SFLOW_REPLAY_SLEEP = '1';
 
 function spawnInNs(command: string, args: string[], stdin: 'pipe' | 'ignore', cpuList: string): ChildProcess {
   const pinned = cpuList === '' ? [command, ...args] : ['taskset', '-c', cpuList, command, ...args];
@@ -129,7 +162,7 @@ interface LoadResult {
 
 interface Phase {
   name: string;
-  ingest?: { rate: number; sentSamples: number; countedSamples: number; detectedSamples: number; kernelDrops: number; missing: number; lossless: boolean; destinations: number; maxTrafficSampleMs: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
+  ingest?: { rate: number; sentSamples: number; countedSamples: number; detectedSamples: number; kernelDrops: number; missing: number; lossless: boolean; destinations: number; maxTrafficSampleMs: number; loopDelayP99Ms: number; loopDelayMaxMs: number; cpu: { main: number; detection: number; other: number } };
   api?: LoadResult;
   cpuPressure: number;
 }
@@ -165,7 +198,7 @@ async function main(): Promise<void> {
   const ready = JSON.parse(await next(60_000)) as { token: string; port: number };
   const stats = async () => {
     appliance.stdin!.write('stats\n');
-    return JSON.parse(await next(5000)) as { flowSamples: number; counted: number; maxTrafficSampleMs: number; destinations: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
+    return JSON.parse(await next(5000)) as { flowSamples: number; counted: number; maxTrafficSampleMs: number; destinations: number; loopDelayP99Ms: number; loopDelayMaxMs: number; detectionTid: number };
   };
   await sleep(2000);
 
@@ -174,6 +207,8 @@ async function main(): Promise<void> {
   const ingest = async () => {
     const before = await stats();
     const dropsBefore = udpDrops(appliance.pid!);
+    const cpuBefore = threadCpu(appliance.pid!);
+    const cpuStart = performance.now();
     const out = await finished(spawnInNs(bin, [file, '127.0.0.1', String(SFLOW_PORT), String(Math.round(rate / perDatagram)), String(seconds), '0', String(sentDatagrams)], 'ignore', values['client-cpus']!));
     const r = JSON.parse(out) as { sent: number };
     const sentSamples = samplesIn(info, sentDatagrams, r.sent);
@@ -181,6 +216,7 @@ async function main(): Promise<void> {
     await sleep(500);
     const after = await stats();
     const kernelDrops = udpDrops(appliance.pid!) - dropsBefore;
+    const cpu = cpuShares(cpuBefore, threadCpu(appliance.pid!), performance.now() - cpuStart, appliance.pid!, after.detectionTid);
     const countedSamples = after.flowSamples - before.flowSamples;
     // Samples detection counted (in thread mode, what reached the thread: batches dropped at its bound are missing).
     const detectedSamples = after.counted - before.counted;
@@ -198,6 +234,8 @@ async function main(): Promise<void> {
       // The main thread's event-loop delay over the phase (monitorEventLoopDelay): what any request waits at worst.
       loopDelayP99Ms: Number(after.loopDelayP99Ms.toFixed(2)),
       loopDelayMaxMs: Number(after.loopDelayMaxMs.toFixed(2)),
+      // CPU of the appliance's threads over the phase (+ the 0.5 s after it), in % of one core.
+      cpu,
     };
   };
 
@@ -225,6 +263,7 @@ async function main(): Promise<void> {
   }
   const withApi = phases[2]!;
   const p99 = withApi.api!.p99Ms ?? Infinity;
+  for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}: appliance CPU (% of a core) main thread ${p.ingest!.cpu.main}, detection thread ${p.ingest!.cpu.detection}, other threads ${p.ingest!.cpu.other}`);
   for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}: the traffic history's once-a-second read of ${p.ingest!.destinations.toLocaleString('en')} destinations took at most ${p.ingest!.maxTrafficSampleMs} ms; main-thread event-loop delay p99 ${p.ingest!.loopDelayP99Ms} ms, max ${p.ingest!.loopDelayMaxMs} ms`);
   console.log(`\ntarget p99 < 50 ms under ingest: ${p99 < 50 ? 'met' : 'NOT met'} (${p99} ms); ingest lossless with the API busy: ${withApi.ingest!.lossless ? 'yes' : 'NO'} (without: ${phases[1]!.ingest!.lossless ? 'yes' : 'NO'})`);
 
@@ -232,7 +271,7 @@ async function main(): Promise<void> {
     benchmark: 'api',
     date: started.toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, kernel: release(), node: process.version, loadAverageAtStart: loadavg() },
-    settings: { rate, seconds, concurrency, requestRate, detectionThread, applianceCpus: values['appliance-cpus'], clientCpus: values['client-cpus'], samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
+    settings: { rate, seconds, concurrency, requestRate, detectionThread, applianceCpus: values['appliance-cpus'], clientCpus: values['client-cpus'], generator: values.generator, samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
     phases,
   };
   const out = values.out ?? join(root, 'bench/results', `api-${started.toISOString().slice(0, 10)}${detectionThread ? '-detection-thread' : ''}.json`);

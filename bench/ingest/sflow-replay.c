@@ -13,6 +13,11 @@
  * continuous sequences, not a reset on every loop.
  *
  * Usage: sflow-replay FILE HOST PORT DATAGRAMS_PER_SEC SECONDS [MAX_DATAGRAMS [START]]
+ * Pacing: by default it spins while the next datagram is due within 50 us (exact pacing; it keeps its core busy,
+ * which bench/ingest accepts by pinning it to a core of its own). With SFLOW_REPLAY_SLEEP=1 it sleeps until the
+ * next datagram is due instead (timer slack 1 us), sending what fell due in one sendmmsg: bursts of a few
+ * datagrams, a few percent of a core. bench/api uses that: its load client shares the generator's core, and a
+ * spinning neighbour delayed the client's own timers by CFS slices (~20 ms), which it then measured as latency.
  * Stops by itself after SECONDS or MAX_DATAGRAMS (0 = no count limit). START is the number of datagrams sent
  * by earlier runs, so that a run continues the sequences where the last one stopped. Prints one JSON line.
  */
@@ -25,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,6 +130,9 @@ int main(int argc, char **argv) {
   struct iovec iovs[BURST];
   memset(msgs, 0, sizeof msgs);
 
+  const char *sleep_env = getenv("SFLOW_REPLAY_SLEEP");
+  const int sleep_mode = sleep_env != NULL && strcmp(sleep_env, "1") == 0;
+  if (sleep_mode) prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
   const uint64_t start = now_ns();
   const uint64_t end = start + (uint64_t)(seconds * 1e9);
   const double ns_per_datagram = 1e9 / rate;
@@ -136,7 +145,10 @@ int main(int argc, char **argv) {
     uint64_t due = (uint64_t)((double)(t - start) / ns_per_datagram) + 1;
     if (due <= attempted) {
       uint64_t next = start + (uint64_t)((double)attempted * ns_per_datagram);
-      if (next > t + 50000) {
+      if (sleep_mode && next > t) {
+        struct timespec ts = { 0, (long)(next - t) };
+        nanosleep(&ts, NULL);
+      } else if (next > t + 50000) {
         struct timespec ts = { 0, (long)(next - t - 20000) };
         nanosleep(&ts, NULL);
       }
