@@ -11,8 +11,11 @@
 // detection.thread.unexpectedMessages).
 //
 // Main → thread
-//   batch          one FlowBatch to count. The main thread sends at most maxInFlight batches the thread has not
-//                  acknowledged (`consumed`); a batch beyond that is dropped and counted, never silently lost.
+//   batches        FlowBatches to count, in order, packed in one ArrayBuffer: batch i ends at ends[i] and the next
+//                  starts at the following multiple of 8 (the batch's typed views need that alignment). The main
+//                  thread sends at most maxInFlight batches the thread has not acknowledged (`consumed`); a batch
+//                  beyond that is dropped and counted, never silently lost. `reusable`: the main thread would
+//                  use the buffer again; the thread hands it back with a `consumed` once counted.
 //   traffic-watch  whether to post a traffic summary every second, and the addresses and prefixes each summary
 //                  carries sums of (the API's watched and attack-target series), sent whole on every change.
 //   request        something the main thread asks (report, traffic, save, stop), answered by one `response`.
@@ -21,7 +24,8 @@
 //   attack         an attack event (attack.started / updated / ended), in the order detection emitted them.
 //   attack-rates   after each tick while attacks are active: each one's current rates and peak (records change
 //                  between events only there), so the main thread's copy of active attacks is current.
-//   consumed       batches counted so far by this thread (cumulative): what frees room in the in-flight bound.
+//   consumed       batches counted so far by this thread (cumulative): what frees room in the in-flight bound;
+//                  with the reusable buffers counted since the last one, moved back (no new buffer, no page faults).
 //   report         the /health section, every second and after a tick that started or ended an attack.
 //   traffic        one second's summary of counting (while traffic-watch says follow).
 //   log            a log record of the thread, logged by the main thread's logger (its level, its destination).
@@ -30,7 +34,7 @@ import type { AttackEvent, Rates } from './attack.js';
 import type { TrafficSummary } from '../counting/traffic-summary.js';
 import type { Config } from '../config/schema.js';
 
-export const DETECTION_PROTOCOL_VERSION = 1;
+export const DETECTION_PROTOCOL_VERSION = 2;
 type V = typeof DETECTION_PROTOCOL_VERSION;
 
 /** What the thread starts with (workerData; on JetStream, the consumer's configuration). */
@@ -53,7 +57,7 @@ export type DetectionRequest =
   | { kind: 'stop' };
 
 export type ToDetectionThread =
-  | { v: V; type: 'batch'; bytes: ArrayBuffer }
+  | { v: V; type: 'batches'; bytes: ArrayBuffer; ends: number[]; reusable: boolean }
   | { v: V; type: 'traffic-watch'; follow: boolean; targets: string[] }
   | { v: V; type: 'request'; id: number; request: DetectionRequest };
 
@@ -70,7 +74,7 @@ export type FromDetectionThread =
   | { v: V; type: 'failed'; message: string; code: string }
   | { v: V; type: 'attack'; event: AttackEvent }
   | { v: V; type: 'attack-rates'; attacks: AttackRatesEntry[] }
-  | { v: V; type: 'consumed'; batches: number }
+  | { v: V; type: 'consumed'; batches: number; buffers: ArrayBuffer[] }
   | { v: V; type: 'report'; report: Record<string, unknown> }
   | { v: V; type: 'traffic'; summary: TrafficSummary }
   | { v: V; type: 'log'; level: LogLevelName; msg: string; fields: Record<string, unknown> }
@@ -80,4 +84,9 @@ export type FromDetectionThread =
 /** True for a message of this protocol version with a type (anything else is counted and ignored). */
 export function isCurrentMessage(m: unknown): m is { v: V; type: string } {
   return typeof m === 'object' && m !== null && (m as { v?: unknown }).v === DETECTION_PROTOCOL_VERSION && typeof (m as { type?: unknown }).type === 'string';
+}
+
+/** Where the batch after one ending at `end` starts in a `batches` buffer. */
+export function nextBatchStart(end: number): number {
+  return (end + 7) & ~7;
 }

@@ -15,6 +15,7 @@ import { DetectionService } from './detection-service.js';
 import {
   DETECTION_PROTOCOL_VERSION,
   isCurrentMessage,
+  nextBatchStart,
   type DetectionRequest,
   type DetectionThreadData,
   type FromDetectionThread,
@@ -88,11 +89,15 @@ async function main(): Promise<void> {
   let consumed = 0;
   let acknowledged = 0;
   let ackScheduled = false;
+  /** Reusable buffers counted since the last acknowledgement: they go back with it. */
+  let returning: ArrayBuffer[] = [];
   const ack = (): void => {
     ackScheduled = false;
     if (acknowledged === consumed) return;
     acknowledged = consumed;
-    post({ v, type: 'consumed', batches: consumed });
+    const buffers = returning;
+    returning = [];
+    post({ v, type: 'consumed', batches: consumed, buffers }, buffers);
   };
 
   const reader = new TrafficReader(() => service.detector.counter);
@@ -136,9 +141,14 @@ async function main(): Promise<void> {
   port.on('message', (m: unknown) => {
     if (!isCurrentMessage(m)) return;
     const message = m as ToDetectionThread;
-    if (message.type === 'batch') {
-      service.consume(new Uint8Array(message.bytes));
-      consumed++;
+    if (message.type === 'batches') {
+      let start = 0;
+      for (const end of message.ends) {
+        service.consume(new Uint8Array(message.bytes, start, end - start));
+        start = nextBatchStart(end);
+      }
+      consumed += message.ends.length;
+      if (message.reusable) returning.push(message.bytes);
       // A MessagePort hands over its whole backlog before the event loop turns: acknowledging only then would hold
       // the main thread at its in-flight bound for the length of a backlog, so every ACK_EVERY batches too.
       if (consumed - acknowledged >= ACK_EVERY) ack();

@@ -20,7 +20,10 @@ import type { AttackEvent } from '../../src/detection/attack.js';
 import { detectionInThread } from '../../src/detection/detection-component.js';
 import { DetectionService } from '../../src/detection/detection-service.js';
 import { DetectionThread } from '../../src/detection/detection-thread.js';
+import { DETECTION_PROTOCOL_VERSION } from '../../src/detection/detection-thread-protocol.js';
+import { DatagramReceiver } from '../../src/intake/datagram-receiver.js';
 import { BATCH_HEADER_BYTES, HeaderField, RECORD_BYTES, RecordKind } from '../../src/intake/flow-batch.js';
+import { SflowStream } from '../../src/synthetic/sflow-generator.js';
 import { sendSynFloodUntilStarted } from '../support/live-syn-flood.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { attackTraffic, rate, ScenarioRunner, webServerTraffic } from '../../src/synthetic/traffic-scenarios.js';
@@ -244,7 +247,7 @@ test('a thread that dies or throws is logged with BW_ERR_DETECTION_THREAD, resta
 
     // A thread that throws (here: a message it cannot handle) is the same: logged, restarted, counted.
     const second = thread.thread!;
-    second.postMessage({ v: 1, type: 'traffic-watch', follow: true, targets: null });
+    second.postMessage({ v: DETECTION_PROTOCOL_VERSION, type: 'traffic-watch', follow: true, targets: null });
     await eventually(() => (thread.report().thread as { restarts: number; running: boolean }).restarts === 2 && (thread.report().thread as { running: boolean }).running, 5000, 'restarted after the throw');
     assert.notEqual(thread.thread!.threadId, second.threadId);
     assert.equal((thread.report().thread as { exits: number }).exits, 2);
@@ -261,6 +264,39 @@ test('a thread that does not answer ready in time is ended, and start fails with
   try {
     await assert.rejects(thread.start(), (err: Error & { code?: string }) => err.code === 'BW_ERR_DETECTION_THREAD' && /before it was ready/.test(err.message));
     assert.equal(thread.thread, undefined, 'no thread left');
+  } finally {
+    await thread.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('batches in a reused buffer go to the thread together, one message per turn of the event loop, each whole and counted (any length)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-detection-thread-'));
+  const r = validateConfig({ dataDir: dir, networks: ['198.18.0.0/15'], detection: { maxDestinations: 4096, maxBlocks: 256, maxPromoted: 64, baseline: { enabled: false } } });
+  assert.ok(r.ok);
+  const thread = new DetectionThread({ config: r.config, bus: new EventBus<AttackEvent>(), log: silentLogger(), batchBuffersTransferable: () => false });
+  await thread.start();
+  try {
+    // Batches with their sampled headers (capture on): lengths that are not multiples of 8.
+    const stream = new SflowStream({ agents: 2, destinations: 1000, seed: 4 });
+    const batches: Uint8Array[] = [];
+    const receiver = new DatagramReceiver({ log: silentLogger(), headerSnapLength: 128, targetRecords: 64, sink: (b) => batches.push(b.slice()) });
+    for (let i = 0; i < 150; i++) receiver.onMessage(stream.next().slice());
+    receiver.flush();
+    assert.ok(batches.length > 10 && batches.some((b) => b.byteLength % 8 !== 0), `${batches.length} batches, lengths ${batches.map((b) => b.byteLength).join(' ')}`);
+    const samples = batches.reduce((n, b) => n + flowSamplesIn(b), 0);
+    for (const b of batches) thread.consume(b);
+    const sent = (): { batchesSent: number; messagesSent: number; batchesCopied: number } => thread.report().thread as never;
+    assert.equal(sent().messagesSent, 0, 'held until the end of this turn');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(sent(), { ...sent(), batchesSent: batches.length, batchesCopied: batches.length, messagesSent: 1 });
+    const report = await thread.reportNow();
+    const counted = report.samples as { counted: number; unprotected: number; nonIp: number };
+    assert.equal(counted.counted + counted.unprotected + counted.nonIp, samples, 'every sample of every batch counted');
+    assert.equal(counted.unprotected, 0);
+    assert.equal((report.thread as { inFlight: number }).inFlight, 0);
+    // The buffer came back with the acknowledgement, for the next turn's batches.
+    assert.equal((thread.report().thread as { buffersReturned: number }).buffersReturned, 1);
   } finally {
     await thread.stop();
     rmSync(dir, { recursive: true, force: true });
