@@ -67,6 +67,9 @@ lines.on('line', (line) => {
   if (line.trim() === 'stats') {
     const c = appliance.intake.consumer;
     const flowSamples = c.flowSamples;
+    // What the intake received and dropped, by reason (zero reasons left out): loss inside the appliance, not the kernel's.
+    const intake = appliance.intake.report() as { drops?: Record<string, number> };
+    const intakeDrops = Object.fromEntries(Object.entries(intake.drops ?? {}).filter(([, n]) => n > 0));
     const delay = { loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 };
     const maxTrafficSampleMs = maxSampleMs;
     maxSampleMs = 0;
@@ -75,7 +78,7 @@ lines.on('line', (line) => {
     void appliance.detection.reportNow().then((report) => {
       const r = report as { samples: { counted: number; unprotected: number; nonIp: number }; destinations: { tracked: number }; thread?: { tid: number; dropped: { batches: number; samples: number } } };
       const counted = r.samples.counted + r.samples.unprotected + r.samples.nonIp;
-      process.stdout.write(`${JSON.stringify({ flowSamples, counted, detectionThread: r.thread !== undefined, detectionDropped: r.thread?.dropped ?? null, detectionTid: r.thread?.tid ?? -1, trafficSampleMs: history.lastSampleMs, maxTrafficSampleMs, destinations: r.destinations.tracked, ...delay })}\n`);
+      process.stdout.write(`${JSON.stringify({ flowSamples, counted, detectionThread: r.thread !== undefined, detectionDropped: r.thread?.dropped ?? null, detectionTid: r.thread?.tid ?? -1, intakeDrops, trafficSampleMs: history.lastSampleMs, maxTrafficSampleMs, destinations: r.destinations.tracked, ...delay })}\n`);
     });
   } else if (line.trim() === 'stop') void stop();
 });

@@ -162,7 +162,7 @@ interface LoadResult {
 
 interface Phase {
   name: string;
-  ingest?: { rate: number; sentSamples: number; countedSamples: number; detectedSamples: number; kernelDrops: number; missing: number; lossless: boolean; destinations: number; maxTrafficSampleMs: number; loopDelayP99Ms: number; loopDelayMaxMs: number; cpu: { main: number; detection: number; other: number } };
+  ingest?: { rate: number; sentSamples: number; countedSamples: number; detectedSamples: number; kernelDrops: number; missing: number; lossless: boolean; destinations: number; maxTrafficSampleMs: number; loopDelayP99Ms: number; loopDelayMaxMs: number; cpu: { main: number; detection: number; other: number }; intakeDrops: Record<string, number> };
   api?: LoadResult;
   cpuPressure: number;
 }
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   const ready = JSON.parse(await next(60_000)) as { token: string; port: number };
   const stats = async () => {
     appliance.stdin!.write('stats\n');
-    return JSON.parse(await next(5000)) as { flowSamples: number; counted: number; maxTrafficSampleMs: number; destinations: number; loopDelayP99Ms: number; loopDelayMaxMs: number; detectionTid: number };
+    return JSON.parse(await next(5000)) as { flowSamples: number; counted: number; maxTrafficSampleMs: number; destinations: number; loopDelayP99Ms: number; loopDelayMaxMs: number; detectionTid: number; intakeDrops: Record<string, number> };
   };
   await sleep(2000);
 
@@ -234,6 +234,8 @@ async function main(): Promise<void> {
       // The main thread's event-loop delay over the phase (monitorEventLoopDelay): what any request waits at worst.
       loopDelayP99Ms: Number(after.loopDelayP99Ms.toFixed(2)),
       loopDelayMaxMs: Number(after.loopDelayMaxMs.toFixed(2)),
+      // Datagrams the intake dropped itself, by reason (cumulative since start; zero reasons left out).
+      intakeDrops: after.intakeDrops,
       // CPU of the appliance's threads over the phase (+ the 0.5 s after it), in % of one core.
       cpu,
     };
