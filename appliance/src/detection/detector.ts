@@ -114,9 +114,9 @@ interface SlotState {
   settledTick: number;
   /**
    * A threshold crossing the decision rule took at `tick` whose attack could not start yet: the subject's sample
-   * ring held fewer than PROFILE_MIN_SAMPLES of its vectors (too few to classify and sign); hosts only. The decision stands
-   * for one main window: the attack starts on the first tick whose ring has them, even when that tick's own
-   * windows no longer cross (sampling noise), instead of waiting for a fresh crossing.
+   * ring held fewer than PROFILE_MIN_SAMPLES of its vectors (too few to classify and sign); hosts only. The
+   * decision stands for one main window: the attack starts on the first tick whose ring has them, even when that
+   * tick's own windows no longer cross (sampling noise), instead of waiting for a fresh crossing.
    */
   deferred: { candidate: Candidate; tick: number } | undefined;
 }
@@ -278,14 +278,14 @@ export class Detector {
     // Iterate over a snapshot: starting an attack never changes the pool, demotion waits until after the loop.
     const active = pool.active.slice(0, pool.size);
     for (const slot of active) {
-      // Between seconds, a subject back under its promotion level cannot cross a threshold: skip it (a full
-      // evaluation each second still feeds its baselines and decides its demotion).
       // A subject with a deferred start is evaluated every tick until it starts or the decision lapses.
       const s = this.slots[slot];
       if (s?.deferred !== undefined) {
         if (this.evaluate(slot, T, nowMs, second, warm, feedBaselines)) demote.push(slot);
         continue;
       }
+      // Between seconds, a subject back under its promotion level cannot cross a threshold: skip it (a full
+      // evaluation each second still feeds its baselines and decides its demotion).
       if (!feedBaselines && this.belowPromotion(slot, T)) continue;
       // Between seconds, a subject whose headroom to every threshold exceeds what it received since it was last
       // evaluated cannot have crossed anything.
@@ -320,7 +320,8 @@ export class Detector {
       samplingOverrides: Array.from({ length: c.overrides.count }, (_, i) => ({ agent: this.d.samplingOverrides[i]?.agent, rate: c.overrides.rate(i), samples: c.overrides.applied[i] })),
       baselines: { entries: this.baselines.entries.size, maxEntries: this.baselines.maxEntries, evicted: this.baselines.evicted, learningSince: this.baselines.learningSinceMs ?? null },
       ticks: { evaluated: this.ticks, meanMs: this.ticks > 0 ? Math.round((this.tickTimeMs / this.ticks) * 100) / 100 : 0, maxMs: Math.round(this.maxTickTimeMs * 100) / 100 },
-      // deferredStarts: attacks started on a decision an earlier tick took while the ring held too few samples (SlotState.deferred).
+      // deferredStarts: attacks started on a decision an earlier tick took while the ring held too few samples
+      // (SlotState.deferred).
       attacks: { started: this.tracker.started, ended: this.tracker.ended, active: this.tracker.active.size, deferredStarts: this.deferredStarts },
       // The quiet-before rule: on (configured), and from when the counter trusts the slow rates (null: not started).
       quietRule: {
