@@ -102,7 +102,10 @@ test('the same with real timers: the retry happens by itself after its backoff',
   // Not a speed assertion: wait (bounded) for the event to arrive, however long the 1 s Retry-After takes.
   for (let i = 0; i < 400 && receiver.requests.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(receiver.requests.length, 2);
-  const attempts = service.store!.attempts(service.store!.list()[0]!.id);
+  // The receiver sees the second request before the service has its answer and records the attempt: wait for that too.
+  const recorded = () => service.store!.attempts(service.store!.list()[0]!.id);
+  for (let i = 0; i < 100 && recorded().length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  const attempts = recorded();
   assert.deepEqual(attempts.map((a) => [a.outcome, a.httpStatus, a.retryAfterMs]), [
     ['rate-limited', 429, 1_000],
     ['delivered', null, null],
