@@ -90,3 +90,12 @@ export function isCurrentMessage(m: unknown): m is { v: V; type: string } {
 export function nextBatchStart(end: number): number {
   return (end + 7) & ~7;
 }
+
+/** Each FlowBatch of a `batches` message, in order, as a view of its buffer. */
+export function forEachBatch(bytes: ArrayBuffer, ends: readonly number[], visit: (batch: Uint8Array) => void): void {
+  let start = 0;
+  for (const end of ends) {
+    visit(new Uint8Array(bytes, start, end - start));
+    start = nextBatchStart(end);
+  }
+}

@@ -14,8 +14,8 @@ import type { AttackEvent } from './attack.js';
 import { DetectionService } from './detection-service.js';
 import {
   DETECTION_PROTOCOL_VERSION,
+  forEachBatch,
   isCurrentMessage,
-  nextBatchStart,
   type DetectionRequest,
   type DetectionThreadData,
   type FromDetectionThread,
@@ -142,11 +142,7 @@ async function main(): Promise<void> {
     if (!isCurrentMessage(m)) return;
     const message = m as ToDetectionThread;
     if (message.type === 'batches') {
-      let start = 0;
-      for (const end of message.ends) {
-        service.consume(new Uint8Array(message.bytes, start, end - start));
-        start = nextBatchStart(end);
-      }
+      forEachBatch(message.bytes, message.ends, (batch) => service.consume(batch));
       consumed += message.ends.length;
       if (message.reusable) returning.push(message.bytes);
       // A MessagePort hands over its whole backlog before the event loop turns: acknowledging only then would hold

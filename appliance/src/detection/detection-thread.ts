@@ -36,6 +36,7 @@ import type { AttackEvent, AttackRecord } from './attack.js';
 import type { DetectionComponent } from './detection-component.js';
 import {
   DETECTION_PROTOCOL_VERSION,
+  forEachBatch,
   isCurrentMessage,
   nextBatchStart,
   type DetectionRequest,
@@ -207,8 +208,7 @@ export class DetectionThread implements DetectionComponent {
   consume(batch: Uint8Array): void {
     const worker = this.worker;
     if (worker === undefined || !this.ready) {
-      this.stats.downBatches++;
-      this.stats.downSamples += countRecords(batch, RecordKind.flow);
+      this.countDown(batch);
       return;
     }
     if (this.sent + (this.outgoing?.ends.length ?? 0) - this.acknowledged >= this.maxInFlight) {
@@ -251,15 +251,16 @@ export class DetectionThread implements DetectionComponent {
     this.outgoing = undefined;
     const worker = this.worker;
     if (worker === undefined || !this.ready) {
-      this.stats.downBatches += out.ends.length;
-      let start = 0;
-      for (const end of out.ends) {
-        this.stats.downSamples += countRecords(new Uint8Array(out.buffer, start, end - start), RecordKind.flow);
-        start = nextBatchStart(end);
-      }
+      forEachBatch(out.buffer, out.ends, (batch) => this.countDown(batch));
       return;
     }
     this.post(worker, out.buffer, out.ends, out.buffer.byteLength === OUTGOING_BYTES);
+  }
+
+  /** A batch dropped because no thread was running to take it (restarting). */
+  private countDown(batch: Uint8Array): void {
+    this.stats.downBatches++;
+    this.stats.downSamples += countRecords(batch, RecordKind.flow);
   }
 
   private post(worker: Worker, bytes: ArrayBuffer, ends: number[], reusable: boolean): void {
