@@ -123,20 +123,20 @@ export class TrafficReader {
     const hosts = counter.hosts;
     const all = [...this.watches.values()];
     const prefixes = all.filter((w) => w.address === undefined);
-    const oldest = T - W + 1;
+    const sums = this.sums;
     for (const w of all) {
       w.packets = 0;
       w.bytes = 0;
       if (w.address === undefined) continue;
       const e = hosts.locate(w.prefix.family, w.address, 0);
-      if (e < 0 || hosts.newestTick(e) < oldest) continue;
-      w.packets = hosts.windowPackets(e, T);
-      w.bytes = hosts.windowBytes(e, T);
+      if (e < 0) continue;
+      hosts.windowSums(e, T, sums);
+      w.packets = sums[0]!;
+      w.bytes = sums[1]!;
     }
     const topEntry: number[] = [];
     const topPackets: number[] = [];
     const limit = hosts.usedEntries;
-    const sums = this.sums;
     for (let e = 0; e < limit; e++) {
       if (e % SLICE === SLICE - 1) {
         busyMs += performance.now() - started;

@@ -69,6 +69,8 @@ export class TrafficWindowTable {
   /** Head of the free list (entry + 1; 0 = empty). */
   private freeHead = 0;
   private entries = 0;
+  /** Where windowSpan's first bucket is (a field, so the hot path returns one number and allocates nothing). */
+  private spanAt = 0;
   private evictCursor = 0;
   /** Samples that found the table full, and samples older than the window. */
   overflowSamples = 0;
@@ -264,44 +266,53 @@ export class TrafficWindowTable {
   }
 
   private windowSum(e: number, tick: number, field: number): number {
-    const W = this.windowTicks;
     const k = e * this.stride;
-    const last = this.u32[k + F_LAST]! - 1;
-    if (last < 0 || last <= tick - W) return 0;
-    const base = k + F_BUCKETS + field;
+    const n = this.windowSpan(k, tick);
     const f32 = this.f32;
+    const wrap = k + F_BUCKETS + this.windowTicks * 2;
     let sum = 0;
-    // Buckets for ticks (tick - W, min(tick, last)] are valid; newer ones (a sample ahead of `tick`) are not counted.
-    const hi = last < tick ? last : tick;
-    for (let t = tick - W + 1; t <= hi; t++) if (t >= 0) sum += f32[base + (t % W) * 2]!;
+    for (let i = 0, at = this.spanAt; i < n; i++) {
+      sum += f32[at + field]!;
+      at += 2;
+      if (at === wrap) at = k + F_BUCKETS;
+    }
     return sum;
   }
 
   /**
-   * windowPackets and windowBytes in one pass (out[0], out[1]), the same sums in the same order: for reads of every
-   * entry (the traffic summary), where the per-bucket modulo and the second pass were most of the cost.
+   * windowPackets and windowBytes in one pass (out[0], out[1]), the same sums: for reads of every entry (the traffic
+   * summary).
    */
   windowSums(e: number, tick: number, out: Float64Array): void {
-    const W = this.windowTicks;
     const k = e * this.stride;
-    const last = this.u32[k + F_LAST]! - 1;
+    const n = this.windowSpan(k, tick);
+    const f32 = this.f32;
+    const wrap = k + F_BUCKETS + this.windowTicks * 2;
     let packets = 0;
     let bytes = 0;
-    if (last >= 0 && last > tick - W) {
-      const hi = last < tick ? last : tick;
-      const from = tick - W + 1 > 0 ? tick - W + 1 : 0;
-      const f32 = this.f32;
-      let at = k + F_BUCKETS + (from % W) * 2;
-      const wrap = k + F_BUCKETS + W * 2;
-      for (let t = from; t <= hi; t++) {
-        packets += f32[at]!;
-        bytes += f32[at + 1]!;
-        at += 2;
-        if (at === wrap) at = k + F_BUCKETS;
-      }
+    for (let i = 0, at = this.spanAt; i < n; i++) {
+      packets += f32[at]!;
+      bytes += f32[at + 1]!;
+      at += 2;
+      if (at === wrap) at = k + F_BUCKETS;
     }
     out[0] = packets;
     out[1] = bytes;
+  }
+
+  /**
+   * The buckets of the entry at word `k` that hold ticks of the window ending at `tick`, i.e. ticks
+   * (tick - W, min(tick, newest)] (a bucket of a tick ahead of `tick` is not counted): their number, oldest first
+   * from word `spanAt` on, wrapping at the end of the ring. One modulo per window, none per bucket.
+   */
+  private windowSpan(k: number, tick: number): number {
+    const W = this.windowTicks;
+    const last = this.u32[k + F_LAST]! - 1;
+    if (last < 0 || last <= tick - W) return 0;
+    const hi = last < tick ? last : tick;
+    const from = tick - W + 1 > 0 ? tick - W + 1 : 0;
+    this.spanAt = k + F_BUCKETS + (from % W) * 2;
+    return hi - from + 1;
   }
 
   /** Packets (field 0) or bytes (field 1) of one tick, 0 when that tick is no longer (or not yet) in the ring. */
