@@ -16,12 +16,13 @@
 // thread); samples the detection thread did not count (dropped at its in-flight bound) count as lost.
 // Writes bench/results/api-<date>.json (api-<date>-detection-thread.json with --detection-thread). Needs root (ip netns) and gcc.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { SflowStream, writeReplayFile, type ReplayFileInfo } from '../../appliance/src/synthetic/sflow-generator.js';
+import { threadCpu } from '../support/thread-cpu-time.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -80,28 +81,12 @@ process.on('SIGINT', () => {
 process.on('exit', cleanup);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** utime + stime (clock ticks) of each thread of a process, by thread id. */
-function threadCpu(pid: number): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      // Fields after the command name (which may hold spaces) : state is field 3; utime, stime are 14 and 15.
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), Number(f[11]) + Number(f[12]));
-    } catch {
-      // the thread ended
-    }
-  }
-  return out;
-}
-
-function cpuShares(before: Map<number, number>, after: Map<number, number>, wallMs: number, mainTid: number, detectionTid: number): { main: number; detection: number; other: number } {
-  const ticksPerMs = 100 / 1000; // USER_HZ
-  const used = (tid: number) => (after.get(tid) ?? 0) - (before.get(tid) ?? 0);
+/** CPU of the main thread, the detection thread and the rest between two threadCpu readings, in % of one core. */
+function cpuShares(before: ReturnType<typeof threadCpu>, after: ReturnType<typeof threadCpu>, wallMs: number, mainTid: number, detectionTid: number): { main: number; detection: number; other: number } {
+  const used = (tid: number) => (after.get(tid)?.ns ?? 0) - (before.get(tid)?.ns ?? 0);
   let all = 0;
   for (const tid of after.keys()) all += used(tid);
-  const pct = (ticks: number) => Math.round((ticks / ticksPerMs / wallMs) * 100);
+  const pct = (ns: number) => Math.round((ns / 1e6 / wallMs) * 100);
   const main = used(mainTid);
   const detection = detectionTid > 0 ? used(detectionTid) : 0;
   return { main: pct(main), detection: pct(detection), other: pct(all - main - detection) };

@@ -11,10 +11,11 @@
 // thread, reported as "detection thread").
 // Needs root (a network namespace with only lo up, as run.ts), gcc.
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BenchResources } from '../support/bench-resources.js';
+import { threadCpu } from '../support/thread-cpu-time.js';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { SflowStream, writeReplayFile, type ReplayFileInfo } from '../../appliance/src/synthetic/sflow-generator.js';
@@ -45,22 +46,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 process.on('exit', cleanup);
-
-/** utime + stime (ns) and name of every thread of a process. */
-function threadCpu(pid: number): Map<number, { name: string; ns: number }> {
-  const out = new Map<number, { name: string; ns: number }>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), { name, ns: (Number(f[11]) + Number(f[12])) * 1e7 });
-    } catch {
-      // thread ended
-    }
-  }
-  return out;
-}
 
 /**
  * Main thread, receive threads (by the kernel thread ids the intake reports), and every other thread (Node 20
