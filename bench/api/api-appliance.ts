@@ -76,9 +76,9 @@ lines.on('line', (line) => {
     loopDelay.reset();
     // Asked of detection (in thread mode, of its thread, behind every batch already handed to it).
     void appliance.detection.reportNow().then((report) => {
-      const r = report as { samples: { counted: number; unprotected: number; nonIp: number }; destinations: { tracked: number }; thread?: { tid: number; dropped: { batches: number; samples: number } } };
+      const r = report as { samples: { counted: number; unprotected: number; nonIp: number }; destinations: { tracked: number }; thread?: { tid: number; dropped: { batches: number; samples: number }; messagesSent: number; batchesSent: number } };
       const counted = r.samples.counted + r.samples.unprotected + r.samples.nonIp;
-      process.stdout.write(`${JSON.stringify({ flowSamples, counted, detectionThread: r.thread !== undefined, detectionDropped: r.thread?.dropped ?? null, detectionTid: r.thread?.tid ?? -1, intakeDrops, trafficSampleMs: history.lastSampleMs, maxTrafficSampleMs, destinations: r.destinations.tracked, ...delay })}\n`);
+      process.stdout.write(`${JSON.stringify({ flowSamples, counted, detectionThread: r.thread !== undefined, detectionDropped: r.thread?.dropped ?? null, detectionTid: r.thread?.tid ?? -1, detectionMessages: r.thread?.messagesSent ?? 0, detectionBatches: r.thread?.batchesSent ?? 0, intakeDrops, trafficSampleMs: history.lastSampleMs, maxTrafficSampleMs, destinations: r.destinations.tracked, ...delay })}\n`);
     });
   } else if (line.trim() === 'stop') void stop();
 });

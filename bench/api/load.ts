@@ -15,6 +15,7 @@ const rate = Number(rateArg);
 const ENDPOINTS = ['/api/v1/traffic/summary', '/api/v1/traffic/top?limit=10', '/api/v1/attacks?active=true', '/api/v1/mitigations', '/api/v1/health'];
 
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+const cpuAtStart = process.cpuUsage();
 const auth = { authorization: `Bearer ${token}` };
 const latencies = new Map<string, number[]>(ENDPOINTS.map((e) => [e, []]));
 const statuses = new Map<number, number>();
@@ -118,5 +119,7 @@ process.stdout.write(
     p99Ms: pct(all, 99),
     endpoints,
     sse: { events: sseDelays.length, p50Ms: pct(sseDelays, 50), p99Ms: pct(sseDelays, 99), maxMs: pct(sseDelays, 100) },
+    // The client's own CPU over its run, in % of one core (it shares the machine with the appliance).
+    cpuPercent: Math.round((process.cpuUsage(cpuAtStart).user + process.cpuUsage(cpuAtStart).system) / 1e4 / seconds),
   })}\n`,
 );

@@ -9,7 +9,7 @@
 //   ingest + api   both at once: the API's latency under ingest, and the intake's loss with the API busy
 // Loss is the namespace's kernel UDP InErrors (receive buffer overflows) plus samples the intake did not count.
 //
-// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8] [--request-rate 0] [--appliance-cpus LIST] [--client-cpus 0] [--detection-thread] [--no-capture] [--generator sleep|spin]
+// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8] [--request-rate 0] [--appliance-cpus LIST] [--client-cpus 0] [--detection-thread] [--no-capture] [--generator sleep|spin] [--generator-tick-us 1000] [--cpu-prof DIR]
 // --request-rate N: the load client sends N requests/s on a fixed schedule (open loop, as dashboards polling on
 // a timer do; latency from each request's scheduled time); 0 (default): as fast as the connections are answered.
 // --detection-thread: the appliance runs detection in its own thread (detection.thread: true; default: on the main
@@ -39,8 +39,13 @@ const { values } = parseArgs({
     // sleep: the generator sleeps between sends (SFLOW_REPLAY_SLEEP=1, sflow-replay.c); spin: it spins, as in
     // bench/ingest, and the load client sharing its core is delayed by it (the client measures that as latency).
     generator: { type: 'string', default: 'sleep' },
+    // With --generator sleep: the least time it sleeps between sends (SFLOW_REPLAY_TICK_US). Waking for every few
+    // datagrams cost it 76–95 % of a core in kernel time at 400–600 k samples/s on the 2-vCPU VM; 1 ms, ~40 %.
+    'generator-tick-us': { type: 'string', default: '1000' },
     'detection-thread': { type: 'boolean', default: false },
     'no-capture': { type: 'boolean', default: false },
+    // Writes V8 CPU profiles of the appliance's threads (main and workers) to this directory when it stops.
+    'cpu-prof': { type: 'string' },
   },
 });
 const rate = Number(values.rate);
@@ -82,18 +87,23 @@ process.on('exit', cleanup);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** CPU of the main thread, the detection thread and the rest between two threadCpu readings, in % of one core. */
-function cpuShares(before: ReturnType<typeof threadCpu>, after: ReturnType<typeof threadCpu>, wallMs: number, mainTid: number, detectionTid: number): { main: number; detection: number; other: number } {
+function cpuShares(before: ReturnType<typeof threadCpu>, after: ReturnType<typeof threadCpu>, wallMs: number, mainTid: number, detectionTid: number): { main: number; mainSystem: number; detection: number; other: number } {
   const used = (tid: number) => (after.get(tid)?.ns ?? 0) - (before.get(tid)?.ns ?? 0);
+  // The main thread's kernel time: its receive system calls (recvmmsg copying the datagrams out), mostly.
+  const mainSystem = (after.get(mainTid)?.systemNs ?? 0) - (before.get(mainTid)?.systemNs ?? 0);
   let all = 0;
   for (const tid of after.keys()) all += used(tid);
   const pct = (ns: number) => Math.round((ns / 1e6 / wallMs) * 100);
   const main = used(mainTid);
   const detection = detectionTid > 0 ? used(detectionTid) : 0;
-  return { main: pct(main), detection: pct(detection), other: pct(all - main - detection) };
+  return { main: pct(main), mainSystem: pct(mainSystem), detection: pct(detection), other: pct(all - main - detection) };
 }
 
 if (values.generator !== 'sleep' && values.generator !== 'spin') throw new Error(`--generator is sleep or spin, not ${values.generator}`);
-if (values.generator === 'sleep') process.env.SFLOW_REPLAY_SLEEP = '1';
+if (values.generator === 'sleep') {
+  process.env.SFLOW_REPLAY_SLEEP = '1';
+  process.env.SFLOW_REPLAY_TICK_US = String(Math.max(0, Number(values['generator-tick-us'])));
+}
 
 function spawnInNs(command: string, args: string[], stdin: 'pipe' | 'ignore', cpuList: string): ChildProcess {
   const pinned = cpuList === '' ? [command, ...args] : ['taskset', '-c', cpuList, command, ...args];
@@ -143,11 +153,12 @@ interface LoadResult {
   p99Ms: number | null;
   endpoints: Record<string, { requests: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null }>;
   sse: { events: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null };
+  cpuPercent: number;
 }
 
 interface Phase {
   name: string;
-  ingest?: { rate: number; sentSamples: number; countedSamples: number; detectedSamples: number; kernelDrops: number; missing: number; lossless: boolean; destinations: number; maxTrafficSampleMs: number; loopDelayP99Ms: number; loopDelayMaxMs: number; cpu: { main: number; detection: number; other: number }; intakeDrops: Record<string, number> };
+  ingest?: { rate: number; sentSamples: number; countedSamples: number; detectedSamples: number; kernelDrops: number; missing: number; lossless: boolean; destinations: number; maxTrafficSampleMs: number; loopDelayP99Ms: number; loopDelayMaxMs: number; cpu: { main: number; mainSystem: number; detection: number; other: number }; generatorCpu: { user: number; system: number }; detectionMessagesPerSecond: number; batchesPerMessage: number; intakeDrops: Record<string, number> };
   api?: LoadResult;
   cpuPressure: number;
 }
@@ -166,7 +177,8 @@ async function main(): Promise<void> {
   execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   const dataDir = join(work, 'data');
   mkdirSync(dataDir);
-  const appliance = spawnInNs(process.execPath, ['--conditions=source', '--import', 'tsx', 'bench/api/api-appliance.ts', dataDir, String(SFLOW_PORT), String(API_PORT), detectionThread ? 'detection-thread' : 'detection', values['no-capture'] ? 'no-capture' : 'capture'], 'pipe', values['appliance-cpus']!);
+  const profile = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']];
+  const appliance = spawnInNs(process.execPath, [...profile, '--conditions=source', '--import', 'tsx', 'bench/api/api-appliance.ts', dataDir, String(SFLOW_PORT), String(API_PORT), detectionThread ? 'detection-thread' : 'detection', values['no-capture'] ? 'no-capture' : 'capture'], 'pipe', values['appliance-cpus']!);
   let applianceErr = '';
   appliance.stderr!.on('data', (d: Buffer) => (applianceErr = (applianceErr + d.toString()).slice(-4000)));
   const lines = createInterface({ input: appliance.stdout! });
@@ -183,7 +195,7 @@ async function main(): Promise<void> {
   const ready = JSON.parse(await next(60_000)) as { token: string; port: number };
   const stats = async () => {
     appliance.stdin!.write('stats\n');
-    return JSON.parse(await next(5000)) as { flowSamples: number; counted: number; maxTrafficSampleMs: number; destinations: number; loopDelayP99Ms: number; loopDelayMaxMs: number; detectionTid: number; intakeDrops: Record<string, number> };
+    return JSON.parse(await next(5000)) as { flowSamples: number; counted: number; maxTrafficSampleMs: number; destinations: number; loopDelayP99Ms: number; loopDelayMaxMs: number; detectionTid: number; detectionMessages: number; detectionBatches: number; intakeDrops: Record<string, number> };
   };
   await sleep(2000);
 
@@ -195,7 +207,7 @@ async function main(): Promise<void> {
     const cpuBefore = threadCpu(appliance.pid!);
     const cpuStart = performance.now();
     const out = await finished(spawnInNs(bin, [file, '127.0.0.1', String(SFLOW_PORT), String(Math.round(rate / perDatagram)), String(seconds), '0', String(sentDatagrams)], 'ignore', values['client-cpus']!));
-    const r = JSON.parse(out) as { sent: number };
+    const r = JSON.parse(out) as { sent: number; userNs: number; systemNs: number; elapsedNs: number };
     const sentSamples = samplesIn(info, sentDatagrams, r.sent);
     sentDatagrams += r.sent;
     await sleep(500);
@@ -219,10 +231,16 @@ async function main(): Promise<void> {
       // The main thread's event-loop delay over the phase (monitorEventLoopDelay): what any request waits at worst.
       loopDelayP99Ms: Number(after.loopDelayP99Ms.toFixed(2)),
       loopDelayMaxMs: Number(after.loopDelayMaxMs.toFixed(2)),
+      // Messages the main thread posted to the detection thread per second, and batches per message (thread mode).
+      detectionMessagesPerSecond: Math.round((after.detectionMessages - before.detectionMessages) / seconds),
+      batchesPerMessage: Number(((after.detectionBatches - before.detectionBatches) / Math.max(1, after.detectionMessages - before.detectionMessages)).toFixed(2)),
       // Datagrams the intake dropped itself, by reason (cumulative since start; zero reasons left out).
       intakeDrops: after.intakeDrops,
       // CPU of the appliance's threads over the phase (+ the 0.5 s after it), in % of one core.
       cpu,
+      // The generator's own CPU over its run, in % of one core: on loopback its sendmmsg also does the receive
+      // side's kernel work up to the appliance's socket, so this is what it leaves the appliance of the machine.
+      generatorCpu: { user: Math.round((r.userNs / r.elapsedNs) * 100), system: Math.round((r.systemNs / r.elapsedNs) * 100) },
     };
   };
 
@@ -245,12 +263,12 @@ async function main(): Promise<void> {
     );
   }
   for (const p of phases.filter((x) => x.api)) {
-    console.log(`\n${p.name}: per endpoint`);
+    console.log(`\n${p.name}: per endpoint (the load client used ${p.api!.cpuPercent} % of a core)`);
     for (const [path, e] of Object.entries(p.api!.endpoints)) console.log(`  ${path.padEnd(32)} ${String(e.requests).padStart(6)} requests  p50 ${e.p50Ms} ms  p99 ${e.p99Ms} ms  max ${e.maxMs} ms`);
   }
   const withApi = phases[2]!;
   const p99 = withApi.api!.p99Ms ?? Infinity;
-  for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}: appliance CPU (% of a core) main thread ${p.ingest!.cpu.main}, detection thread ${p.ingest!.cpu.detection}, other threads ${p.ingest!.cpu.other}`);
+  for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}: appliance CPU (% of a core) main thread ${p.ingest!.cpu.main} (system ${p.ingest!.cpu.mainSystem}), detection thread ${p.ingest!.cpu.detection}, other threads ${p.ingest!.cpu.other}; generator user ${p.ingest!.generatorCpu.user}, system ${p.ingest!.generatorCpu.system}; ${p.ingest!.detectionMessagesPerSecond} messages/s to the detection thread, ${p.ingest!.batchesPerMessage} batches each`);
   for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}: the traffic history's once-a-second read of ${p.ingest!.destinations.toLocaleString('en')} destinations took at most ${p.ingest!.maxTrafficSampleMs} ms; main-thread event-loop delay p99 ${p.ingest!.loopDelayP99Ms} ms, max ${p.ingest!.loopDelayMaxMs} ms`);
   console.log(`\ntarget p99 < 50 ms under ingest: ${p99 < 50 ? 'met' : 'NOT met'} (${p99} ms); ingest lossless with the API busy: ${withApi.ingest!.lossless ? 'yes' : 'NO'} (without: ${phases[1]!.ingest!.lossless ? 'yes' : 'NO'})`);
 
@@ -258,7 +276,7 @@ async function main(): Promise<void> {
     benchmark: 'api',
     date: started.toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, kernel: release(), node: process.version, loadAverageAtStart: loadavg() },
-    settings: { rate, seconds, concurrency, requestRate, detectionThread, applianceCpus: values['appliance-cpus'], clientCpus: values['client-cpus'], generator: values.generator, samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
+    settings: { rate, seconds, concurrency, requestRate, detectionThread, applianceCpus: values['appliance-cpus'], clientCpus: values['client-cpus'], generator: values.generator, generatorTickUs: values.generator === 'sleep' ? Number(process.env.SFLOW_REPLAY_TICK_US) : null, samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
     phases,
   };
   const out = values.out ?? join(root, 'bench/results', `api-${started.toISOString().slice(0, 10)}${detectionThread ? '-detection-thread' : ''}.json`);

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,6 +134,11 @@ int main(int argc, char **argv) {
   const char *sleep_env = getenv("SFLOW_REPLAY_SLEEP");
   const int sleep_mode = sleep_env != NULL && strcmp(sleep_env, "1") == 0;
   if (sleep_mode) prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+  /* SFLOW_REPLAY_TICK_US=N (sleep mode): sleep at least N us between sends, sending what fell due meanwhile
+   * (in sendmmsg calls of up to BURST). Each wake-up costs the sender kernel time (timer, scheduler; in a VM a
+   * timer programming exit too), so fewer of them leave more of a shared machine to the receiver. */
+  const char *tick_env = getenv("SFLOW_REPLAY_TICK_US");
+  const uint64_t tick_ns = tick_env != NULL ? (uint64_t)strtoull(tick_env, NULL, 10) * 1000ull : 0;
   const uint64_t start = now_ns();
   const uint64_t end = start + (uint64_t)(seconds * 1e9);
   const double ns_per_datagram = 1e9 / rate;
@@ -146,7 +152,8 @@ int main(int argc, char **argv) {
     if (due <= attempted) {
       uint64_t next = start + (uint64_t)((double)attempted * ns_per_datagram);
       if (sleep_mode && next > t) {
-        struct timespec ts = { 0, (long)(next - t) };
+        const uint64_t wait = next - t > tick_ns ? next - t : tick_ns;
+        struct timespec ts = { (time_t)(wait / 1000000000ull), (long)(wait % 1000000000ull) };
         nanosleep(&ts, NULL);
       } else if (next > t + 50000) {
         struct timespec ts = { 0, (long)(next - t - 20000) };
@@ -181,7 +188,13 @@ int main(int argc, char **argv) {
     if ((uint64_t)r < n) errors += n - (uint64_t)r;
   }
   uint64_t elapsed = now_ns() - start;
-  printf("{\"sent\":%llu,\"attempted\":%llu,\"errors\":%llu,\"elapsedNs\":%llu,\"loops\":%llu}\n", (unsigned long long)sent, (unsigned long long)attempted,
-         (unsigned long long)errors, (unsigned long long)elapsed, (unsigned long long)loop);
+  /* Its own CPU, user and system: on loopback, sendmmsg also runs the receive side's kernel path (softirq in the
+   * sender's context), so this is the CPU the generator takes from a machine it shares with the receiver. */
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  const unsigned long long user_ns = (unsigned long long)ru.ru_utime.tv_sec * 1000000000ull + (unsigned long long)ru.ru_utime.tv_usec * 1000ull;
+  const unsigned long long system_ns = (unsigned long long)ru.ru_stime.tv_sec * 1000000000ull + (unsigned long long)ru.ru_stime.tv_usec * 1000ull;
+  printf("{\"sent\":%llu,\"attempted\":%llu,\"errors\":%llu,\"elapsedNs\":%llu,\"loops\":%llu,\"userNs\":%llu,\"systemNs\":%llu}\n", (unsigned long long)sent,
+         (unsigned long long)attempted, (unsigned long long)errors, (unsigned long long)elapsed, (unsigned long long)loop, user_ns, system_ns);
   return 0;
 }
