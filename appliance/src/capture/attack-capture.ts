@@ -5,9 +5,15 @@
 // What is kept (all preallocated, fixed when the component is made):
 // - a Space-Saving table of the top `trackedDestinations` destinations by recent sample count
 //   (destination-heavy-hitters.ts), each with a ring of its last `ringDepth` headers (header-rings.ts);
-// - one global ring of the last `globalRingDepth` headers of destinations not tracked: samples the table did not
-//   admit (traffic spread over many destinations) and the first sample of a destination that just took a slot.
-//   Each header is copied once, into its destination's ring or into the global ring.
+// - one global ring of `globalRingDepth` headers of destinations not tracked: samples the table did not admit
+//   (traffic spread over many destinations) and the first sample of a destination that just took a slot. It keeps
+//   every `stride`-th of them, the stride set each second from the last second's count so that the ring spans
+//   about a second (GLOBAL_RING_SPAN_MS): 1 while fewer than globalRingDepth untracked samples arrive a second,
+//   ~300 at 600 k/s, where keeping all of them copied a header per sample into a ring that turned over every
+//   3 ms. The expected number of a target's samples in the ring is the same either way (depth × its share of the
+//   untracked traffic); what the stride changes is the time they come from: the second before the attack was
+//   decided, its onset included, instead of its last milliseconds.
+//   Each header kept is copied once, into its destination's ring or into the global ring.
 // Memory: (trackedDestinations × ringDepth + globalRingDepth) × (snapLength + 44) bytes of rings, plus the
 // table (~61 bytes per tracked destination) and writeBufferBytes of write chunks. report() gives the figure.
 //
@@ -37,6 +43,8 @@ import { HeaderRings } from './header-rings.js';
 
 /** How often the table's counts are halved (so "top" means recent). */
 export const DECAY_INTERVAL_MS = 10_000;
+/** The time the global ring should span: its stride is set once per span from the untracked samples of the last one. */
+export const GLOBAL_RING_SPAN_MS = 1000;
 const FLUSH_INTERVAL_MS = 1000;
 const PRUNE_INTERVAL_MS = 3_600_000;
 
@@ -71,6 +79,11 @@ export class AttackCapture implements Component {
   private pruning: Promise<void> | undefined;
   private lastDecayMs = 0;
   private sampleSequence = 0;
+  /** The global ring keeps every globalStride-th untracked sample; globalCountdown counts down to the next one. */
+  private globalStride = 1;
+  private globalCountdown = 1;
+  private untrackedThisSpan = 0;
+  private spanStartMs = 0;
   private started = false;
   // Views of the last batch buffer (in-process, the writer reuses one buffer).
   private cachedBuffer: ArrayBufferLike | undefined;
@@ -85,6 +98,8 @@ export class AttackCapture implements Component {
   batches = 0;
   samples = 0;
   samplesUnsupportedProtocol = 0;
+  /** Untracked samples the global ring's stride passed over (not copied). */
+  globalRingSkipped = 0;
   attacksCaptured = 0;
   attacksNotCaptured = 0;
   preAttackPackets = 0;
@@ -159,6 +174,15 @@ export class AttackCapture implements Component {
       if (this.lastDecayMs !== 0) this.destinations!.decay();
       this.lastDecayMs = base;
     }
+    if (base - this.spanStartMs >= GLOBAL_RING_SPAN_MS) {
+      // Keep about a span's worth: the last span's untracked samples over the ring's depth (a longer gap between
+      // batches counts as one span, so after a pause the stride is, if anything, too small: more is kept, not less).
+      const stride = Math.floor(this.untrackedThisSpan / this.globalRing!.depth);
+      this.globalStride = stride > 1 ? stride : 1;
+      if (this.globalCountdown > this.globalStride) this.globalCountdown = this.globalStride;
+      this.untrackedThisSpan = 0;
+      this.spanStartMs = base;
+    }
     const offsets = headerSectionOffset(count) >>> 2;
     const bytesAt = headerBytesOffset(count);
     const table = this.destinations!;
@@ -200,7 +224,13 @@ export class AttackCapture implements Component {
       const slot = table.observe(family, w0, w1, w2, w3);
       if (slot < 0 || table.lastWasNew) {
         if (slot >= 0) rings.clear(slot);
-        globalRing.push(0, view, bytesAt + from, length, now, sequence, rate, frame, protocol, family, w0, w1, w2, w3);
+        this.untrackedThisSpan++;
+        if (--this.globalCountdown === 0) {
+          this.globalCountdown = this.globalStride;
+          globalRing.push(0, view, bytesAt + from, length, now, sequence, rate, frame, protocol, family, w0, w1, w2, w3);
+        } else {
+          this.globalRingSkipped++;
+        }
       } else {
         rings.push(slot, view, bytesAt + from, length, now, sequence, rate, frame, protocol, family, w0, w1, w2, w3);
       }
@@ -232,6 +262,8 @@ export class AttackCapture implements Component {
       ringEntriesMax: c.trackedDestinations * c.ringDepth,
       globalRingEntries: this.globalRing!.totalEntries,
       globalRingEntriesMax: c.globalRingDepth,
+      globalRingStride: this.globalStride,
+      globalRingSkipped: this.globalRingSkipped,
       memoryBytes: memory,
       writeBufferBytes: this.pool!.chunks * CHUNK_BYTES,
       writeBufferFreeChunks: this.pool!.available,

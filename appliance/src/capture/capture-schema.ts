@@ -32,7 +32,8 @@ export const CaptureSchema = Type.Object(
       default: 2048,
       minimum: 1,
       maximum: 1048576,
-      description: 'Most recent sampled headers of all traffic, for destinations that were not tracked when their attack started.',
+      description:
+        'Sampled headers of the traffic to destinations not tracked, for attacks on them: every n-th such sample, n set each second so that the ring spans about the last second (n = 1 below globalRingDepth samples a second).',
     }),
     maxActiveAttacks: Type.Integer({
       default: 32,

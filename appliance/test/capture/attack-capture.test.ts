@@ -209,6 +209,46 @@ test('memory is bounded: ring entries never exceed trackedDestinations × ringDe
   }
 });
 
+test('the global ring keeps every stride-th untracked sample so that it spans about a second, and all of them again when traffic drops', async () => {
+  const h = harness({ trackedDestinations: 4, ringDepth: 8, globalRingDepth: 100 });
+  await h.capture.start();
+  try {
+    const m = new BatchMaker();
+    // Spread traffic: 1,000 samples a second, each to one of 1,000 destinations (not one admitted twice enough to stay).
+    const spread = (second: number, tag: number): Sample[] => Array.from({ length: 100 }, (_, i) => ({ dst: `198.18.${second % 200}.${i + 1}`, srcPort: tag }));
+    const feed = (second: number) => {
+      for (let k = 0; k < 10; k++) h.capture.consume(m.make(spread(second, k), T0 + second * 1000 + k * 100));
+    };
+    feed(0);
+    let r = h.capture.report() as Record<string, number>;
+    assert.equal(r.globalRingStride, 1, 'the first second keeps everything (no count to go by yet)');
+    assert.equal(r.globalRingSkipped, 0);
+    feed(1);
+    r = h.capture.report() as Record<string, number>;
+    // Second 0's ~1,000 untracked samples (all but the few that stayed in the 4 slots) over 100 entries.
+    assert.ok(r.globalRingStride! >= 9 && r.globalRingStride! <= 10, `stride ${r.globalRingStride}`);
+    assert.ok(r.globalRingSkipped! >= 800, `${r.globalRingSkipped} of second 1's samples passed over`);
+    // The ring now holds samples from across second 1 (srcPort = the tenth of the second they came in), not only its end.
+    const a = attack('0000spread-01', '198.18.1.0/24', T0 + 2000);
+    h.start(a);
+    h.end(a);
+    await h.capture.settled();
+    const ports = tshark(attackPcapPath(h.dir, a.id), ['udp.srcport']).map((row) => Number(row[0]));
+    // The global ring's entries (≤ 100) plus what the 4 tracked destinations' rings of 8 hold inside the prefix.
+    assert.ok(ports.length >= 90 && ports.length <= 100 + 4 * 8, `${ports.length} pre-attack packets of second 1`);
+    assert.deepEqual([...new Set(ports)].sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'every tenth of the second is represented');
+    // Traffic drops to 50 samples a second: after a second of it the stride is back to 1 and nothing is passed over.
+    const skippedBefore = (h.capture.report() as Record<string, number>).globalRingSkipped!;
+    for (let second = 2; second < 5; second++) h.capture.consume(m.make(spread(second, 0).slice(0, 50), T0 + second * 1000));
+    r = h.capture.report() as Record<string, number>;
+    assert.equal(r.globalRingStride, 1);
+    const skippedLastSecond = r.globalRingSkipped! - skippedBefore;
+    assert.ok(skippedLastSecond <= 100, `${skippedLastSecond} passed over while the stride came down`);
+  } finally {
+    await h.close();
+  }
+});
+
 test('an attack stops growing at maxPacketsPerAttack; the rest is counted', async () => {
   const h = harness({ maxPacketsPerAttack: 5 });
   await h.capture.start();
