@@ -110,6 +110,19 @@ export function headerBytesOffset(count: number): number {
   return headerSectionOffset(count) + (count + 1) * 4;
 }
 
+/**
+ * Copies a batch without its header section into `dst` at `at` (header and records; its headerSnap set to 0, so
+ * the copy is a whole batch without sampled headers) and returns the bytes written. For consumers that read only
+ * the records (detection): a 128-byte snap makes the header section twice the records' size.
+ */
+export function copyRecordsOnly(batch: Uint8Array, dst: Uint8Array, at: number): number {
+  const count = (batch[HeaderField.count]! | (batch[HeaderField.count + 1]! << 8) | (batch[HeaderField.count + 2]! << 16) | (batch[HeaderField.count + 3]! << 24)) >>> 0;
+  const length = Math.min(batch.byteLength, headerSectionOffset(count));
+  dst.set(length === batch.byteLength ? batch : batch.subarray(0, length), at);
+  dst.fill(0, at + HeaderField.headerSnap, at + HeaderField.headerSnap + 4);
+  return length;
+}
+
 /** Byte length of a batch of `count` records whose header section holds `headerBytes` bytes (snap 0: none). */
 export function batchByteLength(count: number, snap: number, headerBytes: number): number {
   return snap === 0 ? headerSectionOffset(count) : headerBytesOffset(count) + headerBytes;

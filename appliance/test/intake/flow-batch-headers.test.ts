@@ -7,6 +7,7 @@ import {
   BATCH_HEADER_BYTES,
   BatchViews,
   checkBatch,
+  copyRecordsOnly,
   FlowField,
   HeaderField,
   headerBytesOffset,
@@ -120,6 +121,25 @@ test('a rejected datagram leaves no header bytes behind, and batches split clean
     }
   }
   assert.equal(flows, 4);
+});
+
+test('copyRecordsOnly copies a batch without its header section: a valid batch, the same records, no headers', () => {
+  const stream = new SflowStream({ agents: 2, destinations: 500, seed: 3 });
+  const [batch] = batchesOf(Array.from({ length: 40 }, () => stream.next().slice()), { snap: 128 });
+  const count = new BatchViews(batch!.buffer as ArrayBuffer, 0, batch!.byteLength & ~7).count;
+  assert.ok(headersOf(batch!).some((h) => h.length > 0), 'the source carries headers');
+  const dst = new Uint8Array(batch!.byteLength + 64).fill(0xee);
+  const written = copyRecordsOnly(batch!, dst, 16);
+  assert.equal(written, headerSectionOffset(count), 'header and records only');
+  assert.ok(written * 2 < batch!.byteLength, `${written} of ${batch!.byteLength} bytes`);
+  const copy = dst.subarray(16, 16 + written);
+  assert.deepEqual(checkBatch(copy), { ok: true, count });
+  assert.equal(new DataView(copy.buffer, copy.byteOffset).getUint32(HeaderField.headerSnap, true), 0, 'says it has no header section');
+  // Everything but the snap field is the source's, byte for byte; nothing after the copy was touched.
+  const expected = batch!.slice(0, written);
+  expected.fill(0, HeaderField.headerSnap, HeaderField.headerSnap + 4);
+  assert.deepEqual(copy, expected);
+  assert.ok(dst.subarray(16 + written).every((b) => b === 0xee));
 });
 
 test('checkBatch refuses a header section that lies about its lengths', () => {
