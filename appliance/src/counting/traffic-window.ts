@@ -69,6 +69,8 @@ export class TrafficWindowTable {
   /** Head of the free list (entry + 1; 0 = empty). */
   private freeHead = 0;
   private entries = 0;
+  /** reaches()'s packets and bytes (a field: the hot path allocates nothing). */
+  private readonly sums = new Float64Array(2);
   /** Where windowSpan's first bucket is (a field, so the hot path returns one number and allocates nothing). */
   private spanAt = 0;
   private evictCursor = 0;
@@ -253,7 +255,10 @@ export class TrafficWindowTable {
    * (the promotion check: levels are passed as arrays so no double crosses the call).
    */
   reaches(e: number, tick: number, packetsLevel: Float64Array, bytesLevel: Float64Array, i: number): boolean {
-    return this.windowSum(e, tick, 0) >= packetsLevel[i]! || this.windowSum(e, tick, 1) >= bytesLevel[i]!;
+    // One walk of the buckets for both sums: most entries reach neither level, so both are needed.
+    const sums = this.sums;
+    this.windowSums(e, tick, sums);
+    return sums[0]! >= packetsLevel[i]! || sums[1]! >= bytesLevel[i]!;
   }
 
   /** Packets in the entry's window ending at `tick` (inclusive), i.e. the ticks (tick - W, tick]. */
