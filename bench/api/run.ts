@@ -3,13 +3,14 @@
 // and the API on loopback) runs alone in a network namespace (only loopback up), with bench/ingest's generator
 // (sflow-replay.c, sendmmsg) sending the replay file at a fixed rate, and the load client (bench/api/load.ts:
 // keep-alive connections asking /traffic/summary, /traffic/top, /attacks?active=true, /mitigations and /health
-// in turn, plus one live-stream client) in the same namespace. Three phases of the same length, each bounded:
+// in turn, plus one live-stream client) in the same namespace. After a warm-up (--warmup-seconds of ingest, no
+// API load, reported apart), three phases of the same length, each bounded:
 //   api alone      the load client, no sFlow: the API's latency on an idle appliance (the peer of the next one)
 //   ingest alone   the generator, no API requests: the intake's loss at this rate without the API
 //   ingest + api   both at once: the API's latency under ingest, and the intake's loss with the API busy
 // Loss is the namespace's kernel UDP InErrors (receive buffer overflows) plus samples the intake did not count.
 //
-// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8] [--request-rate 0] [--appliance-cpus LIST] [--client-cpus 0] [--detection-thread] [--no-capture] [--generator sleep|spin] [--generator-tick-us 1000] [--cpu-prof DIR]
+// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8] [--request-rate 0] [--appliance-cpus LIST] [--client-cpus 0] [--detection-thread] [--no-capture] [--generator sleep|spin] [--generator-tick-us 1000] [--warmup-seconds 5] [--cpu-prof DIR]
 // --request-rate N: the load client sends N requests/s on a fixed schedule (open loop, as dashboards polling on
 // a timer do; latency from each request's scheduled time); 0 (default): as fast as the connections are answered.
 // --detection-thread: the appliance runs detection in its own thread (detection.thread: true; default: on the main
@@ -44,6 +45,8 @@ const { values } = parseArgs({
     'generator-tick-us': { type: 'string', default: '1000' },
     'detection-thread': { type: 'boolean', default: false },
     'no-capture': { type: 'boolean', default: false },
+    // Ingest at the rate, without API load, before the measured phases (reported as 'warm-up'); 0: none.
+    'warmup-seconds': { type: 'string', default: '5' },
     // Writes V8 CPU profiles of the appliance's threads (main and workers) to this directory when it stops.
     'cpu-prof': { type: 'string' },
   },
@@ -53,6 +56,7 @@ const seconds = Math.min(Number(values.seconds), 60);
 const concurrency = Math.min(Number(values.concurrency), 64);
 const requestRate = Math.max(0, Number(values['request-rate']));
 const detectionThread = values['detection-thread'] === true;
+const warmupSeconds = Math.min(Math.max(0, Number(values['warmup-seconds'])), 60);
 const SFLOW_PORT = 6343;
 const API_PORT = 18080;
 const work = mkdtempSync(join(tmpdir(), 'bw-api-bench-'));
@@ -201,12 +205,12 @@ async function main(): Promise<void> {
 
   const load = () => finished(spawnInNs(process.execPath, ['--import', 'tsx', 'bench/api/load.ts', `http://127.0.0.1:${ready.port}`, ready.token, String(seconds), String(concurrency), String(requestRate)], 'ignore', values['client-cpus']!)).then((out) => JSON.parse(out) as LoadResult);
   let sentDatagrams = 0;
-  const ingest = async () => {
+  const ingest = async (phaseSeconds = seconds) => {
     const before = await stats();
     const dropsBefore = udpDrops(appliance.pid!);
     const cpuBefore = threadCpu(appliance.pid!);
     const cpuStart = performance.now();
-    const out = await finished(spawnInNs(bin, [file, '127.0.0.1', String(SFLOW_PORT), String(Math.round(rate / perDatagram)), String(seconds), '0', String(sentDatagrams)], 'ignore', values['client-cpus']!));
+    const out = await finished(spawnInNs(bin, [file, '127.0.0.1', String(SFLOW_PORT), String(Math.round(rate / perDatagram)), String(phaseSeconds), '0', String(sentDatagrams)], 'ignore', values['client-cpus']!));
     const r = JSON.parse(out) as { sent: number; userNs: number; systemNs: number; elapsedNs: number };
     const sentSamples = samplesIn(info, sentDatagrams, r.sent);
     sentDatagrams += r.sent;
@@ -218,7 +222,7 @@ async function main(): Promise<void> {
     // Samples detection counted (in thread mode, what reached the thread: batches dropped at its bound are missing).
     const detectedSamples = after.counted - before.counted;
     return {
-      rate: Math.round(sentSamples / seconds),
+      rate: Math.round(sentSamples / phaseSeconds),
       sentSamples,
       countedSamples,
       detectedSamples,
@@ -232,7 +236,7 @@ async function main(): Promise<void> {
       loopDelayP99Ms: Number(after.loopDelayP99Ms.toFixed(2)),
       loopDelayMaxMs: Number(after.loopDelayMaxMs.toFixed(2)),
       // Messages the main thread posted to the detection thread per second, and batches per message (thread mode).
-      detectionMessagesPerSecond: Math.round((after.detectionMessages - before.detectionMessages) / seconds),
+      detectionMessagesPerSecond: Math.round((after.detectionMessages - before.detectionMessages) / phaseSeconds),
       batchesPerMessage: Number(((after.detectionBatches - before.detectionBatches) / Math.max(1, after.detectionMessages - before.detectionMessages)).toFixed(2)),
       // Datagrams the intake dropped itself, by reason (cumulative since start; zero reasons left out).
       intakeDrops: after.intakeDrops,
@@ -245,6 +249,13 @@ async function main(): Promise<void> {
   };
 
   const phases: Phase[] = [];
+  if (warmupSeconds > 0) {
+    // The appliance's first seconds of this feed: 87,422 destinations new to counting, the capture and the traffic
+    // summary, and code not yet optimized. Measured and reported, but kept out of the phases compared below, which
+    // are about a running appliance.
+    phases.push({ name: 'warm-up', ingest: await ingest(warmupSeconds), cpuPressure: cpuPressure() });
+    await sleep(1000);
+  }
   phases.push({ name: 'api alone', api: await load(), cpuPressure: cpuPressure() });
   await sleep(1000);
   phases.push({ name: 'ingest alone', ingest: await ingest(), cpuPressure: cpuPressure() });
@@ -266,17 +277,18 @@ async function main(): Promise<void> {
     console.log(`\n${p.name}: per endpoint (the load client used ${p.api!.cpuPercent} % of a core)`);
     for (const [path, e] of Object.entries(p.api!.endpoints)) console.log(`  ${path.padEnd(32)} ${String(e.requests).padStart(6)} requests  p50 ${e.p50Ms} ms  p99 ${e.p99Ms} ms  max ${e.maxMs} ms`);
   }
-  const withApi = phases[2]!;
+  const withApi = phases.find((p) => p.name === 'ingest + api')!;
+  const alone = phases.find((p) => p.name === 'ingest alone')!;
   const p99 = withApi.api!.p99Ms ?? Infinity;
   for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}: appliance CPU (% of a core) main thread ${p.ingest!.cpu.main} (system ${p.ingest!.cpu.mainSystem}), detection thread ${p.ingest!.cpu.detection}, other threads ${p.ingest!.cpu.other}; generator user ${p.ingest!.generatorCpu.user}, system ${p.ingest!.generatorCpu.system}; ${p.ingest!.detectionMessagesPerSecond} messages/s to the detection thread, ${p.ingest!.batchesPerMessage} batches each`);
   for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}: the traffic history's once-a-second read of ${p.ingest!.destinations.toLocaleString('en')} destinations took at most ${p.ingest!.maxTrafficSampleMs} ms; main-thread event-loop delay p99 ${p.ingest!.loopDelayP99Ms} ms, max ${p.ingest!.loopDelayMaxMs} ms`);
-  console.log(`\ntarget p99 < 50 ms under ingest: ${p99 < 50 ? 'met' : 'NOT met'} (${p99} ms); ingest lossless with the API busy: ${withApi.ingest!.lossless ? 'yes' : 'NO'} (without: ${phases[1]!.ingest!.lossless ? 'yes' : 'NO'})`);
+  console.log(`\ntarget p99 < 50 ms under ingest: ${p99 < 50 ? 'met' : 'NOT met'} (${p99} ms); ingest lossless with the API busy: ${withApi.ingest!.lossless ? 'yes' : 'NO'} (without: ${alone.ingest!.lossless ? 'yes' : 'NO'})`);
 
   const result = {
     benchmark: 'api',
     date: started.toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, kernel: release(), node: process.version, loadAverageAtStart: loadavg() },
-    settings: { rate, seconds, concurrency, requestRate, detectionThread, applianceCpus: values['appliance-cpus'], clientCpus: values['client-cpus'], generator: values.generator, generatorTickUs: values.generator === 'sleep' ? Number(process.env.SFLOW_REPLAY_TICK_US) : null, samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
+    settings: { rate, seconds, warmupSeconds, concurrency, requestRate, detectionThread, applianceCpus: values['appliance-cpus'], clientCpus: values['client-cpus'], generator: values.generator, generatorTickUs: values.generator === 'sleep' ? Number(process.env.SFLOW_REPLAY_TICK_US) : null, samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
     phases,
   };
   const out = values.out ?? join(root, 'bench/results', `api-${started.toISOString().slice(0, 10)}${detectionThread ? '-detection-thread' : ''}.json`);
