@@ -4,16 +4,19 @@
 //
 // - Batches: each FlowBatch the intake applied goes to the thread after the intake's other listeners (capture)
 //   saw it. A batch in an ArrayBuffer of its own (receive threads hand over fresh ones) is moved, not copied; a
-//   batch in a buffer the intake reuses (decoding on this thread) is copied into an outgoing buffer that collects
-//   the batches of one turn of the event loop and goes as one message at its end (setImmediate), or when full.
+//   batch in a buffer the intake reuses (decoding on this thread) is copied into an outgoing buffer that goes as
+//   one message when it holds OUTGOING_POST_BYTES (256 KiB, ~4,000 records) or OUTGOING_WAIT_MS (5 ms) after the
+//   first batch in it, whichever comes first; a request (report, stop) sends it first.
 //   Only a batch's header and records are copied, not its sampled headers (detection does not read them; with the
 //   default 128-byte snap they are two thirds of a batch).
-//   Why: one message per turn instead of one per batch (~450 a second at 400 k samples/s) wakes the thread less
-//   often, and the thread hands the buffer back for reuse, so no batch costs a fresh allocation (~180 KB each,
-//   72 MB/s at 400 k for the garbage collector). Measured in bench/api at 400 k: the process's threads other than
-//   the main and detection ones (GC helpers, mostly) used 2–6 % of a core in six runs with the buffers handed
-//   back, 4–10 % in the one run without; a CPU profile still puts a similar share of the main thread's wall time
-//   inside postMessage (the woken thread taking its core, on 2 cores) as with one message per batch.
+//   Why: each message wakes the thread, and on two cores a woken thread takes the core from the main thread
+//   inside postMessage (a CPU profile put 12–15 % of the main thread's busy time there). One message per batch
+//   was ~450 a second at 400 k samples/s; one per event-loop turn 350–640 a second at 600 k; one per 256 KiB or
+//   5 ms ~210. bench/api at 600 k, alternating runs: per turn, dashboard p99 20 ms and 0.9 % of the samples
+//   lost in one of three runs; coalesced, p99 16 ms, live stream p99 21–31 ms, 597 samples lost in one of three
+//   (the machine's: every variant lost some in that round). Detection sees a batch at most 5 ms later. The thread
+//   hands the buffer back for reuse, so no batch costs a fresh allocation (~180 KB each, 72 MB/s at 400 k for the
+//   garbage collector).
 //   At most maxInFlight batches wait for the thread's acknowledgement;
 //   beyond that, or while the thread restarts, a batch is dropped and counted (/health detection.thread.dropped),
 //   never silently lost.
@@ -53,6 +56,9 @@ const v = DETECTION_PROTOCOL_VERSION;
 const OUTGOING_BYTES = 512 * 1024;
 /** Outgoing buffers the thread handed back, kept for reuse (more are let go). */
 const SPARE_BUFFERS = 8;
+/** An outgoing buffer goes when it holds this many bytes, or OUTGOING_WAIT_MS after its first batch. */
+const OUTGOING_POST_BYTES = 256 * 1024;
+const OUTGOING_WAIT_MS = 5;
 
 interface Outgoing {
   buffer: ArrayBuffer;
@@ -132,6 +138,8 @@ export class DetectionThread implements DetectionComponent {
   /** Copied batches waiting for the end of this turn of the event loop (see the header). */
   private outgoing: Outgoing | undefined;
   private flushScheduled = false;
+  /** One timer for every wait (refreshed, not made anew). */
+  private flushTimer: NodeJS.Timeout | undefined;
   /** Outgoing buffers back from the thread (each OUTGOING_BYTES long). */
   private readonly spare: ArrayBuffer[] = [];
   private readonly flushOutgoing = (): void => {
@@ -191,6 +199,9 @@ export class DetectionThread implements DetectionComponent {
     this.stopping = true;
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
+    // The stop request below sends what is waiting; nothing is left for the timer.
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushScheduled = false;
     const worker = this.worker;
     if (worker === undefined) return;
     const stopMs = this.options.stopMs ?? 8000;
@@ -244,9 +255,19 @@ export class DetectionThread implements DetectionComponent {
     this.stats.bytesCopied += copied;
     out.ends.push(out.used);
     this.stats.batchesCopied++;
+    if (out.used >= OUTGOING_POST_BYTES) {
+      // A timer still pending sends what comes after this, sooner than its own wait: never later.
+      this.postOutgoing();
+      return;
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(this.flushOutgoing);
+      if (this.flushTimer === undefined) {
+        this.flushTimer = setTimeout(this.flushOutgoing, OUTGOING_WAIT_MS);
+        this.flushTimer.unref();
+      } else {
+        this.flushTimer.refresh();
+      }
     }
   }
 

@@ -270,7 +270,7 @@ test('a thread that does not answer ready in time is ended, and start fails with
   }
 });
 
-test('batches in a reused buffer go to the thread together, one message per turn of the event loop, each whole and counted (any length)', async () => {
+test('batches in a reused buffer go to the thread together, one message per 5 ms (or 256 KiB), each whole and counted (any length)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-detection-thread-'));
   const r = validateConfig({ dataDir: dir, networks: ['198.18.0.0/15'], detection: { maxDestinations: 4096, maxBlocks: 256, maxPromoted: 64, baseline: { enabled: false } } });
   assert.ok(r.ok);
@@ -287,8 +287,10 @@ test('batches in a reused buffer go to the thread together, one message per turn
     const samples = batches.reduce((n, b) => n + flowSamplesIn(b), 0);
     for (const b of batches) thread.consume(b);
     const sent = (): { batchesSent: number; messagesSent: number; batchesCopied: number; bytesCopied: number } => thread.report().thread as never;
-    assert.equal(sent().messagesSent, 0, 'held until the end of this turn');
+    assert.equal(sent().messagesSent, 0, 'held: less than 256 KiB');
     await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(sent().messagesSent, 0, 'held past the end of this turn');
+    await new Promise((resolve) => setTimeout(resolve, 20));
     // Each batch's header and records went, not its sampled headers (detection does not read them).
     const recordsBytes = batches.reduce((n, b) => n + BATCH_HEADER_BYTES + new DataView(b.buffer, b.byteOffset).getUint32(HeaderField.count, true) * RECORD_BYTES, 0);
     const allBytes = batches.reduce((n, b) => n + b.byteLength, 0);
@@ -301,6 +303,39 @@ test('batches in a reused buffer go to the thread together, one message per turn
     assert.equal((report.thread as { inFlight: number }).inFlight, 0);
     // The buffer came back with the acknowledgement, for the next turn's batches.
     assert.equal((thread.report().thread as { buffersReturned: number }).buffersReturned, 1);
+  } finally {
+    await thread.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('copied batches go at once when they fill 256 KiB; what follows goes within 5 ms; none is lost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-detection-thread-'));
+  const r = validateConfig({ dataDir: dir, networks: ['198.18.0.0/15'], detection: { maxDestinations: 65536, maxBlocks: 1024, maxPromoted: 64, baseline: { enabled: false } } });
+  assert.ok(r.ok);
+  const thread = new DetectionThread({ config: r.config, bus: new EventBus<AttackEvent>(), log: silentLogger(), batchBuffersTransferable: () => false });
+  await thread.start();
+  try {
+    const stream = new SflowStream({ agents: 2, destinations: 20_000, seed: 5 });
+    const batches: Uint8Array[] = [];
+    const receiver = new DatagramReceiver({ log: silentLogger(), headerSnapLength: 128, targetRecords: 1024, sink: (b) => batches.push(b.slice()) });
+    // ~5,000 records: more than 256 KiB of header and records (64 bytes each).
+    for (let i = 0; i < 720; i++) receiver.onMessage(stream.next().slice());
+    receiver.flush();
+    const sent = (): { messagesSent: number; batchesSent: number; bytesCopied: number } => thread.report().thread as never;
+    let firstMessageAt = -1;
+    batches.forEach((b, i) => {
+      thread.consume(b);
+      if (firstMessageAt < 0 && sent().messagesSent === 1) firstMessageAt = i;
+    });
+    assert.ok(firstMessageAt >= 0, `a message went while consuming (${sent().bytesCopied} bytes copied)`);
+    assert.ok(sent().batchesSent < batches.length, 'the rest waits');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(sent().batchesSent, batches.length, 'the rest went within the wait');
+    assert.equal(sent().messagesSent, 2);
+    const samples = batches.reduce((n, b) => n + flowSamplesIn(b), 0);
+    const counted = (await thread.reportNow()).samples as { counted: number; unprotected: number; nonIp: number };
+    assert.equal(counted.counted + counted.unprotected + counted.nonIp, samples);
   } finally {
     await thread.stop();
     rmSync(dir, { recursive: true, force: true });
