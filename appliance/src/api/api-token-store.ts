@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Role } from './api-types.js';
 import { randomSecret, sha256Hex } from './users-tables.js';
-import type { SqliteDatabase } from '../storage/sqlite.js';
+import type { SqliteDatabase, SqliteStatement } from '../storage/sqlite.js';
 
 export const TOKEN_PREFIX = 'bwt_';
 
@@ -36,6 +36,10 @@ interface Row {
 const LAST_USED_INTERVAL_MS = 60_000;
 
 export class ApiTokenStore {
+  /** verify()'s statements, prepared once: it runs on every request with a token, and a prepare costs more than the query. */
+  private bySecret: SqliteStatement | undefined;
+  private touch: SqliteStatement | undefined;
+
   constructor(private readonly db: SqliteDatabase) {}
 
   /** Creates a token; returns it with its secret (the only time the secret exists), or undefined if the name is taken. */
@@ -61,10 +65,12 @@ export class ApiTokenStore {
   /** The live token of a bearer secret: not revoked, not expired. Records its use. */
   verify(secret: string, now: number): ApiToken | undefined {
     if (!secret.startsWith(TOKEN_PREFIX)) return undefined;
-    const row = this.db.prepare('SELECT * FROM users_api_tokens WHERE secret_hash = ?').get(sha256Hex(secret)) as Row | undefined;
+    this.bySecret ??= this.db.prepare('SELECT * FROM users_api_tokens WHERE secret_hash = ?');
+    const row = this.bySecret.get(sha256Hex(secret)) as Row | undefined;
     if (row === undefined || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return undefined;
     if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_INTERVAL_MS) {
-      this.db.prepare('UPDATE users_api_tokens SET last_used_at = ? WHERE id = ?').run(now, row.id);
+      this.touch ??= this.db.prepare('UPDATE users_api_tokens SET last_used_at = ? WHERE id = ?');
+      this.touch.run(now, row.id);
       row.last_used_at = now;
     }
     return fromRow(row);

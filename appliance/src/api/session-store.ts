@@ -3,7 +3,7 @@
 // when unused for idleSeconds or absoluteSeconds after login, on logout, and when its user is locked, demoted
 // or deleted. Each session has its own CSRF token for the double-submit check of unsafe requests.
 import { randomSecret, sha256Hex } from './users-tables.js';
-import type { SqliteDatabase } from '../storage/sqlite.js';
+import type { SqliteDatabase, SqliteStatement } from '../storage/sqlite.js';
 
 export interface SessionLimits {
   idleSeconds: number;
@@ -29,6 +29,9 @@ interface Row {
 const TOUCH_INTERVAL_MS = 30_000;
 
 export class SessionStore {
+  /** resume()'s lookup, prepared once: it runs on every request with a session cookie. */
+  private byHash: SqliteStatement | undefined;
+
   constructor(private readonly db: SqliteDatabase, private readonly limits: () => SessionLimits) {}
 
   /** Starts a session; returns the cookie value (the only copy of the id) and the CSRF token. */
@@ -42,7 +45,8 @@ export class SessionStore {
   /** The live session of a cookie value, refreshing its idle time; undefined (and deleted) when expired. */
   resume(id: string, now: number): Session | undefined {
     const hash = sha256Hex(id);
-    const row = this.db.prepare('SELECT * FROM users_sessions WHERE id_hash = ?').get(hash) as Row | undefined;
+    this.byHash ??= this.db.prepare('SELECT * FROM users_sessions WHERE id_hash = ?');
+    const row = this.byHash.get(hash) as Row | undefined;
     if (row === undefined) return undefined;
     const { idleSeconds, absoluteSeconds } = this.limits();
     if (now - row.last_seen_at > idleSeconds * 1000 || now - row.created_at > absoluteSeconds * 1000) {

@@ -17,6 +17,8 @@ import Database from 'better-sqlite3';
 import { BreakwaterError } from '../errors.js';
 
 export type SqliteDatabase = Database.Database;
+/** A prepared statement taking positional parameters (for statements a store prepares once and keeps). */
+export type SqliteStatement = Database.Statement<unknown[]>;
 
 /** The database file under a data directory. */
 export const DATABASE_FILE_NAME = 'breakwater.sqlite';
