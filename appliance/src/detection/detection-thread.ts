@@ -149,7 +149,7 @@ export class DetectionThread implements DetectionComponent {
   /** Counters for /health (over the appliance's run, across restarts). */
   readonly stats = {
     batchesSent: 0,
-    /** Messages that carried them (copied batches of one event-loop turn go together). */
+    /** Messages that carried them (copied batches go together: up to 256 KiB or 5 ms of them). */
     messagesSent: 0,
     /** Outgoing buffers the thread handed back, for reuse instead of a new allocation (up to SPARE_BUFFERS kept). */
     buffersReturned: 0,
