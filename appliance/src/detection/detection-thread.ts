@@ -135,7 +135,7 @@ export class DetectionThread implements DetectionComponent {
   private readonly pending = new Map<number, PendingRequest>();
   private readonly followers = new Set<Follower>();
   private readonly maxInFlight: number;
-  /** Copied batches waiting for the end of this turn of the event loop (see the header). */
+  /** Copied batches waiting to go: until 256 KiB or 5 ms after the first (see the header). */
   private outgoing: Outgoing | undefined;
   private flushScheduled = false;
   /** One timer for every wait (refreshed, not made anew). */
