@@ -44,6 +44,8 @@ export interface DetectionThreadData {
   config: Pick<Config, 'dataDir' | 'networks' | 'hostGroups' | 'detection'>;
   /** The main logger's level: records below it are not posted at all. */
   logLevel: string;
+  /** How far below the main thread's the thread sets its own scheduling priority (nice), 0..19. */
+  niceBelowMain: number;
 }
 
 export type DetectionRequest =
@@ -70,7 +72,7 @@ export interface AttackRatesEntry {
 export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 export type FromDetectionThread =
-  | { v: V; type: 'ready'; tid: number }
+  | { v: V; type: 'ready'; tid: number; nice: number | null }
   | { v: V; type: 'failed'; message: string; code: string }
   | { v: V; type: 'attack'; event: AttackEvent }
   | { v: V; type: 'attack-rates'; attacks: AttackRatesEntry[] }

@@ -5,6 +5,7 @@
 // each tick, a report every second, a traffic summary every second while the API follows it, log records, and
 // answers to requests. Nothing is shared with the main thread but those messages.
 import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino, stdSerializers } from 'pino';
 import { EventBus } from '../bus/event-bus.js';
@@ -41,6 +42,17 @@ function forwardingLogger(level: string): Logger {
     },
   };
   return pino({ level, base: undefined, timestamp: false, formatters: { level: (label) => ({ level: label }) }, serializers: { err: stdSerializers.err } }, stream) as unknown as Logger;
+}
+
+/** Lowers this thread's priority by `below` (detection-thread.ts says why); returns its nice value, or null where that is not possible. */
+function lowerPriority(below: number): number | null {
+  try {
+    // pid 0: the calling thread on Linux (setpriority(2), "the nice value is a per-thread attribute").
+    setPriority(0, Math.min(19, getPriority(0) + below));
+    return getPriority(0);
+  } catch {
+    return null;
+  }
 }
 
 /** The kernel's id of this thread (top -H), -1 where /proc has no thread-self. */
@@ -184,7 +196,7 @@ async function main(): Promise<void> {
     return;
   }
   post({ v, type: 'report', report: service.report() });
-  post({ v, type: 'ready', tid: osThreadId() });
+  post({ v, type: 'ready', tid: osThreadId(), nice: lowerPriority(data.niceBelowMain) });
 }
 
 void main();

@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -19,7 +19,7 @@ import type { Config } from '../../src/config/schema.js';
 import type { AttackEvent } from '../../src/detection/attack.js';
 import { detectionInThread } from '../../src/detection/detection-component.js';
 import { DetectionService } from '../../src/detection/detection-service.js';
-import { DetectionThread } from '../../src/detection/detection-thread.js';
+import { DetectionThread, NICE_BELOW_MAIN } from '../../src/detection/detection-thread.js';
 import { DETECTION_PROTOCOL_VERSION } from '../../src/detection/detection-thread-protocol.js';
 import { DatagramReceiver } from '../../src/intake/datagram-receiver.js';
 import { BATCH_HEADER_BYTES, HeaderField, RECORD_BYTES, RecordKind } from '../../src/intake/flow-batch.js';
@@ -109,6 +109,24 @@ test("'auto' runs detection in a thread with two cores or more", () => {
   assert.equal(detectionInThread('auto', 2), true);
   assert.equal(detectionInThread(true, 1), true);
   assert.equal(detectionInThread(false, 8), false);
+});
+
+test('the detection thread runs NICE_BELOW_MAIN below the main thread (the kernel says so too); the main thread keeps its own', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-detection-thread-'));
+  const thread = new DetectionThread({ config: config(dir), bus: new EventBus<AttackEvent>(), log: silentLogger() });
+  const mainNice = getPriority(0);
+  await thread.start();
+  try {
+    const t = thread.report().thread as { tid: number; nice: number | null };
+    assert.equal(t.nice, Math.min(19, mainNice + NICE_BELOW_MAIN));
+    // Field 19 of /proc/PID/task/TID/stat is the thread's nice value.
+    const stat = readFileSync(`/proc/${process.pid}/task/${t.tid}/stat`, 'utf8');
+    assert.equal(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]), t.nice);
+    assert.equal(getPriority(0), mainNice, 'only the detection thread was lowered');
+  } finally {
+    await thread.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a flood as FlowBatches: started, updated and ended on the main bus, with the fields in-process detection gives, as plain JSON', async () => {
