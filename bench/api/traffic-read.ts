@@ -2,8 +2,9 @@
 // (counting/traffic-summary.ts), on one thread with nothing else running: the one-pass sum it uses
 // (TrafficWindowTable.windowSums) against reading field by field as it did before: windowPackets per destination,
 // and windowBytes as well while a prefix is watched (an attack on a prefix, a prefix's series open in the panel).
-// Both share the table's bucket walk (windowSpan); until 2026-11-30 the per-field read also took a modulo per bucket,
-// so the figures in docs/benchmarks.md measured then compare with that older read.
+// windowPackets and windowBytes are now each one windowSums call (the table has one window sum), so the per-field read
+// walks the buckets once per field; until 2026-11-30 it also took a modulo per bucket, so the figures in
+// docs/benchmarks.md measured then compare with that older read.
 // Destinations are IPv4 addresses with traffic in 7 of the 10 ticks of the window on average.
 // Usage: node --conditions=source --import tsx bench/api/traffic-read.ts [--destinations 100000,1000000] [--reads 20]
 import { parseArgs } from 'node:util';

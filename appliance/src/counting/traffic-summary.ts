@@ -107,9 +107,11 @@ export class TrafficReader {
     let packets = 0;
     let bytes = 0;
     const networks: TrafficRate[] = [];
+    const sums = this.sums;
     for (let e = 0; e < netCount; e++) {
-      const p = nets.windowPackets(e, T);
-      const b = nets.windowBytes(e, T);
+      nets.windowSums(e, T, sums);
+      const p = sums[0]!;
+      const b = sums[1]!;
       packets += p;
       bytes += b;
       nets.readKey(e, this.key);
@@ -123,7 +125,6 @@ export class TrafficReader {
     const hosts = counter.hosts;
     const all = [...this.watches.values()];
     const prefixes = all.filter((w) => w.address === undefined);
-    const sums = this.sums;
     for (const w of all) {
       w.packets = 0;
       w.bytes = 0;
@@ -173,7 +174,8 @@ export class TrafficReader {
     }
     const top = topEntry.map((e) => {
       hosts.readKey(e, this.key);
-      return rate(keyText(hosts.tagOf(e) & 0xff, this.key[0]!, this.key[1]!, this.key[2]!, this.key[3]!), hosts.windowPackets(e, T), hosts.windowBytes(e, T));
+      hosts.windowSums(e, T, sums);
+      return rate(keyText(hosts.tagOf(e) & 0xff, this.key[0]!, this.key[1]!, this.key[2]!, this.key[3]!), sums[0]!, sums[1]!);
     });
     const totals = rate('all', packets, bytes);
     return {

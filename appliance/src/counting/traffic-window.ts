@@ -69,10 +69,8 @@ export class TrafficWindowTable {
   /** Head of the free list (entry + 1; 0 = empty). */
   private freeHead = 0;
   private entries = 0;
-  /** reaches()'s packets and bytes (a field: the hot path allocates nothing). */
+  /** The packets and bytes of reaches(), windowPackets() and windowBytes() (a field: nothing is allocated). */
   private readonly sums = new Float64Array(2);
-  /** Where windowSpan's first bucket is (a field, so the hot path returns one number and allocates nothing). */
-  private spanAt = 0;
   private evictCursor = 0;
   /** Samples that found the table full, and samples older than the window. */
   overflowSamples = 0;
@@ -263,61 +261,41 @@ export class TrafficWindowTable {
 
   /** Packets in the entry's window ending at `tick` (inclusive), i.e. the ticks (tick - W, tick]. */
   windowPackets(e: number, tick: number): number {
-    return this.windowSum(e, tick, 0);
+    this.windowSums(e, tick, this.sums);
+    return this.sums[0]!;
   }
 
   windowBytes(e: number, tick: number): number {
-    return this.windowSum(e, tick, 1);
-  }
-
-  private windowSum(e: number, tick: number, field: number): number {
-    const k = e * this.stride;
-    const n = this.windowSpan(k, tick);
-    const f32 = this.f32;
-    const wrap = k + F_BUCKETS + this.windowTicks * 2;
-    let sum = 0;
-    for (let i = 0, at = this.spanAt; i < n; i++) {
-      sum += f32[at + field]!;
-      at += 2;
-      if (at === wrap) at = k + F_BUCKETS;
-    }
-    return sum;
+    this.windowSums(e, tick, this.sums);
+    return this.sums[1]!;
   }
 
   /**
-   * windowPackets and windowBytes in one pass (out[0], out[1]), the same sums: for reads of every entry (the traffic
-   * summary).
+   * The packets (out[0]) and bytes (out[1]) of the entry's window ending at `tick`, in one walk of its buckets: the
+   * one window sum every read goes through. The buckets summed hold ticks (tick - W, min(tick, newest)] (a bucket of
+   * a tick ahead of `tick` is not counted), oldest first, wrapping at the end of the ring: one modulo per window,
+   * none per bucket.
    */
   windowSums(e: number, tick: number, out: Float64Array): void {
+    const W = this.windowTicks;
     const k = e * this.stride;
-    const n = this.windowSpan(k, tick);
-    const f32 = this.f32;
-    const wrap = k + F_BUCKETS + this.windowTicks * 2;
+    const last = this.u32[k + F_LAST]! - 1;
     let packets = 0;
     let bytes = 0;
-    for (let i = 0, at = this.spanAt; i < n; i++) {
-      packets += f32[at]!;
-      bytes += f32[at + 1]!;
-      at += 2;
-      if (at === wrap) at = k + F_BUCKETS;
+    if (last >= 0 && last > tick - W) {
+      const hi = last < tick ? last : tick;
+      const from = tick - W + 1 > 0 ? tick - W + 1 : 0;
+      const f32 = this.f32;
+      const wrap = k + F_BUCKETS + W * 2;
+      for (let t = from, at = k + F_BUCKETS + (from % W) * 2; t <= hi; t++) {
+        packets += f32[at]!;
+        bytes += f32[at + 1]!;
+        at += 2;
+        if (at === wrap) at = k + F_BUCKETS;
+      }
     }
     out[0] = packets;
     out[1] = bytes;
-  }
-
-  /**
-   * The buckets of the entry at word `k` that hold ticks of the window ending at `tick`, i.e. ticks
-   * (tick - W, min(tick, newest)] (a bucket of a tick ahead of `tick` is not counted): their number, oldest first
-   * from word `spanAt` on, wrapping at the end of the ring. One modulo per window, none per bucket.
-   */
-  private windowSpan(k: number, tick: number): number {
-    const W = this.windowTicks;
-    const last = this.u32[k + F_LAST]! - 1;
-    if (last < 0 || last <= tick - W) return 0;
-    const hi = last < tick ? last : tick;
-    const from = tick - W + 1 > 0 ? tick - W + 1 : 0;
-    this.spanAt = k + F_BUCKETS + (from % W) * 2;
-    return hi - from + 1;
   }
 
   /** Packets (field 0) or bytes (field 1) of one tick, 0 when that tick is no longer (or not yet) in the ring. */

@@ -26,11 +26,26 @@ test('window sums cover exactly the last W ticks, clearing skipped buckets lazil
   assert.equal(t.windowBytes(e, 40), 10);
 });
 
-test('windowSums gives exactly windowPackets and windowBytes at any read tick (behind, at and ahead of the newest)', () => {
+test('windowSums, windowPackets and windowBytes give the ring\'s sums at any read tick (behind, at and ahead of the newest)', () => {
   const W = 10;
   const t = new TrafficWindowTable({ capacity: 16, windowTicks: W });
   const e = insert(t, '198.51.100.9');
   const out = new Float64Array(2);
+  // A model of the ring, kept apart from the table: the packets and bytes each tick received (samples the table took).
+  const byTick = new Map<number, [number, number]>();
+  let newest = -1;
+  // The buckets of ticks (read - W, min(read, newest)]: each holds the tick of (newest - W, newest] at its position.
+  const expected = (read: number): [number, number] => {
+    const sums: [number, number] = [0, 0];
+    if (newest < 0 || newest <= read - W) return sums;
+    for (let tick = Math.max(0, read - W + 1); tick <= Math.min(read, newest); tick++) {
+      const held = newest - ((((newest - tick) % W) + W) % W);
+      const [p, b] = byTick.get(held) ?? [0, 0];
+      sums[0] += p;
+      sums[1] += b;
+    }
+    return sums;
+  };
   let seed = 777;
   const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
   let tick = 0;
@@ -38,11 +53,19 @@ test('windowSums gives exactly windowPackets and windowBytes at any read tick (b
   for (let n = 0; n < 2000; n++) {
     const r = random();
     tick = Math.max(0, tick + (r < 0.7 ? 1 : r < 0.85 ? 2 + Math.floor(random() * 12) : -Math.floor(random() * (W - 1))));
-    t.add(e, tick, 1 + Math.floor(random() * 40), 100 + Math.floor(random() * 4000));
+    const packets = 1 + Math.floor(random() * 40);
+    const bytes = 100 + Math.floor(random() * 4000);
+    if (t.add(e, tick, packets, bytes)) {
+      const [p, b] = byTick.get(tick) ?? [0, 0];
+      byTick.set(tick, [p + packets, b + bytes]);
+      newest = Math.max(newest, tick);
+    }
     for (const read of [tick - W - 1, tick - 3, tick - 1, tick, tick + 1, tick + 4, tick + W, tick + W + 2]) {
       if (read < 0) continue;
       t.windowSums(e, read, out);
-      assert.deepEqual([out[0], out[1]], [t.windowPackets(e, read), t.windowBytes(e, read)], `after ${n} adds, read at ${read} (newest ${tick})`);
+      const want = expected(read);
+      assert.deepEqual([out[0], out[1]], want, `after ${n} adds, read at ${read} (newest ${newest})`);
+      assert.deepEqual([t.windowPackets(e, read), t.windowBytes(e, read)], want);
       checked++;
     }
   }
