@@ -110,13 +110,18 @@ export function headerBytesOffset(count: number): number {
   return headerSectionOffset(count) + (count + 1) * 4;
 }
 
+/** The record count in a batch's header (little-endian u32), read from its bytes without a view. */
+function recordCount(bytes: Uint8Array): number {
+  return (bytes[HeaderField.count]! | (bytes[HeaderField.count + 1]! << 8) | (bytes[HeaderField.count + 2]! << 16) | (bytes[HeaderField.count + 3]! << 24)) >>> 0;
+}
+
 /**
  * Copies a batch without its header section into `dst` at `at` (header and records; its headerSnap set to 0, so
  * the copy is a whole batch without sampled headers) and returns the bytes written. For consumers that read only
  * the records (detection): a 128-byte snap makes the header section twice the records' size.
  */
 export function copyRecordsOnly(batch: Uint8Array, dst: Uint8Array, at: number): number {
-  const count = (batch[HeaderField.count]! | (batch[HeaderField.count + 1]! << 8) | (batch[HeaderField.count + 2]! << 16) | (batch[HeaderField.count + 3]! << 24)) >>> 0;
+  const count = recordCount(batch);
   const length = Math.min(batch.byteLength, headerSectionOffset(count));
   dst.set(length === batch.byteLength ? batch : batch.subarray(0, length), at);
   dst.fill(0, at + HeaderField.headerSnap, at + HeaderField.headerSnap + 4);
@@ -134,7 +139,7 @@ export function batchByteLength(count: number, snap: number, headerBytes: number
  */
 export function countRecords(bytes: Uint8Array, kind: number): number {
   if (bytes.byteLength < BATCH_HEADER_BYTES) return 0;
-  const count = (bytes[HeaderField.count]! | (bytes[HeaderField.count + 1]! << 8) | (bytes[HeaderField.count + 2]! << 16) | (bytes[HeaderField.count + 3]! << 24)) >>> 0;
+  const count = recordCount(bytes);
   const end = Math.min(bytes.byteLength, BATCH_HEADER_BYTES + count * RECORD_BYTES);
   let n = 0;
   for (let at = BATCH_HEADER_BYTES; at + RECORD_BYTES <= end; at += RECORD_BYTES) if (bytes[at] === kind) n++;
