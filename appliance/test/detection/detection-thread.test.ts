@@ -288,19 +288,31 @@ test('a thread that does not answer ready in time is ended, and start fails with
   }
 });
 
-test('batches in a reused buffer go to the thread together, one message per 5 ms (or 256 KiB), each whole and counted (any length)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bw-detection-thread-'));
-  const r = validateConfig({ dataDir: dir, networks: ['198.18.0.0/15'], detection: { maxDestinations: 4096, maxBlocks: 256, maxPromoted: 64, baseline: { enabled: false } } });
+/** A thread fed as the one-thread intake feeds it (batches in a reused buffer, copied), on 198.18.0.0/15. */
+async function copyingThread(dir: string, maxDestinations: number, maxBlocks: number): Promise<DetectionThread> {
+  const r = validateConfig({ dataDir: dir, networks: ['198.18.0.0/15'], detection: { maxDestinations, maxBlocks, maxPromoted: 64, baseline: { enabled: false } } });
   assert.ok(r.ok);
   const thread = new DetectionThread({ config: r.config, bus: new EventBus<AttackEvent>(), log: silentLogger(), batchBuffersTransferable: () => false });
   await thread.start();
+  return thread;
+}
+
+/** Batches the intake's receiver writes for `datagrams` of synthetic sFlow, with their sampled headers (capture on). */
+function receivedBatches(destinations: number, seed: number, datagrams: number, targetRecords: number): Uint8Array[] {
+  const stream = new SflowStream({ agents: 2, destinations, seed });
+  const batches: Uint8Array[] = [];
+  const receiver = new DatagramReceiver({ log: silentLogger(), headerSnapLength: 128, targetRecords, sink: (b) => batches.push(b.slice()) });
+  for (let i = 0; i < datagrams; i++) receiver.onMessage(stream.next().slice());
+  receiver.flush();
+  return batches;
+}
+
+test('batches in a reused buffer go to the thread together, one message per 5 ms (or 256 KiB), each whole and counted (any length)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-detection-thread-'));
+  const thread = await copyingThread(dir, 4096, 256);
   try {
     // Batches with their sampled headers (capture on): lengths that are not multiples of 8.
-    const stream = new SflowStream({ agents: 2, destinations: 1000, seed: 4 });
-    const batches: Uint8Array[] = [];
-    const receiver = new DatagramReceiver({ log: silentLogger(), headerSnapLength: 128, targetRecords: 64, sink: (b) => batches.push(b.slice()) });
-    for (let i = 0; i < 150; i++) receiver.onMessage(stream.next().slice());
-    receiver.flush();
+    const batches = receivedBatches(1000, 4, 150, 64);
     assert.ok(batches.length > 10 && batches.some((b) => b.byteLength % 8 !== 0), `${batches.length} batches, lengths ${batches.map((b) => b.byteLength).join(' ')}`);
     const samples = batches.reduce((n, b) => n + flowSamplesIn(b), 0);
     for (const b of batches) thread.consume(b);
@@ -329,17 +341,10 @@ test('batches in a reused buffer go to the thread together, one message per 5 ms
 
 test('copied batches go at once when they fill 256 KiB; what follows goes within 5 ms; none is lost', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-detection-thread-'));
-  const r = validateConfig({ dataDir: dir, networks: ['198.18.0.0/15'], detection: { maxDestinations: 65536, maxBlocks: 1024, maxPromoted: 64, baseline: { enabled: false } } });
-  assert.ok(r.ok);
-  const thread = new DetectionThread({ config: r.config, bus: new EventBus<AttackEvent>(), log: silentLogger(), batchBuffersTransferable: () => false });
-  await thread.start();
+  const thread = await copyingThread(dir, 65536, 1024);
   try {
-    const stream = new SflowStream({ agents: 2, destinations: 20_000, seed: 5 });
-    const batches: Uint8Array[] = [];
-    const receiver = new DatagramReceiver({ log: silentLogger(), headerSnapLength: 128, targetRecords: 1024, sink: (b) => batches.push(b.slice()) });
     // ~5,000 records: more than 256 KiB of header and records (64 bytes each).
-    for (let i = 0; i < 720; i++) receiver.onMessage(stream.next().slice());
-    receiver.flush();
+    const batches = receivedBatches(20_000, 5, 720, 1024);
     const sent = (): { messagesSent: number; batchesSent: number; bytesCopied: number } => thread.report().thread as never;
     let firstMessageAt = -1;
     batches.forEach((b, i) => {
