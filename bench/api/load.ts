@@ -106,6 +106,7 @@ const pct = (xs: number[], p: number) => {
 };
 const endpoints = Object.fromEntries([...latencies].map(([path, xs]) => [path, { requests: xs.length, p50Ms: pct(xs, 50), p99Ms: pct(xs, 99), maxMs: pct(xs, 100) }]));
 const all = [...latencies.values()].flat();
+const cpuUsed = process.cpuUsage(cpuAtStart);
 process.stdout.write(
   `${JSON.stringify({
     seconds,
@@ -120,6 +121,6 @@ process.stdout.write(
     endpoints,
     sse: { events: sseDelays.length, p50Ms: pct(sseDelays, 50), p99Ms: pct(sseDelays, 99), maxMs: pct(sseDelays, 100) },
     // The client's own CPU over its run, in % of one core (it shares the machine with the appliance).
-    cpuPercent: Math.round((process.cpuUsage(cpuAtStart).user + process.cpuUsage(cpuAtStart).system) / 1e4 / seconds),
+    cpuPercent: Math.round((cpuUsed.user + cpuUsed.system) / 1e4 / seconds),
   })}\n`,
 );
