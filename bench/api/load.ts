@@ -5,13 +5,17 @@
 // mostly queueing. RATE > 0 (open loop): requests leave on a fixed schedule, RATE per second in all, whatever
 // the answers do, and each latency counts from the request's scheduled time, so a stall is charged to every
 // request it delayed (no coordinated omission) — what dashboards polling on a timer see.
-// Usage: load.ts BASE_URL TOKEN SECONDS CONCURRENCY [RATE]
+// The client starts before its phase: once its streams are open it prints `ready` and waits for a `go` line on
+// stdin, so its start-up (loading, compiling) is not charged to the phase it measures, nor to the ingest beside it.
+// Usage: load.ts BASE_URL TOKEN SECONDS CONCURRENCY [RATE] [STREAMS]
 import { Agent, request } from 'node:http';
+import { createInterface } from 'node:readline';
 
-const [base = 'http://127.0.0.1:18080', token = '', secondsArg = '10', concurrencyArg = '8', rateArg = '0'] = process.argv.slice(2);
+const [base = 'http://127.0.0.1:18080', token = '', secondsArg = '10', concurrencyArg = '8', rateArg = '0', streamsArg = '1'] = process.argv.slice(2);
 const seconds = Number(secondsArg);
 const concurrency = Number(concurrencyArg);
 const rate = Number(rateArg);
+const streams = Math.max(1, Number(streamsArg));
 const ENDPOINTS = ['/api/v1/traffic/summary', '/api/v1/traffic/top?limit=10', '/api/v1/attacks?active=true', '/api/v1/mitigations', '/api/v1/health'];
 
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
@@ -35,8 +39,9 @@ function get(path: string): Promise<number> {
 }
 
 const sseDelays: number[] = [];
-function openStream(): () => void {
+function openStream(opened: () => void): () => void {
   const req = request(`${base}/api/v1/events`, { headers: { ...auth, accept: 'text/event-stream' } }, (res) => {
+    opened();
     let buffer = '';
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
@@ -56,7 +61,13 @@ function openStream(): () => void {
   return () => req.destroy();
 }
 
-const closeStream = openStream();
+let closeStreams: (() => void)[] = [];
+await new Promise<void>((resolve) => {
+  let open = 0;
+  closeStreams = Array.from({ length: streams }, () => openStream(() => ++open === streams && resolve()));
+});
+process.stdout.write('ready\n');
+await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
 const until = performance.now() + seconds * 1000;
 let turn = 0;
 async function worker(): Promise<void> {
@@ -96,7 +107,7 @@ async function scheduled(): Promise<void> {
 }
 if (rate > 0) await scheduled();
 else await Promise.all(Array.from({ length: concurrency }, () => worker()));
-closeStream();
+for (const close of closeStreams) close();
 agent.destroy();
 
 const pct = (xs: number[], p: number) => {
@@ -111,6 +122,7 @@ process.stdout.write(
   `${JSON.stringify({
     seconds,
     concurrency,
+    streams,
     mode: rate > 0 ? `open loop, ${rate} requests/s` : 'closed loop (saturated)',
     requests: all.length,
     requestsPerSecond: Math.round(all.length / seconds),

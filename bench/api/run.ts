@@ -10,7 +10,12 @@
 //   ingest + api   both at once: the API's latency under ingest, and the intake's loss with the API busy
 // Loss is the namespace's kernel UDP InErrors (receive buffer overflows) plus samples the intake did not count.
 //
-// Usage: npm run bench:api -- [--rate 400000] [--seconds 10] [--concurrency 8] [--request-rate 0] [--appliance-cpus LIST] [--client-cpus 0] [--detection-thread] [--no-capture] [--generator sleep|spin] [--generator-tick-us 1000] [--warmup-seconds 5] [--cpu-prof DIR]
+// With --ceiling RATES (ascending, comma-separated) the last two phases are run at every rate in turn instead, in
+// alternating order (alone first at the 1st, 3rd, … rate, with the API first at the others), up to the first rate
+// at which both lose: the highest rate lossless at it and every rate below, with and without the API, is the
+// ingest throughput each way. "No loss of ingest throughput" is the first not lower than the second.
+//
+// Usage: npm run bench:api -- [--rate 400000] [--ceiling 500000,600000,…] [--seconds 10] [--concurrency 8] [--request-rate 0] [--appliance-cpus LIST] [--client-cpus 0] [--detection-thread] [--no-capture] [--generator sleep|spin] [--generator-tick-us 1000] [--warmup-seconds 5] [--cpu-prof DIR]
 // --request-rate N: the load client sends N requests/s on a fixed schedule (open loop, as dashboards polling on
 // a timer do; latency from each request's scheduled time); 0 (default): as fast as the connections are answered.
 // --detection-thread: the appliance runs detection in its own thread (detection.thread: true; default: on the main
@@ -29,14 +34,17 @@ const root = new URL('../../', import.meta.url).pathname;
 const { values } = parseArgs({
   options: {
     rate: { type: 'string', default: '400000' },
+    ceiling: { type: 'string' },
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '8' },
     'request-rate': { type: 'string', default: '0' },
+    streams: { type: 'string', default: '1' },
     out: { type: 'string' },
     // As bench/ingest for receivers that use more than one core: the appliance free (""), the generator and the
     // load client on core 0.
     'appliance-cpus': { type: 'string', default: '' },
     'client-cpus': { type: 'string', default: '0' },
+    'client-nice': { type: 'string', default: '-10' },
     // sleep: the generator sleeps between sends (SFLOW_REPLAY_SLEEP=1, sflow-replay.c); spin: it spins, as in
     // bench/ingest, and the load client sharing its core is delayed by it (the client measures that as latency).
     generator: { type: 'string', default: 'sleep' },
@@ -51,10 +59,13 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
   },
 });
-const rate = Number(values.rate);
+const ceilingRates = values.ceiling === undefined ? [] : values.ceiling.split(',').map(Number);
+if (ceilingRates.some((r, i) => !(r > 0) || (i > 0 && r <= ceilingRates[i - 1]!))) throw new Error(`--ceiling takes ascending rates, not ${values.ceiling}`);
+const rate = ceilingRates[0] ?? Number(values.rate);
 const seconds = Math.min(Number(values.seconds), 60);
 const concurrency = Math.min(Number(values.concurrency), 64);
 const requestRate = Math.max(0, Number(values['request-rate']));
+const streams = Math.min(Math.max(1, Number(values.streams)), 256);
 const detectionThread = values['detection-thread'] === true;
 const warmupSeconds = Math.min(Math.max(0, Number(values['warmup-seconds'])), 60);
 const SFLOW_PORT = 6343;
@@ -109,9 +120,9 @@ if (values.generator === 'sleep') {
   process.env.SFLOW_REPLAY_TICK_US = String(Math.max(0, Number(values['generator-tick-us'])));
 }
 
-function spawnInNs(command: string, args: string[], stdin: 'pipe' | 'ignore', cpuList: string): ChildProcess {
+function spawnInNs(command: string, args: string[], stdin: 'pipe' | 'ignore', cpuList: string, nice = -10): ChildProcess {
   const pinned = cpuList === '' ? [command, ...args] : ['taskset', '-c', cpuList, command, ...args];
-  const child = spawn('ip', ['netns', 'exec', ns, 'nice', '-n', '-10', ...pinned], { detached: true, stdio: [stdin, 'pipe', 'pipe'], cwd: root });
+  const child = spawn('ip', ['netns', 'exec', ns, 'nice', '-n', String(nice), ...pinned], { detached: true, stdio: [stdin, 'pipe', 'pipe'], cwd: root });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
@@ -162,6 +173,8 @@ interface LoadResult {
 
 interface Phase {
   name: string;
+  /** The rate the generator was asked for (samples/s). */
+  targetRate?: number;
   ingest?: { rate: number; sentSamples: number; countedSamples: number; detectedSamples: number; kernelDrops: number; missing: number; lossless: boolean; destinations: number; maxTrafficSampleMs: number; loopDelayP99Ms: number; loopDelayMaxMs: number; cpu: { main: number; mainSystem: number; detection: number; other: number }; generatorCpu: { user: number; system: number }; detectionMessagesPerSecond: number; batchesPerMessage: number; intakeDrops: Record<string, number> };
   api?: LoadResult;
   cpuPressure: number;
@@ -203,14 +216,29 @@ async function main(): Promise<void> {
   };
   await sleep(2000);
 
-  const load = () => finished(spawnInNs(process.execPath, ['--import', 'tsx', 'bench/api/load.ts', `http://127.0.0.1:${ready.port}`, ready.token, String(seconds), String(concurrency), String(requestRate)], 'ignore', values['client-cpus']!)).then((out) => JSON.parse(out) as LoadResult);
+  /** Starts the load client and waits until it is ready (streams open); `go` starts its timed run, `result` is its report. */
+  const startLoad = async () => {
+    const child = spawnInNs(process.execPath, ['--import', 'tsx', 'bench/api/load.ts', `http://127.0.0.1:${ready.port}`, ready.token, String(seconds), String(concurrency), String(requestRate), String(streams)], 'pipe', values['client-cpus']!, Number(values['client-nice']));
+    const result = finished(child).then((out) => JSON.parse(out.trim().split('\n').pop()!) as LoadResult);
+    await new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer) => d.toString().includes('ready\n') && (child.stdout!.off('data', onData), resolve());
+      child.stdout!.on('data', onData);
+      result.catch(reject);
+    });
+    return { go: () => child.stdin!.end('go\n'), result };
+  };
+  const load = async () => {
+    const client = await startLoad();
+    client.go();
+    return client.result;
+  };
   let sentDatagrams = 0;
-  const ingest = async (phaseSeconds = seconds) => {
+  const ingest = async (phaseSeconds = seconds, phaseRate = rate) => {
     const before = await stats();
     const dropsBefore = udpDrops(appliance.pid!);
     const cpuBefore = threadCpu(appliance.pid!);
     const cpuStart = performance.now();
-    const out = await finished(spawnInNs(bin, [file, '127.0.0.1', String(SFLOW_PORT), String(Math.round(rate / perDatagram)), String(phaseSeconds), '0', String(sentDatagrams)], 'ignore', values['client-cpus']!));
+    const out = await finished(spawnInNs(bin, [file, '127.0.0.1', String(SFLOW_PORT), String(Math.round(phaseRate / perDatagram)), String(phaseSeconds), '0', String(sentDatagrams)], 'ignore', values['client-cpus']!));
     const r = JSON.parse(out) as { sent: number; userNs: number; systemNs: number; elapsedNs: number };
     const sentSamples = samplesIn(info, sentDatagrams, r.sent);
     sentDatagrams += r.sent;
@@ -258,10 +286,28 @@ async function main(): Promise<void> {
   }
   phases.push({ name: 'api alone', api: await load(), cpuPressure: cpuPressure() });
   await sleep(1000);
-  phases.push({ name: 'ingest alone', ingest: await ingest(), cpuPressure: cpuPressure() });
-  await sleep(1000);
-  const [both, api] = await Promise.all([ingest(), load()]);
-  phases.push({ name: 'ingest + api', ingest: both, api, cpuPressure: cpuPressure() });
+  const alone = async (r: number) => phases.push({ name: 'ingest alone', targetRate: r, ingest: await ingest(seconds, r), cpuPressure: cpuPressure() });
+  const withApi = async (r: number) => {
+    const client = await startLoad();
+    client.go();
+    const [both, api] = await Promise.all([ingest(seconds, r), client.result]);
+    phases.push({ name: 'ingest + api', targetRate: r, ingest: both, api, cpuPressure: cpuPressure() });
+  };
+  if (ceilingRates.length === 0) {
+    await alone(rate);
+    await sleep(1000);
+    await withApi(rate);
+  } else {
+    for (const [i, r] of ceilingRates.entries()) {
+      console.log(`ceiling: ${r.toLocaleString('en')} samples/s (${i + 1} of ${ceilingRates.length}), ${i % 2 === 0 ? 'alone first' : 'with the API first'}`);
+      for (const run of i % 2 === 0 ? [alone, withApi] : [withApi, alone]) {
+        await run(r);
+        await sleep(1000);
+      }
+      const [a, b] = phases.slice(-2);
+      if (!a!.ingest!.lossless && !b!.ingest!.lossless) break;
+    }
+  }
   appliance.stdin!.end('stop\n');
   await Promise.race([new Promise((r) => appliance.once('exit', r)), sleep(8000)]);
 
@@ -277,23 +323,57 @@ async function main(): Promise<void> {
     console.log(`\n${p.name}: per endpoint (the load client used ${p.api!.cpuPercent} % of a core)`);
     for (const [path, e] of Object.entries(p.api!.endpoints)) console.log(`  ${path.padEnd(32)} ${String(e.requests).padStart(6)} requests  p50 ${e.p50Ms} ms  p99 ${e.p99Ms} ms  max ${e.maxMs} ms`);
   }
-  const withApi = phases.find((p) => p.name === 'ingest + api')!;
-  const alone = phases.find((p) => p.name === 'ingest alone')!;
-  const p99 = withApi.api!.p99Ms ?? Infinity;
-  for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}: appliance CPU (% of a core) main thread ${p.ingest!.cpu.main} (system ${p.ingest!.cpu.mainSystem}), detection thread ${p.ingest!.cpu.detection}, other threads ${p.ingest!.cpu.other}; generator user ${p.ingest!.generatorCpu.user}, system ${p.ingest!.generatorCpu.system}; ${p.ingest!.detectionMessagesPerSecond} messages/s to the detection thread, ${p.ingest!.batchesPerMessage} batches each`);
-  for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}: the traffic history's once-a-second read of ${p.ingest!.destinations.toLocaleString('en')} destinations took at most ${p.ingest!.maxTrafficSampleMs} ms; main-thread event-loop delay p99 ${p.ingest!.loopDelayP99Ms} ms, max ${p.ingest!.loopDelayMaxMs} ms`);
-  console.log(`\ntarget p99 < 50 ms under ingest: ${p99 < 50 ? 'met' : 'NOT met'} (${p99} ms); ingest lossless with the API busy: ${withApi.ingest!.lossless ? 'yes' : 'NO'} (without: ${alone.ingest!.lossless ? 'yes' : 'NO'})`);
+  const measured = phases.filter((p) => p.name === 'ingest + api');
+  for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}${p.targetRate === undefined ? '' : ` at ${p.targetRate.toLocaleString('en')}`}: appliance CPU (% of a core) main thread ${p.ingest!.cpu.main} (system ${p.ingest!.cpu.mainSystem}), detection thread ${p.ingest!.cpu.detection}, other threads ${p.ingest!.cpu.other}; generator user ${p.ingest!.generatorCpu.user}, system ${p.ingest!.generatorCpu.system}; ${p.ingest!.detectionMessagesPerSecond} messages/s to the detection thread, ${p.ingest!.batchesPerMessage} batches each`);
+  for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}${p.targetRate === undefined ? '' : ` at ${p.targetRate.toLocaleString('en')}`}: the traffic history's once-a-second read of ${p.ingest!.destinations.toLocaleString('en')} destinations took at most ${p.ingest!.maxTrafficSampleMs} ms; main-thread event-loop delay p99 ${p.ingest!.loopDelayP99Ms} ms, max ${p.ingest!.loopDelayMaxMs} ms`);
+  const worstP99 = Math.max(...measured.map((p) => p.api!.p99Ms ?? Infinity));
+  const worstStream = Math.max(...measured.map((p) => p.api!.sse.p99Ms ?? Infinity));
+  const lostOf = (p: Phase | undefined) => (p === undefined ? '-' : Math.max(p.ingest!.kernelDrops, p.ingest!.missing).toLocaleString('en'));
+  if (ceilingRates.length > 0) {
+    console.log('\nrate (samples/s)   lost alone   lost with the API   dashboard p99   stream p99');
+    for (const p of measured) {
+      const a = phases.find((x) => x.name === 'ingest alone' && x.targetRate === p.targetRate);
+      console.log(`${p.targetRate!.toLocaleString('en').padStart(16)}   ${lostOf(a).padStart(10)}   ${lostOf(p).padStart(17)}   ${`${p.api!.p99Ms} ms`.padStart(13)}   ${`${p.api!.sse.p99Ms} ms`.padStart(10)}`);
+    }
+  }
+  console.log(`\ntarget p99 < 50 ms under ingest: ${worstP99 < 50 && worstStream < 50 ? 'met' : 'NOT met'} (dashboard ${worstP99} ms, live stream ${worstStream} ms${measured.length > 1 ? ', the worst of every rate' : ''})`);
+  const ceilings = ceilingRates.length === 0 ? undefined : ingestCeilings(phases);
+  if (ceilings === undefined) {
+    const both = measured[0]!;
+    const alone = phases.find((p) => p.name === 'ingest alone')!;
+    console.log(`ingest lossless with the API busy: ${both.ingest!.lossless ? 'yes' : 'NO'} (without: ${alone.ingest!.lossless ? 'yes' : 'NO'})`);
+  } else {
+    const text = (r: number) => (r === 0 ? `none of the rates (lowest ${ceilingRates[0]!.toLocaleString('en')})` : `${r.toLocaleString('en')} samples/s`);
+    console.log(`ingest throughput (highest rate lossless at it and every rate below): alone ${text(ceilings.alone)}, with the API busy ${text(ceilings.withApi)}; no loss of ingest throughput: ${ceilings.withApi >= ceilings.alone ? 'yes' : 'NO'}`);
+    const within = measured.filter((p) => p.targetRate! <= ceilings.withApi);
+    const worstWithin = Math.max(...within.map((p) => Math.max(p.api!.p99Ms ?? Infinity, p.api!.sse.p99Ms ?? Infinity)));
+    if (within.length > 0) console.log(`p99 < 50 ms at every rate the intake kept up with the API busy: ${worstWithin < 50 ? 'met' : 'NOT met'} (worst ${worstWithin} ms, dashboard or stream)`);
+  }
 
   const result = {
     benchmark: 'api',
     date: started.toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, kernel: release(), node: process.version, loadAverageAtStart: loadavg() },
-    settings: { rate, seconds, warmupSeconds, concurrency, requestRate, detectionThread, applianceCpus: values['appliance-cpus'], clientCpus: values['client-cpus'], generator: values.generator, generatorTickUs: values.generator === 'sleep' ? Number(process.env.SFLOW_REPLAY_TICK_US) : null, samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
+    ...(ceilings === undefined ? {} : { ceilings }),
+    settings: { rate, ceilingRates, seconds, warmupSeconds, concurrency, requestRate, streams, clientNice: Number(values['client-nice']), detectionThread, applianceCpus: values['appliance-cpus'], clientCpus: values['client-cpus'], generator: values.generator, generatorTickUs: values.generator === 'sleep' ? Number(process.env.SFLOW_REPLAY_TICK_US) : null, samplesPerDatagram: Number(perDatagram.toFixed(2)), destinations: 100_000 },
     phases,
   };
   const out = values.out ?? join(root, 'bench/results', `api-${started.toISOString().slice(0, 10)}${detectionThread ? '-detection-thread' : ''}.json`);
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`wrote ${out}`);
+}
+
+/** Per way (alone, with the API): the highest target rate lossless at it and at every rate below it (0: none). */
+function ingestCeilings(phases: Phase[]): { alone: number; withApi: number } {
+  const ceiling = (name: string) => {
+    let best = 0;
+    for (const p of phases.filter((x) => x.name === name && x.targetRate !== undefined)) {
+      if (!p.ingest!.lossless) break;
+      best = p.targetRate!;
+    }
+    return best;
+  };
+  return { alone: ceiling('ingest alone'), withApi: ceiling('ingest + api') };
 }
 
 main().then(
