@@ -12,9 +12,11 @@
 //
 // With --ceiling RATES (ascending, comma-separated) the last two phases are run at every rate in turn instead, in
 // alternating order (alone first at the 1st, 3rd, … rate, with the API first at the others): the highest rate
-// lossless at it and every rate below, with and without the API, is the ingest throughput each way. "No loss of ingest throughput" is the first not lower than the second.
+// lossless at it and every rate below, with and without the API, is the ingest throughput each way. "No loss of
+// ingest throughput" is the one with the API not lower than the one without.
 //
-// Usage: npm run bench:api -- [--rate 400000] [--ceiling 500000,600000,…] [--seconds 10] [--concurrency 8] [--request-rate 0] [--appliance-cpus LIST] [--client-cpus 0] [--detection-thread] [--no-capture] [--generator sleep|spin] [--generator-tick-us 1000] [--warmup-seconds 5] [--cpu-prof DIR]
+// Usage: npm run bench:api -- [--rate 400000] [--ceiling 500000,600000,…] [--seconds 10] [--concurrency 8] [--request-rate 0] [--streams 1] [--appliance-cpus LIST] [--client-cpus 0] [--client-nice=-10] [--detection-thread] [--no-capture] [--generator sleep|spin] [--generator-tick-us 1000] [--warmup-seconds 5] [--cpu-prof DIR]
+// --streams K: K live-stream clients (open dashboards), each timing every `traffic` event.
 // --request-rate N: the load client sends N requests/s on a fixed schedule (open loop, as dashboards polling on
 // a timer do; latency from each request's scheduled time); 0 (default): as fast as the connections are answered.
 // --detection-thread: the appliance runs detection in its own thread (detection.thread: true; default: on the main
@@ -220,7 +222,11 @@ async function main(): Promise<void> {
     const child = spawnInNs(process.execPath, ['--import', 'tsx', 'bench/api/load.ts', `http://127.0.0.1:${ready.port}`, ready.token, String(seconds), String(concurrency), String(requestRate), String(streams)], 'pipe', values['client-cpus']!, Number(values['client-nice']));
     const result = finished(child).then((out) => JSON.parse(out.trim().split('\n').pop()!) as LoadResult);
     await new Promise<void>((resolve, reject) => {
-      const onData = (d: Buffer) => d.toString().includes('ready\n') && (child.stdout!.off('data', onData), resolve());
+      const onData = (d: Buffer) => {
+        if (!d.toString().includes('ready\n')) return;
+        child.stdout!.off('data', onData);
+        resolve();
+      };
       child.stdout!.on('data', onData);
       result.catch(reject);
     });
