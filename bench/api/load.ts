@@ -39,9 +39,16 @@ function get(path: string): Promise<number> {
 }
 
 const sseDelays: number[] = [];
-function openStream(opened: () => void): () => void {
+/** Opens one live stream; `settled` runs once, when it answers or fails (a failure is counted in `errors`). */
+function openStream(settled: () => void): () => void {
+  let done = false;
+  const settle = () => {
+    if (done) return;
+    done = true;
+    settled();
+  };
   const req = request(`${base}/api/v1/events`, { headers: { ...auth, accept: 'text/event-stream' } }, (res) => {
-    opened();
+    settle();
     let buffer = '';
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
@@ -56,7 +63,10 @@ function openStream(opened: () => void): () => void {
       }
     });
   });
-  req.on('error', () => errors++);
+  req.on('error', () => {
+    errors++;
+    settle();
+  });
   req.end();
   return () => req.destroy();
 }

@@ -222,13 +222,18 @@ async function main(): Promise<void> {
     const child = spawnInNs(process.execPath, ['--import', 'tsx', 'bench/api/load.ts', `http://127.0.0.1:${ready.port}`, ready.token, String(seconds), String(concurrency), String(requestRate), String(streams)], 'pipe', values['client-cpus']!, Number(values['client-nice']));
     const result = finished(child).then((out) => JSON.parse(out.trim().split('\n').pop()!) as LoadResult);
     await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the load client was not ready within 30 s')), 30_000);
       const onData = (d: Buffer) => {
         if (!d.toString().includes('ready\n')) return;
         child.stdout!.off('data', onData);
+        clearTimeout(timer);
         resolve();
       };
       child.stdout!.on('data', onData);
-      result.catch(reject);
+      result.catch((err: unknown) => {
+        clearTimeout(timer);
+        reject(err as Error);
+      });
     });
     return { go: () => child.stdin!.end('go\n'), result };
   };
