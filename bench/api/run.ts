@@ -217,8 +217,11 @@ async function main(): Promise<void> {
   };
   await sleep(2000);
 
-  /** Starts the load client and waits until it is ready (streams open); `go` starts its timed run, `result` is its report. */
-  const startLoad = async () => {
+  /**
+   * Starts the load client, waits until it is ready (streams open), then starts its timed run; `result` is its report.
+   * Its start-up is thus over before a phase beside it begins.
+   */
+  const startLoad = async (): Promise<{ result: Promise<LoadResult> }> => {
     const child = spawnInNs(process.execPath, ['--import', 'tsx', 'bench/api/load.ts', `http://127.0.0.1:${ready.port}`, ready.token, String(seconds), String(concurrency), String(requestRate), String(streams)], 'pipe', values['client-cpus']!, Number(values['client-nice']));
     const result = finished(child).then((out) => JSON.parse(out.trim().split('\n').pop()!) as LoadResult);
     await new Promise<void>((resolve, reject) => {
@@ -235,12 +238,8 @@ async function main(): Promise<void> {
         reject(err as Error);
       });
     });
-    return { go: () => child.stdin!.end('go\n'), result };
-  };
-  const load = async () => {
-    const client = await startLoad();
-    client.go();
-    return client.result;
+    child.stdin!.end('go\n');
+    return { result };
   };
   let sentDatagrams = 0;
   const ingest = async (phaseSeconds = seconds, phaseRate = rate) => {
@@ -294,13 +293,12 @@ async function main(): Promise<void> {
     phases.push({ name: 'warm-up', ingest: await ingest(warmupSeconds), cpuPressure: cpuPressure() });
     await sleep(1000);
   }
-  phases.push({ name: 'api alone', api: await load(), cpuPressure: cpuPressure() });
+  phases.push({ name: 'api alone', api: await (await startLoad()).result, cpuPressure: cpuPressure() });
   await sleep(1000);
   const alone = async (r: number) => phases.push({ name: 'ingest alone', targetRate: r, ingest: await ingest(seconds, r), cpuPressure: cpuPressure() });
   const withApi = async (r: number) => {
-    const client = await startLoad();
-    client.go();
-    const [both, api] = await Promise.all([ingest(seconds, r), client.result]);
+    const { result } = await startLoad();
+    const [both, api] = await Promise.all([ingest(seconds, r), result]);
     phases.push({ name: 'ingest + api', targetRate: r, ingest: both, api, cpuPressure: cpuPressure() });
   };
   if (ceilingRates.length === 0) {
@@ -319,10 +317,13 @@ async function main(): Promise<void> {
   appliance.stdin!.end('stop\n');
   await Promise.race([new Promise((r) => appliance.once('exit', r)), sleep(8000)]);
 
+  // Kernel drops are samples the intake never saw, so they are part of `missing` already.
+  const lostOf = (p: Phase) => Math.max(p.ingest!.kernelDrops, p.ingest!.missing);
+  /** A phase's name, with its rate in a ceiling run. */
+  const label = (p: Phase) => `${p.name}${p.targetRate === undefined ? '' : ` at ${p.targetRate.toLocaleString('en')}`}`;
   console.log('\nphase          ingest samples/s  lost   p50 ms  p99 ms  req/s  failed  SSE p99 ms');
   for (const p of phases) {
-    // Kernel drops are samples the intake never saw, so they are part of `missing` already.
-    const lost = p.ingest ? String(Math.max(p.ingest.kernelDrops, p.ingest.missing)) : '-';
+    const lost = p.ingest ? String(lostOf(p)) : '-';
     console.log(
       `${p.name.padEnd(14)} ${(p.ingest ? p.ingest.rate.toLocaleString('en') : '-').padStart(16)}  ${lost.padStart(4)}   ${String(p.api?.p50Ms ?? '-').padStart(6)}  ${String(p.api?.p99Ms ?? '-').padStart(6)}  ${String(p.api?.requestsPerSecond ?? '-').padStart(5)}  ${String(p.api?.errors ?? '-').padStart(6)}   ${String(p.api?.sse.p99Ms ?? '-').padStart(6)}`,
     );
@@ -332,16 +333,15 @@ async function main(): Promise<void> {
     for (const [path, e] of Object.entries(p.api!.endpoints)) console.log(`  ${path.padEnd(32)} ${String(e.requests).padStart(6)} requests  p50 ${e.p50Ms} ms  p99 ${e.p99Ms} ms  max ${e.maxMs} ms`);
   }
   const measured = phases.filter((p) => p.name === 'ingest + api');
-  for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}${p.targetRate === undefined ? '' : ` at ${p.targetRate.toLocaleString('en')}`}: appliance CPU (% of a core) main thread ${p.ingest!.cpu.main} (system ${p.ingest!.cpu.mainSystem}), detection thread ${p.ingest!.cpu.detection}, other threads ${p.ingest!.cpu.other}; generator user ${p.ingest!.generatorCpu.user}, system ${p.ingest!.generatorCpu.system}; ${p.ingest!.detectionMessagesPerSecond} messages/s to the detection thread, ${p.ingest!.batchesPerMessage} batches each`);
-  for (const p of phases.filter((x) => x.ingest)) console.log(`${p.name}${p.targetRate === undefined ? '' : ` at ${p.targetRate.toLocaleString('en')}`}: the traffic history's once-a-second read of ${p.ingest!.destinations.toLocaleString('en')} destinations took at most ${p.ingest!.maxTrafficSampleMs} ms; main-thread event-loop delay p99 ${p.ingest!.loopDelayP99Ms} ms, max ${p.ingest!.loopDelayMaxMs} ms`);
+  for (const p of phases.filter((x) => x.ingest)) console.log(`${label(p)}: appliance CPU (% of a core) main thread ${p.ingest!.cpu.main} (system ${p.ingest!.cpu.mainSystem}), detection thread ${p.ingest!.cpu.detection}, other threads ${p.ingest!.cpu.other}; generator user ${p.ingest!.generatorCpu.user}, system ${p.ingest!.generatorCpu.system}; ${p.ingest!.detectionMessagesPerSecond} messages/s to the detection thread, ${p.ingest!.batchesPerMessage} batches each`);
+  for (const p of phases.filter((x) => x.ingest)) console.log(`${label(p)}: the traffic history's once-a-second read of ${p.ingest!.destinations.toLocaleString('en')} destinations took at most ${p.ingest!.maxTrafficSampleMs} ms; main-thread event-loop delay p99 ${p.ingest!.loopDelayP99Ms} ms, max ${p.ingest!.loopDelayMaxMs} ms`);
   const worstP99 = Math.max(...measured.map((p) => p.api!.p99Ms ?? Infinity));
   const worstStream = Math.max(...measured.map((p) => p.api!.sse.p99Ms ?? Infinity));
-  const lostOf = (p: Phase | undefined) => (p === undefined ? '-' : Math.max(p.ingest!.kernelDrops, p.ingest!.missing).toLocaleString('en'));
   if (ceilingRates.length > 0) {
     console.log('\nrate (samples/s)   lost alone   lost with the API   dashboard p99   stream p99');
     for (const p of measured) {
       const a = phases.find((x) => x.name === 'ingest alone' && x.targetRate === p.targetRate);
-      console.log(`${p.targetRate!.toLocaleString('en').padStart(16)}   ${lostOf(a).padStart(10)}   ${lostOf(p).padStart(17)}   ${`${p.api!.p99Ms} ms`.padStart(13)}   ${`${p.api!.sse.p99Ms} ms`.padStart(10)}`);
+      console.log(`${p.targetRate!.toLocaleString('en').padStart(16)}   ${(a === undefined ? '-' : lostOf(a).toLocaleString('en')).padStart(10)}   ${lostOf(p).toLocaleString('en').padStart(17)}   ${`${p.api!.p99Ms} ms`.padStart(13)}   ${`${p.api!.sse.p99Ms} ms`.padStart(10)}`);
     }
   }
   console.log(`\ntarget p99 < 50 ms under ingest: ${worstP99 < 50 && worstStream < 50 ? 'met' : 'NOT met'} (dashboard ${worstP99} ms, live stream ${worstStream} ms${measured.length > 1 ? ', the worst of every rate' : ''})`);
