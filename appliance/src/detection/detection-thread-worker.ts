@@ -4,13 +4,13 @@
 // and speaking only the plain messages of detection-thread-protocol.ts: attack events, the attacks' rates after
 // each tick, a report every second, a traffic summary every second while the API follows it, log records, and
 // answers to requests. Nothing is shared with the main thread but those messages.
-import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino, stdSerializers } from 'pino';
 import { EventBus } from '../bus/event-bus.js';
 import { TrafficReader } from '../counting/traffic-summary.js';
 import type { Logger } from '../log.js';
+import { osThreadId } from '../os-thread.js';
 import type { AttackEvent } from './attack.js';
 import { DetectionService } from './detection-service.js';
 import {
@@ -52,15 +52,6 @@ function lowerPriority(below: number): number | null {
     return getPriority(0);
   } catch {
     return null;
-  }
-}
-
-/** The kernel's id of this thread (top -H), -1 where /proc has no thread-self. */
-function osThreadId(): number {
-  try {
-    return Number(readlinkSync('/proc/thread-self').split('/').pop());
-  } catch {
-    return -1;
   }
 }
 

@@ -11,9 +11,9 @@
 //
 // Protocol, main → thread: {type:'stop'}.
 // Thread → main: {type:'ready', sockets, tid}, ArrayBuffer (a batch), {type:'failed', message, code}, {type:'stopped'}.
-import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger, silentLogger } from '../log.js';
+import { osThreadId } from '../os-thread.js';
 import { DatagramReceiver } from './datagram-receiver.js';
 import { countRecords, RecordKind } from './flow-batch.js';
 import { BatchUdpSocket, loadUdpBatch } from './native-udp.js';
@@ -86,15 +86,6 @@ function main(): void {
     port.postMessage({ type: 'stopped' });
     port.close();
   });
-}
-
-/** The kernel's id of this thread (top -H, /proc/PID/task/TID), -1 where /proc has no thread-self. */
-function osThreadId(): number {
-  try {
-    return Number(readlinkSync('/proc/thread-self').split('/').pop());
-  } catch {
-    return -1;
-  }
 }
 
 
